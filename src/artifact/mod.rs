@@ -1,0 +1,553 @@
+//! The artifact: what would be published, as a stream of entries.
+//!
+//! This module owns reading a package (`.tgz`, plain `.tar`, stdin) entirely in memory, the
+//! limits that keep memory bounded, and the archive-level observations (links, traversal,
+//! duplicates, odd names) that the scan stage turns into findings. It never writes to disk,
+//! never follows a link, and never holds more than one entry's bytes at a time: entries are
+//! handed to a `Visitor` as they are read, so memory does not grow with the number of files.
+//!
+//! It knows nothing about rules or findings.
+
+pub mod builder;
+
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::io::{self, Read};
+use std::rc::Rc;
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+/// Safe defaults; each has a flag to raise it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of one file; a larger one is reported and not scanned.
+    pub max_file_size: u64,
+    /// Decompressed bytes of the whole archive; past this the archive is refused (gzip bombs).
+    pub max_total_size: u64,
+    /// Number of entries; past this the archive is refused.
+    pub max_entries: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_size: 256 << 20,
+            max_total_size: 2 << 30,
+            max_entries: 200_000,
+        }
+    }
+}
+
+/// One regular file of the package.
+#[derive(Debug)]
+pub struct Entry<'a> {
+    /// Normalised path as npm places it, top folder included (`package/dist/cli.js`).
+    pub path: &'a str,
+    /// Path relative to the package root (`dist/cli.js`); rules' globs match this.
+    pub rel: &'a str,
+    pub data: &'a [u8],
+}
+
+/// Something about an entry that is suspicious in itself, whatever its content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryIssue {
+    /// A `..` component: extracting it writes outside the target folder.
+    PathTraversal,
+    /// A name starting at the filesystem root or a drive.
+    AbsolutePath,
+    Symlink {
+        target: String,
+    },
+    Hardlink {
+        target: String,
+    },
+    /// A device, FIFO or unknown entry type.
+    Special {
+        kind: String,
+    },
+    /// Not under the package's top folder (npm strips the first component of every name).
+    OutsideRoot {
+        root: String,
+    },
+    /// The same path twice: an extractor keeps the last one, a naive scanner sees the first.
+    Duplicate,
+    NonUtf8Name,
+    Oversized {
+        size: u64,
+        limit: u64,
+    },
+}
+
+impl EntryIssue {
+    /// The `check` name a rule uses to claim this issue (`check: archive.symlink`).
+    pub fn check_name(&self) -> &'static str {
+        match self {
+            EntryIssue::PathTraversal => "archive.path-traversal",
+            EntryIssue::AbsolutePath => "archive.absolute-path",
+            EntryIssue::Symlink { .. } => "archive.symlink",
+            EntryIssue::Hardlink { .. } => "archive.hardlink",
+            EntryIssue::Special { .. } => "archive.special-entry",
+            EntryIssue::OutsideRoot { .. } => "archive.outside-root",
+            EntryIssue::Duplicate => "archive.duplicate-entry",
+            EntryIssue::NonUtf8Name => "archive.non-utf8-name",
+            EntryIssue::Oversized { .. } => "archive.oversized-entry",
+        }
+    }
+
+    /// Every check name, for validating rules that claim one.
+    pub const CHECKS: &'static [&'static str] = &[
+        "archive.path-traversal",
+        "archive.absolute-path",
+        "archive.symlink",
+        "archive.hardlink",
+        "archive.special-entry",
+        "archive.outside-root",
+        "archive.duplicate-entry",
+        "archive.non-utf8-name",
+        "archive.oversized-entry",
+    ];
+
+    /// What to add to the rule's message.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            EntryIssue::Symlink { target } | EntryIssue::Hardlink { target } => {
+                Some(format!("points to `{target}`"))
+            }
+            EntryIssue::Special { kind } => Some(kind.clone()),
+            EntryIssue::OutsideRoot { root } => Some(format!("package root is `{root}/`")),
+            EntryIssue::Oversized { size, limit } => Some(format!(
+                "{} bytes, over the {} byte limit; raise it with --max-file-size",
+                size, limit
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Receives the archive as it is read.
+pub trait Visitor {
+    fn file(&mut self, entry: Entry<'_>);
+    fn issue(&mut self, path: &str, issue: EntryIssue);
+}
+
+/// What reading the archive measured.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub entries: u64,
+    pub files: u64,
+    /// Sum of regular files' sizes.
+    pub unpacked_bytes: u64,
+    /// The package's top folder (`package` for anything `npm pack` wrote).
+    pub root: Option<String>,
+}
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum ArtifactError {
+    #[error("cannot read {name}: {source}")]
+    #[diagnostic(code(packguard::input::unreadable))]
+    Unreadable {
+        name: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{name} is not an npm tarball: {detail}")]
+    #[diagnostic(
+        code(packguard::input::not_an_archive),
+        help(
+            "packguard reads the .tgz that `npm pack` writes, a plain .tar, or a package directory"
+        )
+    )]
+    NotAnArchive { name: String, detail: String },
+    #[error("{name} is corrupt: {detail}")]
+    #[diagnostic(code(packguard::input::corrupt))]
+    Corrupt { name: String, detail: String },
+    #[error("{name} expands past the {limit} byte limit on unpacked size; stopped reading (a gzip bomb, or a very large package)")]
+    #[diagnostic(
+        code(packguard::input::too_large),
+        help("if this package is legitimate, raise the limit with --max-total-size")
+    )]
+    TooLarge { name: String, limit: u64 },
+    #[error("{name} has more than {limit} entries; stopped reading")]
+    #[diagnostic(
+        code(packguard::input::too_many_entries),
+        help("if this package is legitimate, raise the limit with --max-entries")
+    )]
+    TooManyEntries { name: String, limit: u64 },
+}
+
+/// Counts decompressed bytes and fails the read once the limit is passed, so a bomb is
+/// stopped after `limit` bytes whatever its headers claim.
+struct Counted<R> {
+    inner: R,
+    seen: Rc<Cell<u64>>,
+    limit: u64,
+    tripped: Rc<Cell<bool>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let seen = self.seen.get() + n as u64;
+        self.seen.set(seen);
+        if seen > self.limit {
+            self.tripped.set(true);
+            return Err(io::Error::other("unpacked size limit reached"));
+        }
+        Ok(n)
+    }
+}
+
+enum Compression {
+    Gzip,
+    None,
+}
+
+/// Decides from the first bytes what the input is, so a wrong extension or stdin still works
+/// and a zip or random file gets a precise message.
+fn sniff(name: &str, head: &[u8]) -> Result<Compression, ArtifactError> {
+    let not = |detail: &str| ArtifactError::NotAnArchive {
+        name: name.to_string(),
+        detail: detail.to_string(),
+    };
+    if head.is_empty() {
+        return Err(not("the file is empty"));
+    }
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return Ok(Compression::Gzip);
+    }
+    if head.len() >= 262 && &head[257..262] == b"ustar" {
+        return Ok(Compression::None);
+    }
+    if head.len() >= 512 && tar_checksum_ok(&head[..512]) {
+        return Ok(Compression::None);
+    }
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return Err(not("it is a zip archive, not a gzip-compressed tar"));
+    }
+    if head.starts_with(b"BZh") {
+        return Err(not("it is bzip2-compressed; npm tarballs are gzip"));
+    }
+    if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        return Err(not("it is xz-compressed; npm tarballs are gzip"));
+    }
+    if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return Err(not("it is zstd-compressed; npm tarballs are gzip"));
+    }
+    Err(not(
+        "it is neither gzip nor tar (no gzip magic bytes, no tar header)",
+    ))
+}
+
+/// A pre-POSIX tar header has no magic; its checksum is the only way to recognise it.
+fn tar_checksum_ok(block: &[u8]) -> bool {
+    let field = &block[148..156];
+    let digits: String = field
+        .iter()
+        .take_while(|b| **b != 0 && **b != b' ')
+        .map(|b| *b as char)
+        .collect();
+    let Ok(expected) = u32::from_str_radix(digits.trim(), 8) else {
+        return false;
+    };
+    let sum: u32 = block
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                *b as u32
+            }
+        })
+        .sum();
+    sum == expected && block.iter().any(|b| *b != 0)
+}
+
+/// Reads an archive from `input`, handing each entry to `visitor`.
+///
+/// `name` is used in error messages only.
+pub fn read_archive(
+    name: &str,
+    mut input: impl Read,
+    limits: &Limits,
+    visitor: &mut dyn Visitor,
+) -> Result<Stats, ArtifactError> {
+    let unreadable = |source: io::Error| ArtifactError::Unreadable {
+        name: name.to_string(),
+        source,
+    };
+    let mut head = Vec::with_capacity(512);
+    (&mut input)
+        .take(512)
+        .read_to_end(&mut head)
+        .map_err(unreadable)?;
+    let compression = sniff(name, &head)?;
+    let stream = io::Cursor::new(head).chain(input);
+    let decoded: Box<dyn Read> = match compression {
+        // Multi-member: `gzip -dc` reads concatenated members, and so must we, or a second
+        // member could hide content from the scan while npm's extractor still unpacks it.
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(stream)),
+        Compression::None => Box::new(stream),
+    };
+    let seen = Rc::new(Cell::new(0));
+    let tripped = Rc::new(Cell::new(false));
+    let counted = Counted {
+        inner: decoded,
+        seen: seen.clone(),
+        limit: limits.max_total_size,
+        tripped: tripped.clone(),
+    };
+    let result = read_tar(name, counted, limits, visitor);
+    match result {
+        Err(_) if tripped.get() => Err(ArtifactError::TooLarge {
+            name: name.to_string(),
+            limit: limits.max_total_size,
+        }),
+        other => other,
+    }
+}
+
+fn read_tar(
+    name: &str,
+    counted: impl Read,
+    limits: &Limits,
+    visitor: &mut dyn Visitor,
+) -> Result<Stats, ArtifactError> {
+    let corrupt = |e: io::Error| ArtifactError::Corrupt {
+        name: name.to_string(),
+        detail: describe_io(&e),
+    };
+    let mut archive = tar::Archive::new(counted);
+    let mut stats = Stats::default();
+    let mut seen_paths: HashSet<String> = HashSet::new();
+    let mut buf: Vec<u8> = Vec::new();
+    let entries = archive.entries().map_err(corrupt)?;
+    for entry in entries {
+        let mut entry = entry.map_err(corrupt)?;
+        stats.entries += 1;
+        if stats.entries > limits.max_entries {
+            return Err(ArtifactError::TooManyEntries {
+                name: name.to_string(),
+                limit: limits.max_entries,
+            });
+        }
+        let kind = entry.header().entry_type();
+        if matches!(
+            kind,
+            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader
+        ) {
+            continue;
+        }
+        let raw = entry.path_bytes().into_owned();
+        let named = EntryName::parse(&raw);
+        let path = named.path.clone();
+        let mut issues = named.issues.clone();
+
+        let is_file = matches!(
+            kind,
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse
+        ) || kind.as_byte() == 0;
+        let link_target = || {
+            entry
+                .link_name_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+        };
+        match kind {
+            _ if is_file => {}
+            tar::EntryType::Directory => continue,
+            tar::EntryType::Symlink => issues.push(EntryIssue::Symlink {
+                target: link_target(),
+            }),
+            tar::EntryType::Link => issues.push(EntryIssue::Hardlink {
+                target: link_target(),
+            }),
+            tar::EntryType::Char => issues.push(special("character device")),
+            tar::EntryType::Block => issues.push(special("block device")),
+            tar::EntryType::Fifo => issues.push(special("FIFO")),
+            other => issues.push(special(&format!(
+                "unknown entry type `{}`",
+                (other.as_byte() as char).escape_default()
+            ))),
+        }
+
+        // npm strips the first component of every name; the first file decides what that
+        // folder is, and anything else (or a file with no folder at all) is outside it.
+        match (named.components.as_slice(), &stats.root) {
+            ([top, _, ..], None) => stats.root = Some(top.clone()),
+            ([top, _, ..], Some(root)) if top != root => {
+                issues.push(EntryIssue::OutsideRoot { root: root.clone() })
+            }
+            ([_], root) => issues.push(EntryIssue::OutsideRoot {
+                root: root.clone().unwrap_or_else(|| "package".to_string()),
+            }),
+            _ => {}
+        }
+        if !seen_paths.insert(path.clone()) {
+            issues.push(EntryIssue::Duplicate);
+        }
+
+        let size = entry.size();
+        if is_file && size > limits.max_file_size {
+            issues.push(EntryIssue::Oversized {
+                size,
+                limit: limits.max_file_size,
+            });
+        }
+        for issue in &issues {
+            visitor.issue(&path, issue.clone());
+        }
+        if !is_file || size > limits.max_file_size {
+            continue;
+        }
+        // A header that claims more than the whole archive may unpack to is a bomb: stop now
+        // rather than inflate it.
+        if stats.unpacked_bytes + size > limits.max_total_size {
+            return Err(ArtifactError::TooLarge {
+                name: name.to_string(),
+                limit: limits.max_total_size,
+            });
+        }
+        buf.clear();
+        buf.reserve(size as usize);
+        (&mut entry)
+            .take(size)
+            .read_to_end(&mut buf)
+            .map_err(corrupt)?;
+        if (buf.len() as u64) < size {
+            return Err(ArtifactError::Corrupt {
+                name: name.to_string(),
+                detail: format!("`{path}` ends early: the archive is truncated"),
+            });
+        }
+        stats.files += 1;
+        stats.unpacked_bytes += size;
+        let rel = rel_path(&named.components);
+        visitor.file(Entry {
+            path: &path,
+            rel: &rel,
+            data: &buf,
+        });
+    }
+    // Read to the end so the gzip trailer (CRC and length) is checked: a stream cut after
+    // the tar end marker is still a damaged download.
+    let mut rest = archive.into_inner();
+    io::copy(&mut rest, &mut io::sink()).map_err(corrupt)?;
+    Ok(stats)
+}
+
+fn special(kind: &str) -> EntryIssue {
+    EntryIssue::Special {
+        kind: kind.to_string(),
+    }
+}
+
+fn rel_path(components: &[String]) -> String {
+    if components.len() > 1 {
+        components[1..].join("/")
+    } else {
+        components.join("/")
+    }
+}
+
+/// io errors from flate2 and tar are terse; say what they mean for an npm tarball.
+fn describe_io(e: &io::Error) -> String {
+    let text = e.to_string();
+    if e.kind() == io::ErrorKind::UnexpectedEof || text.contains("unexpected end") {
+        return format!("the archive is truncated ({text})");
+    }
+    if text.contains("corrupt deflate stream")
+        || text.contains("invalid gzip header")
+        || text.contains("checksum")
+    {
+        return format!("the gzip stream is damaged ({text})");
+    }
+    text
+}
+
+/// An entry name taken apart: its normalised form and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryName {
+    /// Normalised: `./`, empty components and backslashes folded, `..` kept so it shows.
+    pub path: String,
+    /// The components without `.` and empty ones; `..` kept.
+    pub components: Vec<String>,
+    pub issues: Vec<EntryIssue>,
+}
+
+impl EntryName {
+    pub fn parse(raw: &[u8]) -> EntryName {
+        let mut issues = Vec::new();
+        let text = match std::str::from_utf8(raw) {
+            Ok(s) => s.to_string(),
+            Err(_) => {
+                issues.push(EntryIssue::NonUtf8Name);
+                String::from_utf8_lossy(raw).into_owned()
+            }
+        };
+        let bytes = text.as_bytes();
+        let absolute = text.starts_with('/')
+            || text.starts_with('\\')
+            || (bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':');
+        if absolute {
+            issues.push(EntryIssue::AbsolutePath);
+        }
+        // Windows extractors split on backslashes too, so `..` between them climbs as well.
+        let components: Vec<String> = text
+            .split(['/', '\\'])
+            .filter(|c| !c.is_empty() && *c != ".")
+            .map(str::to_string)
+            .collect();
+        if components.iter().any(|c| c == "..") {
+            issues.push(EntryIssue::PathTraversal);
+        }
+        let path = if absolute {
+            format!("/{}", components.join("/"))
+        } else {
+            components.join("/")
+        };
+        EntryName {
+            path,
+            components,
+            issues,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_normalised_and_classified() {
+        let n = EntryName::parse(b"./package//dist/./cli.js");
+        assert_eq!(n.path, "package/dist/cli.js");
+        assert!(n.issues.is_empty());
+
+        let n = EntryName::parse(b"package/../../etc/passwd");
+        assert_eq!(n.issues, vec![EntryIssue::PathTraversal]);
+
+        let n = EntryName::parse(b"package\\..\\evil.js");
+        assert_eq!(n.issues, vec![EntryIssue::PathTraversal]);
+
+        let n = EntryName::parse(b"/etc/passwd");
+        assert_eq!(n.issues, vec![EntryIssue::AbsolutePath]);
+        assert_eq!(n.path, "/etc/passwd");
+
+        let n = EntryName::parse(b"C:\\x.js");
+        assert!(n.issues.contains(&EntryIssue::AbsolutePath));
+
+        let n = EntryName::parse(b"package/caf\xe9.js");
+        assert_eq!(n.issues, vec![EntryIssue::NonUtf8Name]);
+    }
+
+    #[test]
+    fn sniff_names_the_format() {
+        let err = sniff("x.zip", b"PK\x03\x04rest").err().unwrap();
+        assert!(err.to_string().contains("zip"), "{err}");
+        let err = sniff("x", b"").err().unwrap();
+        assert!(err.to_string().contains("empty"), "{err}");
+        assert!(sniff("x", &[0x1f, 0x8b, 8]).is_ok());
+    }
+}

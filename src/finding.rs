@@ -1,0 +1,158 @@
+//! Findings: what a check reports, where, how bad, and how it is shown without leaking.
+//!
+//! A `Finding` is plain data produced by the scan stage and consumed by reports. It owns
+//! its excerpt (the lines around the match, already redacted) because reports never go back
+//! to the package content. Redaction happens here, once, when the finding is built, so no
+//! output format can forget it.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// How bad a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A few lines of the scanned file around a finding, cut to a window on long lines and with
+/// any secret already redacted. Human output renders it; it is not part of the JSON contract.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Excerpt {
+    /// The window text; lines are separated by `\n`.
+    pub text: String,
+    /// 1-based line number of the first line of `text` in the original file.
+    pub first_line: usize,
+    /// Byte range of the highlighted span inside `text`.
+    pub highlight: (usize, usize),
+    /// 1-based column of the highlight in the original line (the window of a long line
+    /// starts mid-line, so it cannot be read off `text`).
+    pub column: usize,
+}
+
+/// One reported problem.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub category: String,
+    pub severity: Severity,
+    pub message: String,
+    /// Path inside the package as npm places it (`package/dist/cli.js`).
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_column: Option<usize>,
+    /// The matched text, redacted where the rule says it is a secret, and cut short.
+    pub snippet: Option<String>,
+    pub fingerprint: String,
+    #[serde(skip)]
+    pub excerpt: Option<Excerpt>,
+}
+
+impl Finding {
+    /// The order reports use: by file, line, column, then rule.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
+        (
+            self.file.as_str(),
+            self.line.unwrap_or(0),
+            self.column.unwrap_or(0),
+            self.rule.as_str(),
+        )
+    }
+}
+
+/// A stable fingerprint: the rule, the path inside the package (without the top folder, which
+/// differs between packers), and a hash of the matched value. No line numbers and no time, so
+/// moving code around does not churn baselines.
+pub fn fingerprint(rule: &str, path: &str, value: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(rule.as_bytes());
+    h.update([0]);
+    h.update(strip_top(path).as_bytes());
+    h.update([0]);
+    h.update(Sha256::digest(value));
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn strip_top(path: &str) -> &str {
+    path.split_once('/').map_or(path, |(_, rest)| rest)
+}
+
+/// Shows a secret as a short prefix and its length, never whole: `ghp_…[40 chars]`.
+/// The prefix is at most 4 characters and at most a quarter of the secret, so a short
+/// secret shows nothing at all.
+pub fn redact(secret: &str) -> String {
+    let n = secret.chars().count();
+    let shown = (n / 4).min(4);
+    let prefix: String = secret.chars().take(shown).collect();
+    format!("{prefix}…[{n} chars]")
+}
+
+/// Cuts `text` to at most `max` characters, marking the cut with `…`.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_shows_prefix_and_length_only() {
+        let s = "ghp_0123456789abcdefghijklmnopqrstuvwxyz";
+        let r = redact(s);
+        assert_eq!(r, "ghp_…[40 chars]");
+        assert!(!r.contains("0123"));
+    }
+
+    #[test]
+    fn redact_short_secret_shows_nothing() {
+        assert_eq!(redact("abc"), "…[3 chars]");
+    }
+
+    #[test]
+    fn fingerprint_ignores_top_folder_and_depends_on_value() {
+        let a = fingerprint("r", "package/a.js", b"x");
+        assert_eq!(a, fingerprint("r", "pkg/a.js", b"x"));
+        assert_ne!(a, fingerprint("r", "package/a.js", b"y"));
+        assert_ne!(a, fingerprint("s", "package/a.js", b"x"));
+        assert_eq!(a.len(), 32);
+    }
+}

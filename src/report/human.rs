@@ -1,0 +1,186 @@
+//! `--format human`: compiler-style diagnostics, one per finding, then a summary line.
+//!
+//! Rendering goes through miette so findings look like the config errors packguard prints.
+//! A finding's excerpt is a window of the real file; `ExcerptSource` tells miette the real
+//! line and column so the header and gutter show them, not the window's.
+
+use std::fmt;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
+
+use super::Report;
+use crate::finding::{Excerpt, Finding, Severity};
+use crate::scan::FailOn;
+
+/// How to draw: colour only on a terminal (and never with `NO_COLOR`).
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+pub fn render(reports: &[Report], fail_on: FailOn, style: Style) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_context_lines(1);
+    let mut out = String::new();
+    for report in reports {
+        for f in &report.findings {
+            let diag = FindingDiagnostic::new(f);
+            let mut text = String::new();
+            if handler.render_report(&mut text, &diag).is_ok() {
+                out.push_str(&text);
+                out.push('\n');
+            }
+        }
+        out.push_str(&summary_line(report, fail_on));
+        out.push('\n');
+    }
+    out
+}
+
+fn summary_line(report: &Report, fail_on: FailOn) -> String {
+    let s = &report.summary;
+    let a = &report.artifact;
+    let what = match (&a.name, &a.version) {
+        (Some(n), Some(v)) => format!("{n}@{v} ({})", a.path),
+        _ => a.path.clone(),
+    };
+    let verdict = if report.fails(fail_on) { "FAIL" } else { "ok" };
+    format!(
+        "{verdict}: {} in {what}: {} files, {} scanned in {} ms",
+        counts(s.errors, s.warnings, s.infos),
+        a.files,
+        human_bytes(a.unpacked_bytes),
+        s.duration_ms
+    )
+}
+
+fn counts(e: usize, w: usize, i: usize) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "{}, {}, {}",
+        plural(e, "error", "errors"),
+        plural(w, "warning", "warnings"),
+        plural(i, "info", "infos")
+    )
+}
+
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    format!("{v:.1} {}", UNITS[u])
+}
+
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    source: Option<ExcerptSource<'a>>,
+}
+
+impl<'a> FindingDiagnostic<'a> {
+    fn new(finding: &'a Finding) -> Self {
+        let source = finding.excerpt.as_ref().map(|e| ExcerptSource {
+            name: &finding.file,
+            excerpt: e,
+        });
+        FindingDiagnostic { finding, source }
+    }
+}
+
+impl fmt::Debug for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FindingDiagnostic")
+            .field("rule", &self.finding.rule)
+            .finish()
+    }
+}
+
+impl fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let f0 = self.finding;
+        if self.source.is_some() {
+            write!(f, "{} [{}]", f0.message, f0.rule)
+        } else {
+            write!(f, "{}: {} [{}]", f0.file, f0.message, f0.rule)
+        }
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let e = self.finding.excerpt.as_ref()?;
+        let (a, b) = e.highlight;
+        let label = match self.finding.category.as_str() {
+            "secret" => "this value (redacted)",
+            _ => "here",
+        };
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(
+                Some(label.to_string()),
+                SourceSpan::from((a, b.saturating_sub(a).max(1))),
+            ),
+        )))
+    }
+}
+
+/// The excerpt as miette sees it: its text, with line numbers and the highlight's column
+/// shifted to where they are in the real file.
+struct ExcerptSource<'a> {
+    name: &'a str,
+    excerpt: &'a Excerpt,
+}
+
+impl SourceCode for ExcerptSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let inner = self.excerpt.text.as_str().read_span(span, before, after)?;
+        let column = if span.offset() == self.excerpt.highlight.0 && before == 0 {
+            self.excerpt.column - 1
+        } else {
+            inner.column()
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_string(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.excerpt.first_line - 1,
+            column,
+            inner.line_count(),
+        )))
+    }
+}

@@ -1,0 +1,59 @@
+//! The built-in rule pack: `rules/*.yaml`, compiled into the binary.
+//!
+//! Each file is listed here by hand (a test checks none is forgotten), so the binary carries
+//! exactly the rules in the repository and a user's `rules list` shows where each came from.
+
+use super::load::{add_from_source, Source, SpannedError};
+use super::RuleSet;
+
+/// (file name, YAML text) of every built-in rule file.
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "rules/archive.yaml",
+        include_str!("../../rules/archive.yaml"),
+    ),
+    ("rules/files.yaml", include_str!("../../rules/files.yaml")),
+];
+
+/// The built-in rules. An error here is a bug in `rules/`, caught by the test suite.
+pub fn rules() -> Result<RuleSet, SpannedError> {
+    let mut set = RuleSet::default();
+    for (name, text) in FILES {
+        add_from_source(&mut set, &Source::new(*name, *text))?;
+    }
+    Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_file_is_compiled_in() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .expect("rules/ exists")
+            .filter_map(|e| e.ok())
+            .map(|e| format!("rules/{}", e.file_name().to_string_lossy()))
+            .filter(|n| n.ends_with(".yaml"))
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = FILES.iter().map(|(n, _)| n.to_string()).collect();
+        listed.sort();
+        assert_eq!(on_disk, listed, "add new rules/*.yaml files to FILES");
+    }
+
+    #[test]
+    fn builtin_rules_load_and_every_rule_has_examples() {
+        let set = rules().unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(set.rules.len() >= 15);
+        for r in &set.rules {
+            assert!(
+                r.examples.iter().any(|e| e.expect_fire)
+                    && r.examples.iter().any(|e| !e.expect_fire),
+                "rule {} needs at least one fail and one pass example",
+                r.id
+            );
+        }
+    }
+}

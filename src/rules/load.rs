@@ -1,0 +1,636 @@
+//! Loading rule files: YAML in, compiled `Rule`s or a diagnostic that points into the file.
+//!
+//! Every value that can be wrong (an id, a regex, a glob, a severity) is read with its
+//! position, so the error names the file, line and column and shows the offending text.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use marked_yaml::{LoaderOptions, Marker, Span, Spanned};
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde::Deserialize;
+use thiserror::Error;
+
+use super::{Example, ExampleEntry, Globs, Rule, RuleSet};
+use crate::artifact::EntryIssue;
+use crate::finding::Severity;
+
+/// Regexes are compiled with these bounds: the engine is linear-time already, and a size
+/// limit keeps a user's rule from compiling into something huge.
+const REGEX_SIZE_LIMIT: usize = 16 << 20;
+const REGEX_DFA_SIZE_LIMIT: usize = 32 << 20;
+
+/// A text that rules or config were read from.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    pub fn read(path: &Path) -> Result<Source, SpannedError> {
+        let name = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Source { name, text }),
+            Err(e) => Err(SpannedError {
+                message: format!("cannot read {name}: {e}"),
+                src: NamedSource::new(name, String::new()),
+                span: None,
+                label: String::new(),
+                help: None,
+            }),
+        }
+    }
+
+    /// A 1-based line and column (in characters), as the YAML loader reports them, to a byte
+    /// offset.
+    pub fn offset(&self, line: usize, column: usize) -> usize {
+        let mut off = 0;
+        for (i, l) in self.text.split_inclusive('\n').enumerate() {
+            if i + 1 == line {
+                let col = l
+                    .char_indices()
+                    .nth(column.saturating_sub(1))
+                    .map_or(l.len(), |(b, _)| b);
+                return off + col;
+            }
+            off += l.len();
+        }
+        self.text.len()
+    }
+
+    fn marker_span(&self, marker: &Marker, len: usize) -> SourceSpan {
+        let start = self
+            .offset(marker.line(), marker.column())
+            .min(self.text.len());
+        let len = len.min(self.text.len() - start);
+        (start, len).into()
+    }
+
+    /// The span of a value: from its start, as long as its text, or to the end of its line.
+    pub fn span(&self, span: &Span, text_len: Option<usize>) -> Option<SourceSpan> {
+        let start = span.start()?;
+        let len = text_len.unwrap_or_else(|| {
+            let off = self.offset(start.line(), start.column());
+            self.text[off.min(self.text.len())..]
+                .find('\n')
+                .unwrap_or(0)
+        });
+        Some(self.marker_span(start, len.max(1)))
+    }
+
+    /// Where a mapping key is first written (block `key:` or flow `{key: ...}` style).
+    fn key_span(&self, key: &str) -> Option<SourceSpan> {
+        let re = regex::Regex::new(&format!(
+            r"(?m)(?:^[ \t-]*|[{{,][ \t]*){}[ \t]*:",
+            regex::escape(key)
+        ))
+        .ok()?;
+        let m = re.find(&self.text)?;
+        let start = m.start() + m.as_str().find(key)?;
+        Some((start, key.len()).into())
+    }
+
+    pub fn error(
+        &self,
+        message: impl Into<String>,
+        span: Option<SourceSpan>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) -> SpannedError {
+        SpannedError {
+            message: message.into(),
+            src: NamedSource::new(&self.name, self.text.clone()),
+            span,
+            label: label.into(),
+            help,
+        }
+    }
+
+    /// An error about a value read with `Spanned`.
+    pub fn at<T>(
+        &self,
+        value: &Spanned<T>,
+        text_len: Option<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) -> SpannedError {
+        self.error(message, self.span(value.span(), text_len), label, help)
+    }
+
+    /// Parses YAML into `T`, mapping the loader's and the deserializer's errors to a
+    /// diagnostic at their position.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, SpannedError> {
+        let options = LoaderOptions::default().error_on_duplicate_keys(true);
+        marked_yaml::from_yaml_with_options(0, &self.text, options).map_err(|e| {
+            use marked_yaml::{FromYamlError, LoadError};
+            match e {
+                FromYamlError::ParseYaml(load) => {
+                    let marker = match &load {
+                        LoadError::TopLevelMustBeMapping(m)
+                        | LoadError::TopLevelMustBeSequence(m)
+                        | LoadError::UnexpectedAnchor(m)
+                        | LoadError::MappingKeyMustBeScalar(m)
+                        | LoadError::UnexpectedTag(m)
+                        | LoadError::ScanError(m, _) => Some(*m),
+                        LoadError::DuplicateKey(inner) => inner.key.span().start().copied(),
+                    };
+                    let message = match &load {
+                        LoadError::ScanError(_, e) => format!("invalid YAML: {}", e.info()),
+                        LoadError::TopLevelMustBeMapping(_) => {
+                            "the file must be a YAML mapping (`key: value` at the top level)"
+                                .to_string()
+                        }
+                        LoadError::DuplicateKey(inner) => {
+                            format!("duplicate key `{}`", inner.key.as_str())
+                        }
+                        other => format!("invalid YAML: {other}"),
+                    };
+                    let span = marker.map(|m| self.marker_span(&m, 1));
+                    self.error(message, span, "here", None)
+                }
+                FromYamlError::FromNode(node) => {
+                    let message = node.to_string();
+                    let mut span = node.start_mark().map(|m| self.marker_span(&m, 1));
+                    // The loader gives unknown fields no position; find the key in the text.
+                    if let marked_yaml::Error::UnknownFieldError(field, _, _) = &*node {
+                        span = span.or_else(|| self.key_span(field));
+                    }
+                    let message = message
+                        .split_once(": ")
+                        .filter(|(pos, _)| pos.contains(':') && !pos.contains(' '))
+                        .map_or(message.clone(), |(_, rest)| rest.to_string());
+                    self.error(message, span, "here", None)
+                }
+            }
+        })
+    }
+}
+
+/// An invalid rule or config file, pointing at the offending text.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(packguard::config::invalid))]
+pub struct SpannedError {
+    pub message: String,
+    #[source_code]
+    pub src: NamedSource<String>,
+    #[label("{label}")]
+    pub span: Option<SourceSpan>,
+    pub label: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+/// A rule as written. Every field the language has is here, and nothing else is accepted.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub id: Spanned<String>,
+    pub message: Spanned<String>,
+    pub severity: Spanned<String>,
+    pub category: Option<Spanned<String>>,
+    pub description: Option<String>,
+    pub paths: Option<Vec<Spanned<String>>>,
+    pub exclude: Option<Vec<Spanned<String>>>,
+    pub pattern: Option<Spanned<String>>,
+    pub keywords: Option<Vec<Spanned<String>>>,
+    pub max_size: Option<Spanned<String>>,
+    pub binary: Option<bool>,
+    pub redact: Option<bool>,
+    pub check: Option<Spanned<String>>,
+    pub examples: Option<RawExamples>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExamples {
+    #[serde(default)]
+    pub fail: Vec<Spanned<RawExample>>,
+    #[serde(default)]
+    pub pass: Vec<Spanned<RawExample>>,
+}
+
+/// An example: one file (`path`, `content`, ...) or several (`files`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExample {
+    pub path: Option<String>,
+    pub content: Option<String>,
+    /// Repeat `content` this many times (long lines, large files).
+    pub repeat: Option<usize>,
+    pub symlink: Option<String>,
+    pub hardlink: Option<String>,
+    pub entry: Option<String>,
+    pub name_encoding: Option<String>,
+    /// `file` (default) or `fifo`.
+    pub kind: Option<String>,
+    pub files: Option<Vec<RawExample>>,
+}
+
+/// Examples are small: `repeat` may not build more than this.
+const MAX_EXAMPLE_BYTES: usize = 4 << 20;
+
+impl RawExample {
+    fn entries(&self) -> Result<Vec<ExampleEntry>, String> {
+        if let Some(files) = &self.files {
+            if self.path.is_some() || self.content.is_some() {
+                return Err("an example has either `files` or `path`/`content`, not both".into());
+            }
+            let mut out = Vec::new();
+            for f in files {
+                out.extend(f.entries()?);
+            }
+            return Ok(out);
+        }
+        let path = self
+            .path
+            .clone()
+            .ok_or("an example needs a `path` (or `files`)")?;
+        let mut content = self.content.clone().unwrap_or_default().into_bytes();
+        if let Some(n) = self.repeat {
+            if content.len().saturating_mul(n) > MAX_EXAMPLE_BYTES {
+                return Err(format!(
+                    "`repeat` would build more than {MAX_EXAMPLE_BYTES} bytes"
+                ));
+            }
+            content = content.repeat(n);
+        }
+        let latin1_name = match self.name_encoding.as_deref() {
+            None | Some("utf-8") => false,
+            Some("latin1") => true,
+            Some(other) => {
+                return Err(format!(
+                    "unknown `name_encoding` `{other}` (latin1 or utf-8)"
+                ))
+            }
+        };
+        let fifo = match self.kind.as_deref() {
+            None | Some("file") => false,
+            Some("fifo") => true,
+            Some(other) => return Err(format!("unknown `kind` `{other}` (file or fifo)")),
+        };
+        Ok(vec![ExampleEntry {
+            fifo,
+            path,
+            content,
+            symlink: self.symlink.clone(),
+            hardlink: self.hardlink.clone(),
+            entry: self.entry.clone(),
+            latin1_name,
+        }])
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRuleFile {
+    rules: Vec<RawRule>,
+}
+
+fn rule_files(path: &Path) -> Result<Vec<PathBuf>, SpannedError> {
+    let fail = |e: std::io::Error| {
+        Source::new(path.display().to_string(), "").error(
+            format!("cannot read rules from {}: {e}", path.display()),
+            None,
+            "",
+            None,
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(fail)?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(fail)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("yaml") | Some("yml")
+                )
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(fail(std::io::Error::other(
+            "the folder has no .yaml or .yml files",
+        )));
+    }
+    Ok(files)
+}
+
+/// Rejects a second rule with an id already taken, pointing at the second definition.
+pub fn check_unique(
+    rules: &[Rule],
+    new: &[(Rule, SourceSpan)],
+    src: &Source,
+) -> Result<(), SpannedError> {
+    let mut seen: HashMap<&str, &str> = rules
+        .iter()
+        .map(|r| (r.id.as_str(), r.origin.as_str()))
+        .collect();
+    for (rule, span) in new {
+        if let Some(first) = seen.insert(&rule.id, &rule.origin) {
+            return Err(src.error(
+                format!("duplicate rule id `{}`", rule.id),
+                Some(*span),
+                "this id is already defined",
+                Some(format!(
+                    "first defined at {first}; to change a built-in rule, set its severity in the config instead"
+                )),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Turns a rule as written into a compiled rule, checking everything that can be checked.
+pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
+    let id = raw.id.as_str().to_string();
+    let id_len = Some(id.len());
+    let valid_id = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-/_.".contains(c))
+        && !id.starts_with('/')
+        && !id.ends_with('/');
+    if !valid_id {
+        return Err(src.at(
+            &raw.id,
+            id_len,
+            format!("invalid rule id `{id}`"),
+            "not a valid id",
+            Some("ids are lowercase kebab-case, optionally prefixed by a family: `team/no-internal-urls`".into()),
+        ));
+    }
+    let severity = Severity::parse(raw.severity.as_str()).ok_or_else(|| {
+        src.at(
+            &raw.severity,
+            Some(raw.severity.len()),
+            format!("rule `{id}`: unknown severity `{}`", raw.severity.as_str()),
+            "expected error, warning or info",
+            None,
+        )
+    })?;
+    let globs = |list: &Option<Vec<Spanned<String>>>, field: &str| -> Result<Globs, SpannedError> {
+        let list = list.as_deref().unwrap_or_default();
+        let strings: Vec<String> = list.iter().map(|g| g.as_str().to_string()).collect();
+        Globs::new(&strings).map_err(|(i, e)| {
+            let at = &list[i.min(list.len().saturating_sub(1))];
+            src.at(
+                at,
+                Some(at.len()),
+                format!("rule `{id}`: invalid glob in `{field}`: {}", e.kind()),
+                "this glob",
+                None,
+            )
+        })
+    };
+    let paths = globs(&raw.paths, "paths")?;
+    let exclude = globs(&raw.exclude, "exclude")?;
+    let pattern = match &raw.pattern {
+        None => None,
+        Some(p) => Some(compile_regex(p.as_str()).map_err(|e| {
+            src.at(
+                p,
+                None,
+                format!("rule `{id}`: invalid regex in `pattern`"),
+                "this pattern",
+                Some(e),
+            )
+        })?),
+    };
+    let max_size = match &raw.max_size {
+        None => None,
+        Some(s) => Some(parse_size(s.as_str()).ok_or_else(|| {
+            src.at(
+                s,
+                Some(s.len()),
+                format!("rule `{id}`: invalid `max_size` `{}`", s.as_str()),
+                "not a size",
+                Some("write a number of bytes, or with a unit: 512KiB, 10MB, 1GiB".into()),
+            )
+        })?),
+    };
+    if let Some(check) = &raw.check {
+        if !EntryIssue::CHECKS.contains(&check.as_str()) {
+            return Err(src.at(
+                check,
+                Some(check.len()),
+                format!("rule `{id}`: unknown check `{}`", check.as_str()),
+                "no such check",
+                Some(format!("known checks: {}", EntryIssue::CHECKS.join(", "))),
+            ));
+        }
+        if raw.pattern.is_some() || raw.paths.is_some() {
+            return Err(src.at(
+                check,
+                Some(check.len()),
+                format!("rule `{id}`: a rule with `check` cannot also have `pattern` or `paths`"),
+                "structural check",
+                Some("the check decides when the rule fires; drop `pattern`/`paths`, or drop `check`".into()),
+            ));
+        }
+    }
+    if raw.check.is_none() && raw.pattern.is_none() && raw.paths.is_none() {
+        return Err(src.at(
+            &raw.id,
+            id_len,
+            format!(
+                "rule `{id}` has neither `pattern` nor `paths`, so it would fire on every file"
+            ),
+            "this rule",
+            Some("add `pattern` (a regex over content), `paths` (globs), or both".into()),
+        ));
+    }
+    let keywords: Vec<String> = raw
+        .keywords
+        .unwrap_or_default()
+        .into_iter()
+        .map(|k| k.as_str().to_string())
+        .filter(|k| !k.is_empty())
+        .collect();
+    let category = raw
+        .category
+        .map(|c| c.as_str().to_string())
+        .unwrap_or_else(|| "custom".to_string());
+    let redact = raw.redact.unwrap_or(category == "secret");
+    let mut examples = Vec::new();
+    if let Some(ex) = raw.examples {
+        for (expect_fire, list) in [(true, ex.fail), (false, ex.pass)] {
+            for e in list {
+                let span = src.span(e.span(), None);
+                let line = e.span().start().map_or(0, |m| m.line());
+                let entries = e.entries().map_err(|why| {
+                    src.error(
+                        format!("rule `{id}`: invalid example: {why}"),
+                        span,
+                        "this example",
+                        None,
+                    )
+                })?;
+                examples.push(Example {
+                    expect_fire,
+                    entries,
+                    line,
+                });
+            }
+        }
+    }
+    let line = raw.id.span().start().map_or(0, |m| m.line());
+    Ok(Rule {
+        id,
+        message: raw.message.as_str().to_string(),
+        severity,
+        category,
+        description: raw.description,
+        paths,
+        exclude,
+        pattern,
+        keywords,
+        max_size,
+        binary: raw.binary.unwrap_or(false),
+        redact,
+        check: raw.check.map(|c| c.as_str().to_string()),
+        examples,
+        origin: format!("{}:{}", src.name, line),
+    })
+}
+
+/// Compiles a content regex with the size limits every rule gets. The error text is the
+/// regex engine's own, which points at the bad part of the pattern.
+pub fn compile_regex(pattern: &str) -> Result<regex::bytes::Regex, String> {
+    regex::bytes::RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// `1048576`, `512KiB`, `10MB`, `1GiB`, `64k`.
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '_')
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.replace('_', "").parse().ok()?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+/// Loads rule sets and checks ids are unique across all of them.
+pub fn load_all(builtin: bool, extra: &[PathBuf]) -> Result<RuleSet, SpannedError> {
+    let mut set = if builtin {
+        super::builtin::rules()?
+    } else {
+        RuleSet::default()
+    };
+    for path in extra {
+        for file in rule_files(path)? {
+            let src = Source::read(&file)?;
+            add_from_source(&mut set, &src)?;
+        }
+    }
+    Ok(set)
+}
+
+/// Adds a file's rules to `set`, refusing ids that are taken.
+pub fn add_from_source(set: &mut RuleSet, src: &Source) -> Result<(), SpannedError> {
+    let file: RawRuleFile = src.parse()?;
+    add_raw(set, file.rules, src)
+}
+
+/// Adds rules as written (from a rule file or a config's `rules:`), refusing ids that are
+/// taken.
+pub fn add_raw(set: &mut RuleSet, raw: Vec<RawRule>, src: &Source) -> Result<(), SpannedError> {
+    let mut new = Vec::new();
+    for r in raw {
+        let span = src
+            .span(r.id.span(), Some(r.id.len()))
+            .unwrap_or_else(|| (0, 0).into());
+        new.push((compile(r, src)?, span));
+    }
+    check_unique(&set.rules, &new, src)?;
+    set.rules.extend(new.into_iter().map(|(r, _)| r));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(yaml: &str) -> SpannedError {
+        let mut set = RuleSet::default();
+        add_from_source(&mut set, &Source::new("r.yaml", yaml)).unwrap_err()
+    }
+
+    fn line_col(e: &SpannedError) -> (usize, usize) {
+        let off = e.span.unwrap().offset();
+        let text = e.src.inner();
+        let before = &text[..off];
+        let line = before.matches('\n').count() + 1;
+        let col = off - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        (line, col)
+    }
+
+    #[test]
+    fn unknown_field_points_at_it() {
+        let e = err("rules:\n  - id: a\n    message: m\n    severity: error\n    paths: [x]\n    patern: y\n");
+        assert!(e.message.contains("patern"), "{}", e.message);
+        assert_eq!(line_col(&e).0, 6);
+    }
+
+    #[test]
+    fn bad_regex_points_at_pattern_and_says_why() {
+        let e =
+            err("rules:\n  - id: a\n    message: m\n    severity: error\n    pattern: 'ab(c'\n");
+        assert!(e.message.contains("invalid regex"), "{}", e.message);
+        assert!(
+            e.help.as_deref().unwrap().contains("unclosed group"),
+            "{:?}",
+            e.help
+        );
+        assert_eq!(line_col(&e), (5, 14));
+    }
+
+    #[test]
+    fn bad_glob_severity_and_duplicate_id() {
+        let e = err("rules:\n  - id: a\n    message: m\n    severity: error\n    paths: ['a[']\n");
+        assert!(e.message.contains("invalid glob"), "{}", e.message);
+        let e = err("rules:\n  - id: a\n    message: m\n    severity: fatal\n    paths: [x]\n");
+        assert!(e.message.contains("unknown severity"), "{}", e.message);
+        assert_eq!(line_col(&e), (4, 15));
+        let e = err("rules:\n  - {id: a, message: m, severity: info, paths: [x]}\n  - {id: a, message: m, severity: info, paths: [y]}\n");
+        assert!(e.message.contains("duplicate rule id"), "{}", e.message);
+        assert_eq!(line_col(&e).0, 3);
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512KiB"), Some(512 * 1024));
+        assert_eq!(parse_size("10MB"), Some(10_000_000));
+        assert_eq!(parse_size("42"), Some(42));
+        assert_eq!(parse_size("1 GiB"), Some(1 << 30));
+        assert_eq!(parse_size("lots"), None);
+    }
+}

@@ -1,0 +1,196 @@
+//! Rules: the policy language, as data.
+//!
+//! This module owns the rule model, loading rule files (YAML, with a position on every value
+//! so an error points at its line and column), the built-in pack compiled from `rules/*.yaml`,
+//! and `rules test`, which runs every rule's examples. It does not scan: `crate::scan` applies
+//! rules to files.
+
+pub mod builtin;
+pub mod load;
+pub mod selftest;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use regex::bytes::Regex;
+
+use crate::finding::Severity;
+
+/// A compiled rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub message: String,
+    pub severity: Severity,
+    pub category: String,
+    pub description: Option<String>,
+    pub paths: Globs,
+    pub exclude: Globs,
+    pub pattern: Option<Regex>,
+    /// Literals of which at least one must occur (ASCII case-insensitively) before `pattern`
+    /// runs: the prefilter that keeps one pass per file cheap however many rules there are.
+    pub keywords: Vec<String>,
+    pub max_size: Option<u64>,
+    /// Run on binary files too (by default content rules skip them).
+    pub binary: bool,
+    /// Never show the matched value whole: the `secret` capture group, or the whole match.
+    pub redact: bool,
+    /// The structural check (in Rust) whose findings carry this rule's id.
+    pub check: Option<String>,
+    pub examples: Vec<Example>,
+    /// Where the rule was defined, `file:line`, for `rules list` and error messages.
+    pub origin: String,
+}
+
+impl Rule {
+    /// Whether the rule looks at a file at this path (relative to the package root).
+    pub fn applies_to(&self, rel: &str) -> bool {
+        self.check.is_none()
+            && self.paths.set.as_ref().is_none_or(|s| s.is_match(rel))
+            && !self.exclude.set.as_ref().is_some_and(|s| s.is_match(rel))
+    }
+}
+
+/// Globs as written and as compiled.
+#[derive(Clone, Debug, Default)]
+pub struct Globs {
+    pub source: Vec<String>,
+    pub set: Option<GlobSet>,
+}
+
+impl Globs {
+    /// Compiles globs the way users expect from `.gitignore`: one without a `/` matches a
+    /// name at any depth, one with a `/` matches from the package root, a trailing `/` means
+    /// everything below that folder, and `*` never crosses a `/` (use `**`).
+    pub fn new(globs: &[String]) -> Result<Globs, (usize, globset::Error)> {
+        if globs.is_empty() {
+            return Ok(Globs::default());
+        }
+        let mut b = GlobSetBuilder::new();
+        for (i, g) in globs.iter().enumerate() {
+            for pattern in expand_glob(g) {
+                let glob = GlobBuilder::new(&pattern)
+                    .literal_separator(true)
+                    .backslash_escape(true)
+                    .build()
+                    .map_err(|e| (i, e))?;
+                b.add(glob);
+            }
+        }
+        let set = b.build().map_err(|e| (0, e))?;
+        Ok(Globs {
+            source: globs.to_vec(),
+            set: Some(set),
+        })
+    }
+
+    pub fn is_match(&self, rel: &str) -> bool {
+        self.set.as_ref().is_some_and(|s| s.is_match(rel))
+    }
+}
+
+fn expand_glob(g: &str) -> Vec<String> {
+    let g = g.strip_prefix("./").unwrap_or(g);
+    let (anchored, g) = match g.strip_prefix('/') {
+        Some(rest) => (true, rest),
+        None => (g.trim_end_matches('/').contains('/'), g),
+    };
+    let base = if anchored {
+        g.to_string()
+    } else {
+        format!("**/{g}")
+    };
+    match base.strip_suffix('/') {
+        Some(dir) => vec![format!("{dir}/**")],
+        None => vec![base],
+    }
+}
+
+/// One example of a rule: files that must (or must not) make the rule fire.
+#[derive(Clone, Debug)]
+pub struct Example {
+    pub expect_fire: bool,
+    pub entries: Vec<ExampleEntry>,
+    /// Line of the example in its rule file.
+    pub line: usize,
+}
+
+/// One archive entry of an example.
+#[derive(Clone, Debug, Default)]
+pub struct ExampleEntry {
+    /// Path relative to the package root.
+    pub path: String,
+    pub content: Vec<u8>,
+    /// Make the entry a symbolic or hard link to this target instead of a file.
+    pub symlink: Option<String>,
+    pub hardlink: Option<String>,
+    /// Write this exact tar entry name instead of `package/<path>`.
+    pub entry: Option<String>,
+    /// Encode the name as Latin-1, to test non-UTF-8 names.
+    pub latin1_name: bool,
+    /// A FIFO entry instead of a file.
+    pub fifo: bool,
+}
+
+/// All active rules, in load order (built-ins first).
+#[derive(Clone, Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Rules whose id matches `pattern`: an exact id, or a prefix ending in `/*`.
+    pub fn matching<'a>(&'a self, pattern: &'a str) -> impl Iterator<Item = &'a Rule> + 'a {
+        self.rules
+            .iter()
+            .filter(move |r| id_matches(pattern, &r.id))
+    }
+}
+
+/// `secret/*` matches every id in the `secret` family; anything else matches exactly.
+pub fn id_matches(pattern: &str, id: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => id.starts_with(prefix),
+        None => pattern == id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn globs(g: &[&str]) -> Globs {
+        Globs::new(&g.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn bare_names_match_at_any_depth() {
+        let g = globs(&[".npmrc", "*.pem"]);
+        assert!(g.is_match(".npmrc"));
+        assert!(g.is_match("a/b/.npmrc"));
+        assert!(g.is_match("certs/x.pem"));
+        assert!(!g.is_match("x.pem.js"));
+    }
+
+    #[test]
+    fn slashed_globs_are_anchored_and_star_stays_in_its_folder() {
+        let g = globs(&["dist/*.js", "coverage/"]);
+        assert!(g.is_match("dist/a.js"));
+        assert!(!g.is_match("dist/sub/a.js"));
+        assert!(!g.is_match("lib/dist/a.js"));
+        assert!(g.is_match("coverage/lcov-report/index.html"));
+        let g = globs(&["/README.md"]);
+        assert!(g.is_match("README.md"));
+        assert!(!g.is_match("docs/README.md"));
+    }
+
+    #[test]
+    fn id_patterns() {
+        assert!(id_matches("secret/*", "secret/github-pat"));
+        assert!(!id_matches("secret/*", "file/npmrc"));
+        assert!(id_matches("file/npmrc", "file/npmrc"));
+        assert!(!id_matches("file/npm", "file/npmrc"));
+    }
+}

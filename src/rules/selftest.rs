@@ -1,0 +1,113 @@
+//! `packguard rules test`: every rule's examples, run through the real scanner.
+//!
+//! Each example becomes a small tarball (built in memory) scanned with only the rule under
+//! test. A `fail` example must make the rule fire, a `pass` example must not. Examples are
+//! scanned with a 1 MiB per-file limit so a rule about oversized files can be shown firing.
+
+use crate::artifact::builder::TarBuilder;
+use crate::artifact::Limits;
+use crate::config::Config;
+use crate::rules::{Example, Rule, RuleSet};
+use crate::scan::{Engine, Options};
+
+/// An example that did not behave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub rule: String,
+    /// `file:line` of the example.
+    pub at: String,
+    pub problem: String,
+}
+
+/// Outcome of testing a rule set.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub rules: usize,
+    pub examples: usize,
+    pub failures: Vec<Failure>,
+}
+
+pub fn run(rules: &RuleSet) -> Outcome {
+    let mut outcome = Outcome::default();
+    let config = Config::default();
+    let options = Options {
+        limits: Limits {
+            max_file_size: 1 << 20,
+            ..Limits::default()
+        },
+        show_secrets: false,
+    };
+    for rule in &rules.rules {
+        outcome.rules += 1;
+        let only = RuleSet {
+            rules: vec![rule.clone()],
+        };
+        let engine = Engine::new(&only, &config, &options);
+        if !has_examples(rule) {
+            outcome.failures.push(Failure {
+                rule: rule.id.clone(),
+                at: rule.origin.clone(),
+                problem: "the rule needs at least one `fail` and one `pass` example".into(),
+            });
+        }
+        for example in &rule.examples {
+            outcome.examples += 1;
+            let at = format!(
+                "{}:{}",
+                rule.origin.rsplit_once(':').map_or("", |(f, _)| f),
+                example.line
+            );
+            let tgz = build(example).tgz();
+            let problem = match engine.scan_archive(&at, tgz.as_slice()) {
+                Err(e) => Some(format!("the example could not be scanned: {e}")),
+                Ok(report) => {
+                    let fired = report.findings.iter().any(|f| f.rule == rule.id);
+                    match (example.expect_fire, fired) {
+                        (true, false) => Some("`fail` example did not fire".to_string()),
+                        (false, true) => Some("`pass` example fired".to_string()),
+                        _ => None,
+                    }
+                }
+            };
+            if let Some(problem) = problem {
+                outcome.failures.push(Failure {
+                    rule: rule.id.clone(),
+                    at,
+                    problem,
+                });
+            }
+        }
+    }
+    outcome
+}
+
+fn build(example: &Example) -> TarBuilder {
+    let mut b = TarBuilder::new();
+    for e in &example.entries {
+        let name: Vec<u8> = match &e.entry {
+            Some(exact) => exact.as_bytes().to_vec(),
+            None => format!("package/{}", e.path).into_bytes(),
+        };
+        let name = if e.latin1_name {
+            String::from_utf8_lossy(&name)
+                .chars()
+                .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+                .collect()
+        } else {
+            name
+        };
+        let text = String::from_utf8_lossy(&name).into_owned();
+        b = match (&e.symlink, &e.hardlink) {
+            (Some(t), _) => b.symlink(&text, t),
+            (_, Some(t)) => b.hardlink(&text, t),
+            _ if e.fifo => b.fifo(&text),
+            _ => b.raw_file(&name, &e.content),
+        };
+    }
+    b
+}
+
+/// Whether a rule is exercised by at least one example of each kind.
+pub fn has_examples(rule: &Rule) -> bool {
+    rule.examples.iter().any(|e| e.expect_fire) && rule.examples.iter().any(|e| !e.expect_fire)
+}

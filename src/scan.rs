@@ -1,0 +1,565 @@
+//! The scan stage: applies the rules to every entry of an artifact and collects findings.
+//!
+//! Per file it makes one pass: rules are filtered by path, a single Aho-Corasick automaton
+//! over every rule's keywords decides which content regexes can match, and only those run.
+//! Line and column are computed from byte offsets for findings only, so a multi-megabyte
+//! minified line costs nothing unless something matches on it. Checks never print or exit.
+
+use std::time::Instant;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::artifact::{self, ArtifactError, Entry, EntryIssue, Limits, Visitor};
+use crate::config::Config;
+use crate::finding::{fingerprint, redact, shorten, Excerpt, Finding, Severity};
+use crate::report::{ArtifactInfo, Report};
+use crate::rules::{Rule, RuleSet};
+
+/// Bytes looked at to decide a file is binary (what git does: a NUL in the first 8000).
+const BINARY_SNIFF: usize = 8000;
+/// Findings one rule may raise in one file; past this the file is clearly full of them and
+/// more would bury everything else.
+const MAX_MATCHES_PER_RULE: usize = 50;
+/// Characters of a long line shown on each side of a match.
+const WINDOW: usize = 60;
+/// Lines longer than this are shown as a window around the match.
+const LONG_LINE: usize = 160;
+const SNIPPET_MAX: usize = 200;
+
+/// How a scan behaves, from the command line and config.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub limits: Limits,
+    /// Print secrets whole (local use only).
+    pub show_secrets: bool,
+}
+
+/// Rules prepared for scanning: the prefilter is built once and reused for every file.
+pub struct Engine<'a> {
+    rules: &'a RuleSet,
+    config: &'a Config,
+    options: &'a Options,
+    prefilter: Option<AhoCorasick>,
+    /// For each keyword of the prefilter, the rules (indices) that listed it.
+    keyword_rules: Vec<Vec<usize>>,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(rules: &'a RuleSet, config: &'a Config, options: &'a Options) -> Engine<'a> {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for (i, rule) in rules.rules.iter().enumerate() {
+            if rule.pattern.is_none() {
+                continue;
+            }
+            for k in &rule.keywords {
+                let k = k.to_ascii_lowercase();
+                match keywords.iter().position(|x| *x == k) {
+                    Some(p) => keyword_rules[p].push(i),
+                    None => {
+                        keywords.push(k);
+                        keyword_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let prefilter = (!keywords.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&keywords)
+                .expect("keywords are plain literals of bounded size")
+        });
+        Engine {
+            rules,
+            config,
+            options,
+            prefilter,
+            keyword_rules,
+        }
+    }
+
+    /// Scans an archive read from `input`. `name` is how the input is shown.
+    pub fn scan_archive(
+        &self,
+        name: &str,
+        input: impl std::io::Read,
+    ) -> Result<Report, ArtifactError> {
+        let started = Instant::now();
+        let mut collector = Collector {
+            engine: self,
+            findings: Vec::new(),
+            manifest: None,
+        };
+        let stats = artifact::read_archive(name, input, &self.options.limits, &mut collector)?;
+        let (pkg_name, version) = collector
+            .manifest
+            .as_deref()
+            .map(package_identity)
+            .unwrap_or_default();
+        let info = ArtifactInfo {
+            path: name.to_string(),
+            kind: "tarball".to_string(),
+            name: pkg_name,
+            version,
+            files: stats.files,
+            unpacked_bytes: stats.unpacked_bytes,
+        };
+        Ok(Report::new(info, collector.findings, started.elapsed()))
+    }
+
+    fn ignored(&self, rule: &Rule, rel: &str) -> bool {
+        self.config.ignores(&rule.id, rel)
+    }
+
+    /// Findings for one file's path and content.
+    pub fn scan_file(&self, entry: &Entry<'_>, out: &mut Vec<Finding>) {
+        let applicable: Vec<usize> = self
+            .rules
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.applies_to(entry.rel) && !self.ignored(r, entry.rel))
+            .map(|(i, _)| i)
+            .collect();
+        if applicable.is_empty() {
+            return;
+        }
+        let binary = entry.data[..entry.data.len().min(BINARY_SNIFF)].contains(&0);
+        let mut wants_content = Vec::new();
+        for &i in &applicable {
+            let rule = &self.rules.rules[i];
+            if rule.pattern.is_none() {
+                out.push(self.presence_finding(rule, entry.path));
+                continue;
+            }
+            if (binary && !rule.binary)
+                || rule.max_size.is_some_and(|m| entry.data.len() as u64 > m)
+            {
+                continue;
+            }
+            wants_content.push(i);
+        }
+        if wants_content.is_empty() {
+            return;
+        }
+        let triggered = self.triggered(entry.data, &wants_content);
+        let mut lines = LineIndex::new(entry.data);
+        for i in wants_content {
+            let rule = &self.rules.rules[i];
+            if !rule.keywords.is_empty() && !triggered[i] {
+                continue;
+            }
+            self.match_rule(rule, entry, &mut lines, out);
+        }
+    }
+
+    /// Which rules' keywords occur in `data` (indexed like `rules.rules`).
+    fn triggered(&self, data: &[u8], candidates: &[usize]) -> Vec<bool> {
+        let mut hit = vec![false; self.rules.rules.len()];
+        let Some(ac) = &self.prefilter else {
+            return hit;
+        };
+        if !candidates
+            .iter()
+            .any(|&i| !self.rules.rules[i].keywords.is_empty())
+        {
+            return hit;
+        }
+        let mut seen = vec![false; self.keyword_rules.len()];
+        let mut left = seen.len();
+        for m in ac.find_overlapping_iter(data) {
+            let k = m.pattern().as_usize();
+            if !seen[k] {
+                seen[k] = true;
+                for &r in &self.keyword_rules[k] {
+                    hit[r] = true;
+                }
+                left -= 1;
+                if left == 0 {
+                    break;
+                }
+            }
+        }
+        hit
+    }
+
+    fn match_rule(
+        &self,
+        rule: &Rule,
+        entry: &Entry<'_>,
+        lines: &mut LineIndex<'_>,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(re) = &rule.pattern else { return };
+        let secret_group = re.capture_names().position(|n| n == Some("secret"));
+        let mut count = 0;
+        for caps in re.captures_iter(entry.data) {
+            let Some(whole) = caps.get(0) else { continue };
+            if whole.is_empty() {
+                continue;
+            }
+            let secret = secret_group
+                .and_then(|g| caps.get(g))
+                .map_or((whole.start(), whole.end()), |m| (m.start(), m.end()));
+            out.push(self.content_finding(
+                rule,
+                entry,
+                lines,
+                (whole.start(), whole.end()),
+                secret,
+            ));
+            count += 1;
+            if count >= MAX_MATCHES_PER_RULE {
+                break;
+            }
+        }
+    }
+
+    fn presence_finding(&self, rule: &Rule, path: &str) -> Finding {
+        Finding {
+            rule: rule.id.clone(),
+            category: rule.category.clone(),
+            severity: rule.severity,
+            message: rule.message.clone(),
+            file: path.to_string(),
+            line: None,
+            column: None,
+            end_line: None,
+            end_column: None,
+            snippet: None,
+            fingerprint: fingerprint(&rule.id, path, b""),
+            excerpt: None,
+        }
+    }
+
+    /// A finding for an archive-level issue, under every rule that claims its check.
+    fn issue_findings(&self, path: &str, issue: &EntryIssue, out: &mut Vec<Finding>) {
+        let rel = path.split_once('/').map_or(path, |(_, r)| r);
+        for rule in &self.rules.rules {
+            if rule.check.as_deref() != Some(issue.check_name()) || self.ignored(rule, rel) {
+                continue;
+            }
+            let mut f = self.presence_finding(rule, path);
+            if let Some(detail) = issue.detail() {
+                f.message = format!("{}: {}", rule.message, sanitize(&detail));
+            }
+            f.fingerprint = fingerprint(&rule.id, path, issue.check_name().as_bytes());
+            out.push(f);
+        }
+    }
+
+    fn content_finding(
+        &self,
+        rule: &Rule,
+        entry: &Entry<'_>,
+        lines: &mut LineIndex<'_>,
+        (start, end): (usize, usize),
+        (s_start, s_end): (usize, usize),
+    ) -> Finding {
+        let data = entry.data;
+        let (line, column) = lines.position(start);
+        let (end_line, end_column) = lines.position(end);
+        let redact_it = rule.redact && !self.options.show_secrets;
+        let shown = |a: usize, b: usize| sanitize(&String::from_utf8_lossy(&data[a..b]));
+        let display = if redact_it {
+            format!(
+                "{}{}{}",
+                shown(start, s_start),
+                redact(&String::from_utf8_lossy(&data[s_start..s_end])),
+                shown(s_end, end)
+            )
+        } else {
+            shown(start, end)
+        };
+        let excerpt = excerpt(data, lines, start, end, line, column, &display);
+        Finding {
+            rule: rule.id.clone(),
+            category: rule.category.clone(),
+            severity: rule.severity,
+            message: rule.message.clone(),
+            file: entry.path.to_string(),
+            line: Some(line),
+            column: Some(column),
+            end_line: Some(end_line),
+            end_column: Some(end_column),
+            snippet: Some(shorten(&display, SNIPPET_MAX)),
+            fingerprint: fingerprint(&rule.id, entry.path, &data[s_start..s_end]),
+            excerpt: Some(excerpt),
+        }
+    }
+}
+
+struct Collector<'e> {
+    engine: &'e Engine<'e>,
+    findings: Vec<Finding>,
+    manifest: Option<Vec<u8>>,
+}
+
+impl Visitor for Collector<'_> {
+    fn file(&mut self, entry: Entry<'_>) {
+        if entry.rel == "package.json" && self.manifest.is_none() {
+            self.manifest = Some(entry.data.to_vec());
+        }
+        self.engine.scan_file(&entry, &mut self.findings);
+    }
+
+    fn issue(&mut self, path: &str, issue: EntryIssue) {
+        self.engine
+            .issue_findings(&sanitize(path), &issue, &mut self.findings);
+    }
+}
+
+/// `name` and `version` from `package.json`, when it parses.
+fn package_identity(data: &[u8]) -> (Option<String>, Option<String>) {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return (None, None);
+    };
+    let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+    (field("name"), field("version"))
+}
+
+/// Replaces control characters (a hostile package can put terminal escape sequences in a file
+/// name or its content) so nothing packguard prints can drive the user's terminal.
+pub fn sanitize(s: &str) -> String {
+    if !s.chars().any(|c| c.is_control() && c != '\t') {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Line starts, computed once per file and only when a finding needs a position.
+struct LineIndex<'a> {
+    data: &'a [u8],
+    starts: Option<Vec<usize>>,
+    /// The last column computed: findings on one long line are usually in order, so the
+    /// next count starts where this one stopped.
+    memo: (usize, usize, usize),
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        LineIndex {
+            data,
+            starts: None,
+            memo: (usize::MAX, 0, 0),
+        }
+    }
+
+    fn starts(&mut self) -> &[usize] {
+        let data = self.data;
+        self.starts.get_or_insert_with(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', data).map(|i| i + 1))
+                .collect()
+        })
+    }
+
+    /// 0-based line index and byte offset of its start.
+    fn line_of(&mut self, offset: usize) -> (usize, usize) {
+        let starts = self.starts();
+        let idx = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        (idx, starts[idx])
+    }
+
+    /// End of the line starting at `start` (the offset of its `\n`, or the end of data).
+    fn line_end(&self, start: usize) -> usize {
+        memchr::memchr(b'\n', &self.data[start..]).map_or(self.data.len(), |i| start + i)
+    }
+
+    /// 1-based line and column (in Unicode scalar values) of a byte offset.
+    fn position(&mut self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.data.len());
+        let (idx, start) = self.line_of(offset);
+        let (m_start, m_off, m_col) = self.memo;
+        let col = if m_start == start && m_off <= offset {
+            m_col + count_chars(&self.data[m_off..offset])
+        } else {
+            count_chars(&self.data[start..offset])
+        };
+        self.memo = (start, offset, col);
+        (idx + 1, col + 1)
+    }
+}
+
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
+/// Moves an offset back to the start of a UTF-8 character.
+fn char_boundary(data: &[u8], mut i: usize) -> usize {
+    while i > 0 && i < data.len() && (data[i] & 0xC0) == 0x80 {
+        i -= 1;
+    }
+    i
+}
+
+/// Backs off `chars` characters from `from`, not past `floor`.
+fn back_chars(data: &[u8], from: usize, floor: usize, chars: usize) -> usize {
+    let mut i = from;
+    let mut n = 0;
+    while i > floor && n < chars {
+        i -= 1;
+        if (data[i] & 0xC0) != 0x80 {
+            n += 1;
+        }
+    }
+    i
+}
+
+fn forward_chars(data: &[u8], from: usize, ceil: usize, chars: usize) -> usize {
+    let mut i = from;
+    let mut n = 0;
+    while i < ceil && n < chars {
+        i += 1;
+        if i >= ceil || (data[i] & 0xC0) != 0x80 {
+            n += 1;
+        }
+    }
+    char_boundary(data, i.min(ceil))
+}
+
+/// The match line (a window of it if long) with one line of context on each side, the
+/// match replaced by its display form (redacted when it is a secret).
+fn excerpt(
+    data: &[u8],
+    lines: &mut LineIndex<'_>,
+    start: usize,
+    end: usize,
+    line: usize,
+    column: usize,
+    display: &str,
+) -> Excerpt {
+    let (_, ls) = lines.line_of(start);
+    let le = lines.line_end(ls);
+    let me = end.min(le);
+    let display = display.split('\n').next().unwrap_or("");
+    let text_of = |a: usize, b: usize| sanitize(&String::from_utf8_lossy(&data[a..b]));
+    let long = count_chars(&data[ls..le]) > LONG_LINE;
+    let (ws, we) = if long {
+        (
+            back_chars(data, start, ls, WINDOW),
+            forward_chars(data, me, le, WINDOW),
+        )
+    } else {
+        (ls, le)
+    };
+    let mut prefix = String::new();
+    if ws > ls {
+        prefix.push('…');
+    }
+    prefix.push_str(&text_of(ws, start));
+    let mut suffix = text_of(me, we);
+    if we < le {
+        suffix.push('…');
+    }
+    let mut text = String::new();
+    let mut first_line = line;
+    if ls > 0 {
+        let (_, prev) = lines.line_of(ls - 1);
+        text.push_str(&context_line(data, lines, prev));
+        text.push('\n');
+        first_line -= 1;
+    }
+    let hl_start = text.len() + prefix.len();
+    text.push_str(&prefix);
+    text.push_str(display);
+    let hl_end = text.len();
+    text.push_str(&suffix);
+    if le < data.len() {
+        text.push('\n');
+        text.push_str(&context_line(data, lines, le + 1));
+    }
+    Excerpt {
+        text,
+        first_line,
+        highlight: (hl_start, hl_end),
+        column,
+    }
+}
+
+/// A context line around a finding, cut if long.
+fn context_line(data: &[u8], lines: &LineIndex<'_>, start: usize) -> String {
+    let end = lines.line_end(start);
+    let cut = forward_chars(data, start, end, LONG_LINE);
+    let mut s = sanitize(&String::from_utf8_lossy(&data[start..cut]));
+    if cut < end {
+        s.push('…');
+    }
+    s
+}
+
+/// Scans one input with the given rules and config; the library's entry point for a tarball.
+pub fn scan_reader(
+    name: &str,
+    input: impl std::io::Read,
+    rules: &RuleSet,
+    config: &Config,
+    options: &Options,
+) -> Result<Report, ArtifactError> {
+    Engine::new(rules, config, options).scan_archive(name, input)
+}
+
+/// The severity at or above which a run fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Severity(Severity),
+    Never,
+}
+
+impl FailOn {
+    pub fn parse(s: &str) -> Option<FailOn> {
+        match s {
+            "never" => Some(FailOn::Never),
+            other => Severity::parse(other).map(FailOn::Severity),
+        }
+    }
+
+    pub fn fails(self, severity: Severity) -> bool {
+        matches!(self, FailOn::Severity(t) if severity >= t)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Severity(s) => s.as_str(),
+            FailOn::Never => "never",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let data = "ab\nçé=x\n".as_bytes();
+        let mut li = LineIndex::new(data);
+        assert_eq!(li.position(0), (1, 1));
+        assert_eq!(li.position(3), (2, 1));
+        let x = data.iter().position(|b| *b == b'x').unwrap();
+        assert_eq!(li.position(x), (2, 4));
+    }
+
+    #[test]
+    fn columns_on_a_long_minified_line() {
+        let mut data = "é".repeat(1_000_000).into_bytes();
+        data.extend_from_slice(b"SECRET");
+        let mut li = LineIndex::new(&data);
+        assert_eq!(li.position(2_000_000), (1, 1_000_001));
+    }
+
+    #[test]
+    fn sanitize_replaces_escape_sequences() {
+        assert_eq!(sanitize("a\x1b[31mb"), "a\u{fffd}[31mb");
+        assert_eq!(sanitize("tab\tok"), "tab\tok");
+    }
+}
