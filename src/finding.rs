@@ -76,8 +76,27 @@ pub struct Finding {
     /// The matched text, redacted where the rule says it is a secret, and cut short.
     pub snippet: Option<String>,
     pub fingerprint: String,
+    /// Where the finding sits in an original source file, when it was found in a source
+    /// map's `sourcesContent` or mapped back through a map.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original: Option<OriginalLocation>,
+    /// The file on disk the entry was read from (directory scans), so CI formats can
+    /// annotate the file in the repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_path: Option<String>,
     #[serde(skip)]
     pub excerpt: Option<Excerpt>,
+}
+
+/// A position in an original (pre-build) source file, as a source map names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OriginalLocation {
+    /// The source map (path inside the package) that names the original.
+    pub map: String,
+    /// The original source path as the map writes it (`sources[i]`, with `sourceRoot`).
+    pub source: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
 }
 
 impl Finding {

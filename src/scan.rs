@@ -229,6 +229,8 @@ impl<'a> Engine<'a> {
             end_column: None,
             snippet: None,
             fingerprint: fingerprint(&rule.id, path, b""),
+            original: None,
+            disk_path: None,
             excerpt: None,
         }
     }
@@ -285,6 +287,8 @@ impl<'a> Engine<'a> {
             end_column: Some(end_column),
             snippet: Some(shorten(&display, SNIPPET_MAX)),
             fingerprint: fingerprint(&rule.id, entry.path, &data[s_start..s_end]),
+            original: None,
+            disk_path: entry.disk_path.map(|p| p.display().to_string()),
             excerpt: Some(excerpt),
         }
     }

@@ -47,6 +47,8 @@ pub struct Entry<'a> {
     /// Path relative to the package root (`dist/cli.js`); rules' globs match this.
     pub rel: &'a str,
     pub data: &'a [u8],
+    /// Where the file is on disk, for a directory scan; `None` inside a tarball.
+    pub disk_path: Option<&'a std::path::Path>,
 }
 
 /// Something about an entry that is suspicious in itself, whatever its content.
@@ -428,6 +430,7 @@ fn read_tar(
             path: &path,
             rel: &rel,
             data: &buf,
+            disk_path: None,
         });
     }
     // Read to the end so the gzip trailer (CRC and length) is checked: a stream cut after
