@@ -14,6 +14,16 @@ use packguard::{config, Config, FailOn, Input, Options, RuleSet};
 use cli::{Cli, ColorArg, Command, FailOnArg, Format, RuleArgs, RulesCommand, ScanArgs};
 
 fn main() -> ExitCode {
+    // Errors go to stderr unwrapped: CI logs are read with grep, and a message cut mid-phrase
+    // cannot be found.
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .wrap_lines(false)
+                .terminal_links(false)
+                .build(),
+        )
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => scan(args),

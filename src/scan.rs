@@ -305,6 +305,12 @@ impl Visitor for Collector<'_> {
         if entry.rel == "package.json" && self.manifest.is_none() {
             self.manifest = Some(entry.data.to_vec());
         }
+        // Paths go into every report; a hostile name must not carry escape sequences there.
+        let path = sanitize(entry.path);
+        let entry = Entry {
+            path: &path,
+            ..entry
+        };
         self.engine.scan_file(&entry, &mut self.findings);
     }
 

@@ -75,6 +75,9 @@ pub enum EntryIssue {
     /// The same path twice: an extractor keeps the last one, a naive scanner sees the first.
     Duplicate,
     NonUtf8Name,
+    /// Control characters (escape sequences, newlines) in a name: they can rewrite a
+    /// terminal or forge lines in logs.
+    ControlCharacters,
     Oversized {
         size: u64,
         limit: u64,
@@ -93,6 +96,7 @@ impl EntryIssue {
             EntryIssue::OutsideRoot { .. } => "archive.outside-root",
             EntryIssue::Duplicate => "archive.duplicate-entry",
             EntryIssue::NonUtf8Name => "archive.non-utf8-name",
+            EntryIssue::ControlCharacters => "archive.control-characters",
             EntryIssue::Oversized { .. } => "archive.oversized-entry",
         }
     }
@@ -107,6 +111,7 @@ impl EntryIssue {
         "archive.outside-root",
         "archive.duplicate-entry",
         "archive.non-utf8-name",
+        "archive.control-characters",
         "archive.oversized-entry",
     ];
 
@@ -391,6 +396,14 @@ fn read_tar(
         }
 
         let size = entry.size();
+        // A header that claims more than the whole archive may unpack to is a bomb (or a
+        // lie): stop before inflating anything.
+        if is_file && stats.unpacked_bytes.saturating_add(size) > limits.max_total_size {
+            return Err(ArtifactError::TooLarge {
+                name: name.to_string(),
+                limit: limits.max_total_size,
+            });
+        }
         if is_file && size > limits.max_file_size {
             issues.push(EntryIssue::Oversized {
                 size,
@@ -402,14 +415,6 @@ fn read_tar(
         }
         if !is_file || size > limits.max_file_size {
             continue;
-        }
-        // A header that claims more than the whole archive may unpack to is a bomb: stop now
-        // rather than inflate it.
-        if stats.unpacked_bytes + size > limits.max_total_size {
-            return Err(ArtifactError::TooLarge {
-                name: name.to_string(),
-                limit: limits.max_total_size,
-            });
         }
         buf.clear();
         buf.reserve(size as usize);
@@ -495,6 +500,9 @@ impl EntryName {
             || (bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':');
         if absolute {
             issues.push(EntryIssue::AbsolutePath);
+        }
+        if text.chars().any(char::is_control) {
+            issues.push(EntryIssue::ControlCharacters);
         }
         // Windows extractors split on backslashes too, so `..` between them climbs as well.
         let components: Vec<String> = text

@@ -1,0 +1,101 @@
+//! Shared helpers for the CLI tests: run the binary in a scratch folder on tarballs that the
+//! test builds in code with `TarBuilder`.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+pub use packguard::artifact::builder::{gzip, TarBuilder};
+
+/// A scratch folder; the binary runs inside it so no config from the repository is found.
+pub struct Scratch {
+    pub dir: TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch {
+            dir: tempfile::tempdir().expect("a temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (creating folders) and returns its path.
+    pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("create folder");
+        }
+        std::fs::write(&p, bytes).expect("write file");
+        p
+    }
+
+    /// `packguard` running in this folder.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("packguard").expect("the binary is built");
+        c.current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY");
+        c
+    }
+
+    /// Runs `packguard scan --format json` on a tarball and returns (exit code, JSON report).
+    pub fn scan_json(&self, tgz: &[u8], extra: &[&str]) -> (i32, serde_json::Value) {
+        let file = self.write("pkg.tgz", tgz);
+        let out = self
+            .cmd()
+            .arg("scan")
+            .arg(&file)
+            .args(["--format", "json"])
+            .args(extra)
+            .output()
+            .expect("run packguard");
+        let code = out.status.code().expect("an exit code");
+        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}); code {code}; stderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (code, json)
+    }
+}
+
+/// The findings of a report as (rule, file, severity) triples.
+pub fn findings(report: &serde_json::Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["file"].as_str().unwrap_or_default().to_string(),
+                f["severity"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Whether the report has a finding of `rule` on `file`.
+pub fn has(report: &serde_json::Value, rule: &str, file: &str) -> bool {
+    findings(report)
+        .iter()
+        .any(|(r, f, _)| r == rule && f == file)
+}
+
+/// A minimal valid package.
+pub fn package(name: &str, version: &str) -> TarBuilder {
+    TarBuilder::new()
+        .file(
+            "package.json",
+            format!("{{\"name\":\"{name}\",\"version\":\"{version}\",\"main\":\"index.js\"}}"),
+        )
+        .file("index.js", "module.exports = 42;\n")
+}
