@@ -1,6 +1,6 @@
 //! Shared helpers for the CLI tests: run the binary in a scratch folder on tarballs that the
 //! test builds in code with `TarBuilder`.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 
