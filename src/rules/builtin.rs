@@ -44,6 +44,13 @@ mod tests {
     }
 
     #[test]
+    fn every_builtin_example_behaves() {
+        let outcome = super::super::selftest::run(&rules().expect("built-in rules load"));
+        assert!(outcome.examples > outcome.rules);
+        assert!(outcome.failures.is_empty(), "{:#?}", outcome.failures);
+    }
+
+    #[test]
     fn builtin_rules_load_and_every_rule_has_examples() {
         let set = rules().unwrap_or_else(|e| panic!("{e:?}"));
         assert!(set.rules.len() >= 15);
