@@ -86,6 +86,11 @@ pub struct ScanArgs {
     /// Most entries in one archive [default: 200000].
     #[arg(long, value_name = "N")]
     pub max_entries: Option<u64>,
+    /// The GitHub repository (`owner/name`) this release must come from: `repository` in
+    /// package.json must match it, as npm's trusted publishing requires [default: the
+    /// GITHUB_REPOSITORY environment variable, when set].
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub expect_repo: Option<String>,
     /// Print secrets whole instead of redacted. For local use only: never in CI logs.
     #[arg(long)]
     pub show_secrets: bool,

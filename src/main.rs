@@ -73,9 +73,15 @@ fn scan(args: ScanArgs) -> Run {
     limits.max_file_size = args.max_file_size.unwrap_or(limits.max_file_size);
     limits.max_total_size = args.max_total_size.unwrap_or(limits.max_total_size);
     limits.max_entries = args.max_entries.unwrap_or(limits.max_entries);
+    let expect_repo = args.expect_repo.or_else(|| {
+        std::env::var("GITHUB_REPOSITORY")
+            .ok()
+            .filter(|r| !r.is_empty())
+    });
     let options = Options {
         limits,
         show_secrets: args.show_secrets,
+        expect_repo,
     };
     let fail_on = match args.fail_on {
         Some(FailOnArg::Error) => FailOn::Severity(packguard::finding::Severity::Error),

@@ -32,6 +32,9 @@ pub struct Options {
     pub limits: Limits,
     /// Print secrets whole (local use only).
     pub show_secrets: bool,
+    /// The repository releases must come from (`owner/name` on GitHub): `--expect-repo`, or
+    /// `GITHUB_REPOSITORY` in Actions.
+    pub expect_repo: Option<String>,
 }
 
 /// Rules prepared for scanning: the prefilter is built once and reused for every file.
@@ -90,8 +93,27 @@ impl<'a> Engine<'a> {
             engine: self,
             findings: Vec::new(),
             manifest: None,
+            paths: Vec::new(),
         };
         let stats = artifact::read_archive(name, input, &self.options.limits, &mut collector)?;
+        let root = stats.root.as_deref().unwrap_or("package");
+        let prefix = format!("{root}/");
+        let files: std::collections::HashSet<String> = collector
+            .paths
+            .iter()
+            .filter_map(|p| p.strip_prefix(&prefix).map(str::to_string))
+            .collect();
+        crate::checks::manifest::check(
+            self,
+            &crate::checks::manifest::Package {
+                root,
+                manifest: collector.manifest.as_deref(),
+                files: &files,
+                unpacked_bytes: stats.unpacked_bytes,
+                expect_repo: self.options.expect_repo.as_deref(),
+            },
+            &mut collector.findings,
+        );
         let (pkg_name, version) = collector
             .manifest
             .as_deref()
@@ -237,18 +259,42 @@ impl<'a> Engine<'a> {
 
     /// A finding for an archive-level issue, under every rule that claims its check.
     fn issue_findings(&self, path: &str, issue: &EntryIssue, out: &mut Vec<Finding>) {
-        let rel = path.split_once('/').map_or(path, |(_, r)| r);
-        for rule in &self.rules.rules {
-            if rule.check.as_deref() != Some(issue.check_name()) || self.ignored(rule, rel) {
-                continue;
-            }
-            let mut f = self.presence_finding(rule, path);
-            if let Some(detail) = issue.detail() {
-                f.message = format!("{}: {}", rule.message, sanitize(&detail));
-            }
-            f.fingerprint = fingerprint(&rule.id, path, issue.check_name().as_bytes());
-            out.push(f);
-        }
+        out.extend(self.check_findings(&CheckHit {
+            check: issue.check_name(),
+            path,
+            detail: issue.detail(),
+            position: None,
+            value: issue.check_name().as_bytes(),
+        }));
+    }
+
+    /// The rules that claim a structural check (`check: NAME`), with their config applied.
+    pub fn rules_for_check<'r>(&'r self, check: &'r str) -> impl Iterator<Item = &'r Rule> + 'r {
+        self.rules
+            .rules
+            .iter()
+            .filter(move |r| r.check.as_deref() == Some(check))
+    }
+
+    /// Findings for a structural check's hit: one per rule that claims the check and does
+    /// not ignore the path.
+    pub fn check_findings(&self, hit: &CheckHit<'_>) -> Vec<Finding> {
+        let rel = hit.path.split_once('/').map_or(hit.path, |(_, r)| r);
+        self.rules_for_check(hit.check)
+            .filter(|rule| !self.ignored(rule, rel))
+            .map(|rule| {
+                let mut f = self.presence_finding(rule, hit.path);
+                if let Some(detail) = &hit.detail {
+                    f.message = format!("{}: {}", rule.message, sanitize(detail));
+                }
+                if let Some((line, column)) = hit.position {
+                    f.line = Some(line);
+                    f.column = Some(column);
+                }
+                f.fingerprint = fingerprint(&rule.id, hit.path, hit.value);
+                f
+            })
+            .collect()
     }
 
     fn content_finding(
@@ -294,17 +340,40 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// What a structural check found, before it becomes findings.
+#[derive(Clone, Debug)]
+pub struct CheckHit<'a> {
+    /// The check's name, as rules claim it (`manifest.private`).
+    pub check: &'a str,
+    /// The file, as npm places it (`package/package.json`).
+    pub path: &'a str,
+    /// Added to the rule's message.
+    pub detail: Option<String>,
+    /// 1-based line and column, where known.
+    pub position: Option<(usize, usize)>,
+    /// What the fingerprint hashes besides rule and path (the offending value).
+    pub value: &'a [u8],
+}
+
 struct Collector<'e> {
     engine: &'e Engine<'e>,
     findings: Vec<Finding>,
     manifest: Option<Vec<u8>>,
+    /// Every regular file's path, for checks that compare the manifest with what ships.
+    paths: Vec<String>,
 }
 
 impl Visitor for Collector<'_> {
     fn file(&mut self, entry: Entry<'_>) {
-        if entry.rel == "package.json" && self.manifest.is_none() {
+        // The package root is the first file's folder, so the manifest is the first
+        // `<root>/package.json` (a duplicate is reported by the archive reader).
+        if entry.rel == "package.json"
+            && entry.path.matches('/').count() == 1
+            && self.manifest.is_none()
+        {
             self.manifest = Some(entry.data.to_vec());
         }
+        self.paths.push(entry.path.to_string());
         // Paths go into every report; a hostile name must not carry escape sequences there.
         let path = sanitize(entry.path);
         let entry = Entry {

@@ -20,6 +20,7 @@ fn the_readme_example_fails_with_the_findings_it_promises() {
         ("file/npmrc", "package/.npmrc"),
         ("file/env", "package/.env"),
         ("file/log", "package/npm-debug.log"),
+        ("manifest/install-script-download", "package/package.json"),
     ] {
         assert!(
             common::has(&r, rule, file),

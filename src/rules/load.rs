@@ -12,7 +12,6 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use super::{Example, ExampleEntry, Globs, Rule, RuleSet};
-use crate::artifact::EntryIssue;
 use crate::finding::Severity;
 
 /// Regexes are compiled with these bounds: the engine is linear-time already, and a size
@@ -207,6 +206,8 @@ pub struct RawRule {
     pub binary: Option<bool>,
     pub redact: Option<bool>,
     pub check: Option<Spanned<String>>,
+    pub threshold: Option<Spanned<String>>,
+    pub allow: Option<Vec<String>>,
     pub examples: Option<RawExamples>,
 }
 
@@ -233,6 +234,10 @@ pub struct RawExample {
     pub name_encoding: Option<String>,
     /// `file` (default) or `fifo`.
     pub kind: Option<String>,
+    /// Scan as if `--expect-repo` named this repository.
+    pub expect_repo: Option<String>,
+    /// Run the example with the rule's `threshold` set to this (large sizes in small examples).
+    pub threshold: Option<String>,
     pub files: Option<Vec<RawExample>>,
 }
 
@@ -423,25 +428,43 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
         })?),
     };
     if let Some(check) = &raw.check {
-        if !EntryIssue::CHECKS.contains(&check.as_str()) {
+        if !crate::checks::is_known(check.as_str()) {
             return Err(src.at(
                 check,
                 Some(check.len()),
                 format!("rule `{id}`: unknown check `{}`", check.as_str()),
                 "no such check",
-                Some(format!("known checks: {}", EntryIssue::CHECKS.join(", "))),
+                Some(format!(
+                    "known checks: {}",
+                    crate::checks::all().collect::<Vec<_>>().join(", ")
+                )),
             ));
         }
-        if raw.pattern.is_some() || raw.paths.is_some() {
+        if raw.paths.is_some() || raw.exclude.is_some() {
             return Err(src.at(
                 check,
                 Some(check.len()),
-                format!("rule `{id}`: a rule with `check` cannot also have `pattern` or `paths`"),
+                format!("rule `{id}`: a rule with `check` cannot also have `paths` or `exclude`"),
                 "structural check",
-                Some("the check decides when the rule fires; drop `pattern`/`paths`, or drop `check`".into()),
+                Some(
+                    "the check decides which files it looks at; drop `paths`, or drop `check`"
+                        .into(),
+                ),
             ));
         }
     }
+    let threshold = match &raw.threshold {
+        None => None,
+        Some(s) => Some(parse_size(s.as_str()).ok_or_else(|| {
+            src.at(
+                s,
+                Some(s.len()),
+                format!("rule `{id}`: invalid `threshold` `{}`", s.as_str()),
+                "not a size",
+                Some("write a number of bytes, or with a unit: 512KiB, 10MB, 1GiB".into()),
+            )
+        })?),
+    };
     if raw.check.is_none() && raw.pattern.is_none() && raw.paths.is_none() {
         return Err(src.at(
             &raw.id,
@@ -481,6 +504,18 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
                 })?;
                 examples.push(Example {
                     expect_fire,
+                    expect_repo: e.expect_repo.clone(),
+                    threshold: match &e.threshold {
+                        None => None,
+                        Some(t) => Some(parse_size(t).ok_or_else(|| {
+                            src.error(
+                                format!("rule `{id}`: invalid example `threshold` `{t}`"),
+                                span,
+                                "this example",
+                                None,
+                            )
+                        })?),
+                    },
                     entries,
                     line,
                 });
@@ -502,6 +537,8 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
         binary: raw.binary.unwrap_or(false),
         redact,
         check: raw.check.map(|c| c.as_str().to_string()),
+        threshold,
+        allow: raw.allow.unwrap_or_default(),
         examples,
         origin: format!("{}:{}", src.name, line),
     })

@@ -35,6 +35,10 @@ pub struct Rule {
     pub redact: bool,
     /// The structural check (in Rust) whose findings carry this rule's id.
     pub check: Option<String>,
+    /// A size a check compares against (e.g. `manifest.large-package`).
+    pub threshold: Option<u64>,
+    /// Values a check accepts (e.g. registry hosts for `manifest.publish-registry`).
+    pub allow: Vec<String>,
     pub examples: Vec<Example>,
     /// Where the rule was defined, `file:line`, for `rules list` and error messages.
     pub origin: String,
@@ -109,6 +113,10 @@ fn expand_glob(g: &str) -> Vec<String> {
 pub struct Example {
     pub expect_fire: bool,
     pub entries: Vec<ExampleEntry>,
+    /// Scan the example as if `--expect-repo` had been given.
+    pub expect_repo: Option<String>,
+    /// Run the example with the rule's `threshold` set to this.
+    pub threshold: Option<u64>,
     /// Line of the example in its rule file.
     pub line: usize,
 }

@@ -35,14 +35,11 @@ pub fn run(rules: &RuleSet) -> Outcome {
             max_file_size: 1 << 20,
             ..Limits::default()
         },
-        show_secrets: false,
+        ..Options::default()
     };
     for rule in &rules.rules {
         outcome.rules += 1;
-        let only = RuleSet {
-            rules: vec![rule.clone()],
-        };
-        let engine = Engine::new(&only, &config, &options);
+
         if !has_examples(rule) {
             outcome.failures.push(Failure {
                 rule: rule.id.clone(),
@@ -58,6 +55,16 @@ pub fn run(rules: &RuleSet) -> Outcome {
                 example.line
             );
             let tgz = build(example).tgz();
+            let options = Options {
+                expect_repo: example.expect_repo.clone(),
+                ..options.clone()
+            };
+            let mut under_test = rule.clone();
+            under_test.threshold = example.threshold.or(rule.threshold);
+            let only = RuleSet {
+                rules: vec![under_test],
+            };
+            let engine = Engine::new(&only, &config, &options);
             let problem = match engine.scan_archive(&at, tgz.as_slice()) {
                 Err(e) => Some(format!("the example could not be scanned: {e}")),
                 Ok(report) => {

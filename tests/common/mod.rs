@@ -41,7 +41,8 @@ impl Scratch {
         c.current_dir(self.dir.path())
             .env("NO_COLOR", "1")
             .env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_STEP_SUMMARY");
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env_remove("GITHUB_REPOSITORY");
         c
     }
 
@@ -95,7 +96,9 @@ pub fn package(name: &str, version: &str) -> TarBuilder {
     TarBuilder::new()
         .file(
             "package.json",
-            format!("{{\"name\":\"{name}\",\"version\":\"{version}\",\"main\":\"index.js\"}}"),
+            format!(
+                "{{\"name\":\"{name}\",\"version\":\"{version}\",\"main\":\"index.js\",\"repository\":\"github:example/{name}\"}}"
+            ),
         )
         .file("index.js", "module.exports = 42;\n")
 }

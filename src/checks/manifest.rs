@@ -1,0 +1,571 @@
+//! `package.json` checks: the mistakes that make npm refuse a publish, break installs, or
+//! poison every machine that installs the package.
+//!
+//! Runs once per artifact, after every entry was read, on the manifest's bytes and the list of
+//! file paths (not their content), so entry points can be checked against what actually
+//! ships. Knobs live in the claiming rules: `pattern` (install scripts that download or run
+//! code), `allow` (expected registries), `threshold` (unpacked size).
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::finding::Finding;
+use crate::scan::{CheckHit, Engine};
+
+pub const CHECKS: &[&str] = &[
+    "manifest.missing",
+    "manifest.invalid-json",
+    "manifest.invalid-name",
+    "manifest.invalid-version",
+    "manifest.private",
+    "manifest.repository-missing",
+    "manifest.repository-invalid",
+    "manifest.repository-mismatch",
+    "manifest.install-script",
+    "manifest.install-script-download",
+    "manifest.prepare-script",
+    "manifest.missing-entry-point",
+    "manifest.missing-types",
+    "manifest.large-package",
+    "manifest.publish-registry",
+];
+
+/// What the manifest checks look at.
+pub struct Package<'a> {
+    /// The top folder (`package`).
+    pub root: &'a str,
+    pub manifest: Option<&'a [u8]>,
+    /// Every regular file's path relative to the root.
+    pub files: &'a HashSet<String>,
+    pub unpacked_bytes: u64,
+    /// The repository the package must come from (`owner/name` on GitHub), when known.
+    pub expect_repo: Option<&'a str>,
+}
+
+pub fn check(engine: &Engine<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
+    let path = format!("{}/package.json", pkg.root);
+    let mut hit =
+        |check: &str, detail: Option<String>, position: Option<(usize, usize)>, value: &str| {
+            out.extend(engine.check_findings(&CheckHit {
+                check,
+                path: &path,
+                detail,
+                position,
+                value: value.as_bytes(),
+            }));
+        };
+    let Some(bytes) = pkg.manifest else {
+        hit("manifest.missing", None, None, "");
+        return;
+    };
+    let text = String::from_utf8_lossy(bytes);
+    let json: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            hit(
+                "manifest.invalid-json",
+                Some(e.to_string()),
+                Some((e.line().max(1), e.column().max(1))),
+                "",
+            );
+            return;
+        }
+    };
+    let Some(obj) = json.as_object() else {
+        hit(
+            "manifest.invalid-json",
+            Some("the top level is not an object".into()),
+            Some((1, 1)),
+            "",
+        );
+        return;
+    };
+    let at = |key: &str| key_position(&text, key);
+    let field = |k: &str| obj.get(k).and_then(Value::as_str);
+
+    match field("name") {
+        None => hit(
+            "manifest.invalid-name",
+            Some("`name` is missing".into()),
+            None,
+            "",
+        ),
+        Some(name) => {
+            if let Some(why) = invalid_name(name) {
+                hit(
+                    "manifest.invalid-name",
+                    Some(format!("`{name}` {why}")),
+                    at("name"),
+                    name,
+                );
+            }
+        }
+    }
+    match field("version") {
+        None => hit(
+            "manifest.invalid-version",
+            Some("`version` is missing".into()),
+            None,
+            "",
+        ),
+        Some(v) if !is_semver(v) => hit(
+            "manifest.invalid-version",
+            Some(format!("`{v}` is not a semantic version")),
+            at("version"),
+            v,
+        ),
+        _ => {}
+    }
+    if obj.get("private").and_then(Value::as_bool) == Some(true) {
+        hit("manifest.private", None, at("private"), "");
+    }
+    check_repository(obj.get("repository"), pkg.expect_repo, &mut hit, &at);
+    check_scripts(engine, obj.get("scripts"), &mut hit, &at);
+    for (what, target) in entry_points(obj) {
+        if !target.resolves(pkg.files) {
+            let detail = format!("{what} → `{}` is not in the package", target.path);
+            // Top-level `types` only matters to TypeScript's older resolution modes; the
+            // modern ones read `exports`, so a dangling one is a lesser problem.
+            let check = match what.as_str() {
+                "types" | "typings" => "manifest.missing-types",
+                _ => "manifest.missing-entry-point",
+            };
+            let key = what.split(['[', '.']).next().unwrap_or(&what);
+            hit(check, Some(detail), at(key), &target.path);
+        }
+    }
+    for rule in engine.rules_for_check("manifest.large-package") {
+        let limit = rule.threshold.unwrap_or(u64::MAX);
+        if pkg.unpacked_bytes > limit {
+            let detail = format!("{} bytes unpacked, over {}", pkg.unpacked_bytes, limit);
+            hit("manifest.large-package", Some(detail), None, "");
+            break;
+        }
+    }
+    if let Some(registry) = obj
+        .get("publishConfig")
+        .and_then(|p| p.get("registry"))
+        .and_then(Value::as_str)
+    {
+        let host = url_host(registry);
+        let expected = engine
+            .rules_for_check("manifest.publish-registry")
+            .flat_map(|r| r.allow.iter())
+            .any(|a| host.eq_ignore_ascii_case(a));
+        if !expected {
+            hit(
+                "manifest.publish-registry",
+                Some(format!("`{registry}`")),
+                at("registry"),
+                registry,
+            );
+        }
+    }
+}
+
+type Hit<'h> = dyn FnMut(&str, Option<String>, Option<(usize, usize)>, &str) + 'h;
+
+fn check_repository(
+    repo: Option<&Value>,
+    expect: Option<&str>,
+    hit: &mut Hit<'_>,
+    at: &dyn Fn(&str) -> Option<(usize, usize)>,
+) {
+    let Some(repo) = repo else {
+        hit("manifest.repository-missing", None, None, "");
+        return;
+    };
+    let url = match repo {
+        Value::String(s) => Some(s.as_str()),
+        Value::Object(o) => o.get("url").and_then(Value::as_str),
+        _ => None,
+    };
+    let Some(url) = url else {
+        hit(
+            "manifest.repository-invalid",
+            Some("expected a string or an object with `url`".into()),
+            at("repository"),
+            "",
+        );
+        return;
+    };
+    let Some(parsed) = parse_repository(url) else {
+        hit(
+            "manifest.repository-invalid",
+            Some(format!("`{url}` is not a repository URL npm understands")),
+            at("repository"),
+            url,
+        );
+        return;
+    };
+    if let Some(expected) = expect {
+        let want = format!("github.com/{}", expected.trim_matches('/'));
+        if !parsed.eq_ignore_ascii_case(&want) {
+            hit(
+                "manifest.repository-mismatch",
+                Some(format!(
+                    "`{url}` is {parsed}, but this release comes from {want}"
+                )),
+                at("repository"),
+                url,
+            );
+        }
+    }
+}
+
+/// `host/owner/name` from the forms npm accepts: `owner/name`, `github:owner/name`,
+/// `gitlab:`/`bitbucket:` shorthands, `git+https://`, `git://`, `ssh://git@`, `git@host:`.
+pub fn parse_repository(url: &str) -> Option<String> {
+    let url = url.trim();
+    let hosts = [
+        ("github:", "github.com"),
+        ("gitlab:", "gitlab.com"),
+        ("bitbucket:", "bitbucket.org"),
+    ];
+    for (prefix, host) in hosts {
+        if let Some(rest) = url.strip_prefix(prefix) {
+            return owner_name(rest).map(|p| format!("{host}/{p}"));
+        }
+    }
+    if !url.contains(':') {
+        return owner_name(url).map(|p| format!("github.com/{p}"));
+    }
+    let rest = url.strip_prefix("git+").unwrap_or(url);
+    let (host, path) = if let Some((scheme, after)) = rest.split_once("://") {
+        if !["https", "http", "git", "ssh"].contains(&scheme) {
+            return None;
+        }
+        let after = after.rsplit_once('@').map_or(after, |(_, h)| h);
+        let (host, path) = after.split_once('/')?;
+        (host.split(':').next()?, path)
+    } else {
+        // scp-like: git@github.com:owner/name.git
+        let (user_host, path) = rest.split_once(':')?;
+        (
+            user_host.rsplit_once('@').map_or(user_host, |(_, h)| h),
+            path,
+        )
+    };
+    if host.is_empty() {
+        return None;
+    }
+    owner_name(path).map(|p| format!("{}/{p}", host.to_ascii_lowercase()))
+}
+
+fn owner_name(path: &str) -> Option<String> {
+    let path = path.trim_matches('/');
+    let path = path.split(['#', '?']).next()?;
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    let mut parts = path.split('/');
+    let owner = parts.next()?;
+    let name = parts.next()?;
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    };
+    (ok(owner) && ok(name)).then(|| format!("{owner}/{name}"))
+}
+
+fn check_scripts(
+    engine: &Engine<'_>,
+    scripts: Option<&Value>,
+    hit: &mut Hit<'_>,
+    at: &dyn Fn(&str) -> Option<(usize, usize)>,
+) {
+    let Some(scripts) = scripts.and_then(Value::as_object) else {
+        return;
+    };
+    for name in ["preinstall", "install", "postinstall", "prepare"] {
+        let Some(script) = scripts.get(name).and_then(Value::as_str) else {
+            continue;
+        };
+        let detail = Some(format!("`{name}`: `{script}`"));
+        let downloads = name != "prepare"
+            && engine
+                .rules_for_check("manifest.install-script-download")
+                .filter_map(|r| r.pattern.as_ref())
+                .any(|p| p.is_match(script.as_bytes()));
+        let check = match name {
+            "prepare" => "manifest.prepare-script",
+            _ if downloads => "manifest.install-script-download",
+            _ => "manifest.install-script",
+        };
+        hit(check, detail, at(name), script);
+    }
+}
+
+/// An entry point and how Node (or a bundler, or TypeScript) resolves it.
+struct Target {
+    path: String,
+    resolution: Resolution,
+}
+
+#[derive(Clone, Copy)]
+enum Resolution {
+    /// `require()`: exact, then with `.js`/`.json`/`.node`, then as a folder's `index`.
+    Node,
+    /// `exports` targets are exact paths; `*` matches any string.
+    Exact,
+    /// `types`: exact, or with `.d.ts` added.
+    Types,
+}
+
+impl Target {
+    fn resolves(&self, files: &HashSet<String>) -> bool {
+        let p = normalize(&self.path);
+        // A trailing `/` maps a whole folder (the old `"./": "./"` subpath form).
+        if self.path.ends_with('/') {
+            return p.is_empty() || files.iter().any(|f| f.starts_with(&format!("{p}/")));
+        }
+        match self.resolution {
+            Resolution::Exact if p.contains('*') => pattern_matches(&p, files),
+            Resolution::Exact => files.contains(&p),
+            Resolution::Types => files.contains(&p) || files.contains(&format!("{p}.d.ts")),
+            Resolution::Node => {
+                let base = p.trim_end_matches('/');
+                files.contains(base)
+                    || [".js", ".json", ".node", ".mjs", ".cjs"]
+                        .iter()
+                        .any(|e| files.contains(&format!("{base}{e}")))
+                    || ["index.js", "index.json", "index.node"].iter().any(|i| {
+                        files.contains(&format!("{base}/{i}"))
+                            || (base.is_empty() && files.contains(*i))
+                    })
+            }
+        }
+    }
+}
+
+fn normalize(p: &str) -> String {
+    let mut out = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out.join("/")
+}
+
+/// `dist/*.js` (an `exports` pattern) against the file list: at least one file must match.
+fn pattern_matches(pattern: &str, files: &HashSet<String>) -> bool {
+    let parts: Vec<String> = pattern.split('*').map(regex::escape).collect();
+    let Ok(re) = regex::Regex::new(&format!("^{}$", parts.join(".+"))) else {
+        return false;
+    };
+    files.iter().any(|f| re.is_match(f))
+}
+
+/// Every entry point the manifest declares, with where it was declared.
+fn entry_points(obj: &serde_json::Map<String, Value>) -> Vec<(String, Target)> {
+    let mut out = Vec::new();
+    let mut push = |what: String, path: &str, resolution| {
+        out.push((
+            what,
+            Target {
+                path: path.to_string(),
+                resolution,
+            },
+        ))
+    };
+    if let Some(main) = obj.get("main").and_then(Value::as_str) {
+        push("main".into(), main, Resolution::Node);
+    }
+    if let Some(module) = obj.get("module").and_then(Value::as_str) {
+        push("module".into(), module, Resolution::Node);
+    }
+    for key in ["types", "typings"] {
+        if let Some(t) = obj.get(key).and_then(Value::as_str) {
+            push(key.into(), t, Resolution::Types);
+        }
+    }
+    match obj.get("bin") {
+        Some(Value::String(b)) => push("bin".into(), b, Resolution::Exact),
+        Some(Value::Object(map)) => {
+            for (name, v) in map {
+                if let Some(b) = v.as_str() {
+                    push(format!("bin.{name}"), b, Resolution::Exact);
+                }
+            }
+        }
+        _ => {}
+    }
+    match obj.get("browser") {
+        Some(Value::String(b)) => push("browser".into(), b, Resolution::Node),
+        Some(Value::Object(map)) => {
+            for (from, v) in map {
+                if let Some(b) = v
+                    .as_str()
+                    .filter(|b| b.starts_with("./") || b.starts_with("../"))
+                {
+                    push(format!("browser[{from}]"), b, Resolution::Node);
+                }
+            }
+        }
+        _ => {}
+    }
+    if let Some(exports) = obj.get("exports") {
+        let mut targets = Vec::new();
+        export_targets(exports, "exports".to_string(), &mut targets);
+        for (what, t) in targets {
+            push(what, &t, Resolution::Exact);
+        }
+    }
+    out
+}
+
+/// Walks `exports`: strings are targets, arrays are fallbacks, objects are subpaths (keys
+/// starting with `.`) or conditions; `null` excludes a path and is not a target.
+fn export_targets(v: &Value, at: String, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(s) => out.push((at, s.clone())),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                export_targets(item, format!("{at}[{i}]"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                export_targets(item, format!("{at}[\"{k}\"]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// npm's rules for a package name (validate-npm-package-name), for new packages.
+fn invalid_name(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("is empty");
+    }
+    if name.len() > 214 {
+        return Some("is longer than 214 characters");
+    }
+    if name.starts_with('.') || name.starts_with('_') {
+        return Some("starts with `.` or `_`");
+    }
+    if name.trim() != name {
+        return Some("has leading or trailing spaces");
+    }
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        return Some("has capital letters");
+    }
+    let (scope, bare) = match name.strip_prefix('@') {
+        Some(rest) => match rest.split_once('/') {
+            Some((s, b)) => (Some(s), b),
+            None => return Some("is scoped but has no `/name`"),
+        },
+        None => (None, name),
+    };
+    let url_safe = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._~!*'()".contains(c))
+    };
+    if scope.is_some_and(|s| !url_safe(s)) || !url_safe(bare) {
+        return Some("has characters that are not URL-safe");
+    }
+    if ["node_modules", "favicon.ico"].contains(&bare) {
+        return Some("is a reserved name");
+    }
+    None
+}
+
+/// Semantic Versioning 2.0.0, as npm requires for `version`.
+fn is_semver(v: &str) -> bool {
+    const SEMVER: &str = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$";
+    regex::Regex::new(SEMVER).is_ok_and(|re| re.is_match(v))
+}
+
+fn url_host(url: &str) -> String {
+    let after = url.split_once("://").map_or(url, |(_, r)| r);
+    after
+        .split(['/', ':', '?'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+/// 1-based line and column of the first `"key":` in the manifest text.
+fn key_position(text: &str, key: &str) -> Option<(usize, usize)> {
+    let re = regex::Regex::new(&format!(r#""{}"\s*:"#, regex::escape(key))).ok()?;
+    let m = re.find(text)?;
+    let before = &text[..m.start()];
+    let line = before.matches('\n').count() + 1;
+    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
+    Some((line, col))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_forms_npm_accepts() {
+        let gh = Some("github.com/o/r".to_string());
+        for url in [
+            "o/r",
+            "github:o/r",
+            "git+https://github.com/o/r.git",
+            "https://github.com/o/r",
+            "git://github.com/o/r.git",
+            "git@github.com:o/r.git",
+            "ssh://git@github.com/o/r.git",
+            "git+ssh://git@github.com/o/r.git",
+            "https://github.com/o/r/",
+            "https://github.com/o/r.git#main",
+        ] {
+            assert_eq!(parse_repository(url), gh, "{url}");
+        }
+        assert_eq!(
+            parse_repository("gitlab:g/p").as_deref(),
+            Some("gitlab.com/g/p")
+        );
+        assert_eq!(parse_repository("not a url"), None);
+        assert_eq!(parse_repository("ftp://x.org/a/b"), None);
+    }
+
+    #[test]
+    fn names_and_versions() {
+        assert_eq!(invalid_name("@scope/pkg"), None);
+        assert_eq!(invalid_name("left-pad"), None);
+        assert!(invalid_name("Left-Pad").is_some());
+        assert!(invalid_name("_x").is_some());
+        assert!(invalid_name("a b").is_some());
+        assert!(invalid_name("@scope").is_some());
+        assert!(is_semver("1.2.3-beta.1+build.5"));
+        assert!(!is_semver("1.2"));
+        assert!(!is_semver("v1.2.3"));
+    }
+
+    #[test]
+    fn node_resolution_of_main() {
+        let files: HashSet<String> = ["lib/index.js", "cli.js", "dist/a.mjs", "types/index.d.ts"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let t = |p: &str, r| {
+            Target {
+                path: p.into(),
+                resolution: r,
+            }
+            .resolves(&files)
+        };
+        assert!(t("./lib", Resolution::Node));
+        assert!(t("lib/index", Resolution::Node));
+        assert!(t("./cli", Resolution::Node));
+        assert!(!t("./missing.js", Resolution::Node));
+        assert!(t("./dist/*.mjs", Resolution::Exact));
+        assert!(!t("./dist/*.cjs", Resolution::Exact));
+        assert!(t("types/index", Resolution::Types));
+        assert!(!t("./cli", Resolution::Exact));
+    }
+}

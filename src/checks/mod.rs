@@ -1,0 +1,21 @@
+//! Structural checks: what a regex over one file cannot see (the manifest as a whole, entry
+//! points against the file list, archive structure). Each check is named (`manifest.private`)
+//! and raises findings under whichever rules claim that name with `check:`, so ids,
+//! messages, severities and knobs stay in YAML. Checks never print and never exit.
+
+pub mod manifest;
+
+use crate::artifact::EntryIssue;
+
+/// Whether a rule may claim this check name.
+pub fn is_known(name: &str) -> bool {
+    all().any(|c| c == name)
+}
+
+/// Every check name, for error messages.
+pub fn all() -> impl Iterator<Item = &'static str> {
+    EntryIssue::CHECKS
+        .iter()
+        .chain(manifest::CHECKS.iter())
+        .copied()
+}
