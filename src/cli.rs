@@ -20,6 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Scan npm tarballs (or `-` for one on stdin) and report findings.
     Scan(ScanArgs),
+    /// Check GitHub Actions release workflows (jobs that publish to npm).
+    Workflow(WorkflowArgs),
     /// List or test rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -94,6 +96,23 @@ pub struct ScanArgs {
     /// Print secrets whole instead of redacted. For local use only: never in CI logs.
     #[arg(long)]
     pub show_secrets: bool,
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkflowArgs {
+    /// A workflow file, or a folder of them.
+    #[arg(value_name = "PATH", default_value = ".github/workflows")]
+    pub path: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(flatten)]
+    pub rule_args: RuleArgs,
+    /// Exit 1 when a finding is at or above this severity [default: error, or the config's
+    /// fail_on].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
 }

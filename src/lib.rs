@@ -64,6 +64,16 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Config(#[from] Box<SpannedError>),
+    #[error("cannot read workflows from {path}: {source}")]
+    #[diagnostic(
+        code(packguard::input::workflows),
+        help("give the folder of your workflows (default .github/workflows) or one workflow file")
+    )]
+    Workflows {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{path} is a directory; scanning a package directory is not supported yet")]
     #[diagnostic(
         code(packguard::input::directory),
@@ -76,6 +86,45 @@ impl From<SpannedError> for Error {
     fn from(e: SpannedError) -> Self {
         Error::Config(Box::new(e))
     }
+}
+
+/// Checks the GitHub Actions workflows in a folder (every `.yml`/`.yaml` file) or one file.
+pub fn scan_workflows(
+    path: &std::path::Path,
+    rules: &RuleSet,
+    config: &Config,
+    options: &Options,
+) -> Result<Report, Error> {
+    let name = path.display().to_string();
+    let unreadable = |source: std::io::Error| Error::Workflows {
+        path: name.clone(),
+        source,
+    };
+    let mut files = Vec::new();
+    if path.is_dir() {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(unreadable)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && matches!(
+                        p.extension().and_then(|e| e.to_str()),
+                        Some("yml") | Some("yaml")
+                    )
+            })
+            .collect();
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).map_err(unreadable)?;
+            files.push((p.display().to_string(), text));
+        }
+    } else {
+        files.push((
+            name.clone(),
+            std::fs::read_to_string(path).map_err(unreadable)?,
+        ));
+    }
+    Ok(scan::Engine::new(rules, config, options).scan_workflows(&name, &files))
 }
 
 /// Scans one input.

@@ -11,7 +11,9 @@ use packguard::report::{human, json};
 use packguard::rules::{load, selftest};
 use packguard::{config, Config, FailOn, Input, Options, RuleSet};
 
-use cli::{Cli, ColorArg, Command, FailOnArg, Format, RuleArgs, RulesCommand, ScanArgs};
+use cli::{
+    Cli, ColorArg, Command, FailOnArg, Format, RuleArgs, RulesCommand, ScanArgs, WorkflowArgs,
+};
 
 fn main() -> ExitCode {
     // Errors go to stderr unwrapped: CI logs are read with grep, and a message cut mid-phrase
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Workflow(args) => workflow(args),
         Command::Rules(RulesCommand::List { rule_args, format }) => list(rule_args, format),
         Command::Rules(RulesCommand::Test { paths }) => test(&paths),
     };
@@ -83,37 +86,58 @@ fn scan(args: ScanArgs) -> Run {
         show_secrets: args.show_secrets,
         expect_repo,
     };
-    let fail_on = match args.fail_on {
-        Some(FailOnArg::Error) => FailOn::Severity(packguard::finding::Severity::Error),
-        Some(FailOnArg::Warning) => FailOn::Severity(packguard::finding::Severity::Warning),
-        Some(FailOnArg::Info) => FailOn::Severity(packguard::finding::Severity::Info),
-        Some(FailOnArg::Never) => FailOn::Never,
-        None => config
-            .fail_on
-            .unwrap_or(FailOn::Severity(packguard::finding::Severity::Error)),
-    };
+    let fail_on = fail_on(args.fail_on, &config);
     // Every input is scanned before anything is printed: a bad input exits 2 with nothing
     // half-written on stdout.
     let mut reports = Vec::new();
     for input in &inputs {
         reports.push(packguard::scan(input, &rules, &config, &options)?);
     }
-    let text = match args.format {
-        Format::Json => json::render(&reports),
+    Ok(output(&reports, args.format, args.color, fail_on))
+}
+
+/// `--fail-on`, else the config's `fail_on`, else `error`.
+fn fail_on(arg: Option<FailOnArg>, config: &Config) -> FailOn {
+    use packguard::finding::Severity;
+    match arg {
+        Some(FailOnArg::Error) => FailOn::Severity(Severity::Error),
+        Some(FailOnArg::Warning) => FailOn::Severity(Severity::Warning),
+        Some(FailOnArg::Info) => FailOn::Severity(Severity::Info),
+        Some(FailOnArg::Never) => FailOn::Never,
+        None => config.fail_on.unwrap_or(FailOn::Severity(Severity::Error)),
+    }
+}
+
+/// Prints the reports in the chosen format and picks the exit code.
+fn output(
+    reports: &[packguard::Report],
+    format: Format,
+    color: ColorArg,
+    fail_on: FailOn,
+) -> ExitCode {
+    let text = match format {
+        Format::Json => json::render(reports),
         Format::Human => {
-            let color = match args.color {
+            let color = match color {
                 ColorArg::Always => true,
                 ColorArg::Never => false,
                 ColorArg::Auto => {
                     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                 }
             };
-            human::render(&reports, fail_on, human::Style { color, width: 120 })
+            human::render(reports, fail_on, human::Style { color, width: 120 })
         }
     };
     print(&text);
     let failed = reports.iter().any(|r| r.fails(fail_on));
-    Ok(ExitCode::from(u8::from(failed)))
+    ExitCode::from(u8::from(failed))
+}
+
+fn workflow(args: WorkflowArgs) -> Run {
+    let (rules, config) = rules_and_config(&args.rule_args, None)?;
+    let fail_on = fail_on(args.fail_on, &config);
+    let report = packguard::scan_workflows(&args.path, &rules, &config, &Options::default())?;
+    Ok(output(&[report], args.format, args.color, fail_on))
 }
 
 fn list(args: RuleArgs, format: Format) -> Run {

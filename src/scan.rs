@@ -130,6 +130,25 @@ impl<'a> Engine<'a> {
         Ok(Report::new(info, collector.findings, started.elapsed()))
     }
 
+    /// Checks GitHub Actions workflow files (`(path, text)` pairs); `name` is how the set is
+    /// shown (the folder or file given).
+    pub fn scan_workflows(&self, name: &str, files: &[(String, String)]) -> Report {
+        let started = Instant::now();
+        let mut findings = Vec::new();
+        for (path, text) in files {
+            crate::checks::workflow::check(self, &sanitize(path), text, &mut findings);
+        }
+        let info = ArtifactInfo {
+            path: name.to_string(),
+            kind: "workflows".to_string(),
+            name: None,
+            version: None,
+            files: files.len() as u64,
+            unpacked_bytes: files.iter().map(|(_, t)| t.len() as u64).sum(),
+        };
+        Report::new(info, findings, started.elapsed())
+    }
+
     fn ignored(&self, rule: &Rule, rel: &str) -> bool {
         self.config.ignores(&rule.id, rel)
     }
@@ -265,6 +284,7 @@ impl<'a> Engine<'a> {
             detail: issue.detail(),
             position: None,
             value: issue.check_name().as_bytes(),
+            source: None,
         }));
     }
 
@@ -290,6 +310,9 @@ impl<'a> Engine<'a> {
                 if let Some((line, column)) = hit.position {
                     f.line = Some(line);
                     f.column = Some(column);
+                    if let Some(data) = hit.source {
+                        f.excerpt = position_excerpt(data, line, column);
+                    }
                 }
                 f.fingerprint = fingerprint(&rule.id, hit.path, hit.value);
                 f
@@ -353,6 +376,8 @@ pub struct CheckHit<'a> {
     pub position: Option<(usize, usize)>,
     /// What the fingerprint hashes besides rule and path (the offending value).
     pub value: &'a [u8],
+    /// The file's text, to show the line in context.
+    pub source: Option<&'a [u8]>,
 }
 
 struct Collector<'e> {
@@ -563,6 +588,23 @@ fn excerpt(
         highlight: (hl_start, hl_end),
         column,
     }
+}
+
+/// The excerpt for a finding known by line and column: the rest of that line (without
+/// trailing punctuation) is highlighted.
+fn position_excerpt(data: &[u8], line: usize, column: usize) -> Option<Excerpt> {
+    let mut lines = LineIndex::new(data);
+    let start_of_line = *lines.starts().get(line.checked_sub(1)?)?;
+    let end_of_line = lines.line_end(start_of_line);
+    let start = forward_chars(data, start_of_line, end_of_line, column - 1);
+    let text = &data[start..end_of_line];
+    let len = text
+        .iter()
+        .rposition(|b| !b" \t\r,{".contains(b))
+        .map_or(0, |i| i + 1);
+    let end = start + len.min(LONG_LINE);
+    let shown = sanitize(&String::from_utf8_lossy(&data[start..end]));
+    Some(excerpt(data, &mut lines, start, end, line, column, &shown))
 }
 
 /// A context line around a finding, cut if long.

@@ -53,6 +53,7 @@ pub fn check(engine: &Engine<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
                 detail,
                 position,
                 value: value.as_bytes(),
+                source: pkg.manifest,
             }));
         };
     let Some(bytes) = pkg.manifest else {

@@ -4,6 +4,7 @@
 //! messages, severities and knobs stay in YAML. Checks never print and never exit.
 
 pub mod manifest;
+pub mod workflow;
 
 use crate::artifact::EntryIssue;
 
@@ -17,5 +18,6 @@ pub fn all() -> impl Iterator<Item = &'static str> {
     EntryIssue::CHECKS
         .iter()
         .chain(manifest::CHECKS.iter())
+        .chain(workflow::CHECKS.iter())
         .copied()
 }

@@ -117,6 +117,8 @@ impl fmt::Display for FindingDiagnostic<'_> {
         let f0 = self.finding;
         if self.source.is_some() {
             write!(f, "{} [{}]", f0.message, f0.rule)
+        } else if let (Some(line), Some(col)) = (f0.line, f0.column) {
+            write!(f, "{}:{line}:{col}: {} [{}]", f0.file, f0.message, f0.rule)
         } else {
             write!(f, "{}: {} [{}]", f0.file, f0.message, f0.rule)
         }

@@ -17,6 +17,10 @@ pub const FILES: &[(&str, &str)] = &[
         "rules/manifest.yaml",
         include_str!("../../rules/manifest.yaml"),
     ),
+    (
+        "rules/workflow.yaml",
+        include_str!("../../rules/workflow.yaml"),
+    ),
 ];
 
 /// The built-in rules. An error here is a bug in `rules/`, caught by the test suite.

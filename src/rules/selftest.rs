@@ -65,7 +65,27 @@ pub fn run(rules: &RuleSet) -> Outcome {
                 rules: vec![under_test],
             };
             let engine = Engine::new(&only, &config, &options);
-            let problem = match engine.scan_archive(&at, tgz.as_slice()) {
+            let scanned = if rule
+                .check
+                .as_deref()
+                .is_some_and(|c| c.starts_with("workflow."))
+            {
+                // Workflow rules judge workflow files, not packages.
+                let files: Vec<(String, String)> = example
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        (
+                            e.path.clone(),
+                            String::from_utf8_lossy(&e.content).into_owned(),
+                        )
+                    })
+                    .collect();
+                Ok(engine.scan_workflows(&at, &files))
+            } else {
+                engine.scan_archive(&at, tgz.as_slice())
+            };
+            let problem = match scanned {
                 Err(e) => Some(format!("the example could not be scanned: {e}")),
                 Ok(report) => {
                     let fired = report.findings.iter().any(|f| f.rule == rule.id);
