@@ -22,6 +22,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// Check GitHub Actions release workflows (jobs that publish to npm).
     Workflow(WorkflowArgs),
+    /// Write a commented .packguard.yml (and, with --workflow, a trusted-publishing release
+    /// workflow that scans with packguard before `npm publish`).
+    Init(InitArgs),
     /// List or test rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -115,6 +118,19 @@ pub struct WorkflowArgs {
     pub fail_on: Option<FailOnArg>,
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The package folder to write into.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Also write .github/workflows/release.yml.
+    #[arg(long)]
+    pub workflow: bool,
+    /// Replace files that already exist.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

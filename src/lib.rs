@@ -12,6 +12,7 @@ pub mod artifact;
 pub mod checks;
 pub mod config;
 pub mod finding;
+pub mod init;
 pub mod report;
 pub mod rules;
 pub mod scan;

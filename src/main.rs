@@ -12,7 +12,8 @@ use packguard::rules::{load, selftest};
 use packguard::{config, Config, FailOn, Input, Options, RuleSet};
 
 use cli::{
-    Cli, ColorArg, Command, FailOnArg, Format, RuleArgs, RulesCommand, ScanArgs, WorkflowArgs,
+    Cli, ColorArg, Command, FailOnArg, Format, InitArgs, RuleArgs, RulesCommand, ScanArgs,
+    WorkflowArgs,
 };
 
 fn main() -> ExitCode {
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan(args),
         Command::Workflow(args) => workflow(args),
+        Command::Init(args) => init(args),
         Command::Rules(RulesCommand::List { rule_args, format }) => list(rule_args, format),
         Command::Rules(RulesCommand::Test { paths }) => test(&paths),
     };
@@ -138,6 +140,16 @@ fn workflow(args: WorkflowArgs) -> Run {
     let fail_on = fail_on(args.fail_on, &config);
     let report = packguard::scan_workflows(&args.path, &rules, &config, &Options::default())?;
     Ok(output(&[report], args.format, args.color, fail_on))
+}
+
+fn init(args: InitArgs) -> Run {
+    let written = packguard::init::init(&args.dir, args.workflow, args.force)?;
+    let mut text = String::new();
+    for p in written {
+        text.push_str(&format!("wrote {}\n", p.display()));
+    }
+    print(&text);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn list(args: RuleArgs, format: Format) -> Run {
