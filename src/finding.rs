@@ -161,6 +161,23 @@ mod tests {
         assert!(!r.contains("0123"));
     }
 
+    proptest::proptest! {
+        /// Redaction shows at most a quarter of a secret, and never more than 4 characters.
+        #[test]
+        fn redaction_never_reveals_the_secret(secret in "[\\PC]{1,80}") {
+            let r = redact(&secret);
+            let n = secret.chars().count();
+            let shown: String = r.chars().take_while(|c| *c != '…').collect();
+            proptest::prop_assert!(shown.chars().count() <= (n / 4).min(4));
+            proptest::prop_assert!(secret.starts_with(&shown));
+            if n >= 2 {
+                proptest::prop_assert!(!r.contains(&secret));
+            }
+            let length = format!("[{n} chars]");
+            proptest::prop_assert!(r.ends_with(&length));
+        }
+    }
+
     #[test]
     fn redact_short_secret_shows_nothing() {
         assert_eq!(redact("abc"), "…[3 chars]");

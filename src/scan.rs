@@ -678,6 +678,45 @@ mod tests {
         assert_eq!(li.position(2_000_000), (1, 1_000_001));
     }
 
+    proptest::proptest! {
+        /// Positions from the line index agree with counting by hand, whatever the bytes
+        /// (invalid UTF-8, CRLF, long lines) and in whatever order they are asked for.
+        #[test]
+        fn positions_match_a_naive_count(
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2000),
+            offsets in proptest::collection::vec(0usize..2100, 1..20),
+        ) {
+            let mut li = LineIndex::new(&data);
+            for off in offsets {
+                let off = off.min(data.len());
+                let line = 1 + data[..off].iter().filter(|b| **b == b'\n').count();
+                let start = data[..off].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+                let col = 1 + data[start..off].iter().filter(|b| (**b & 0xC0) != 0x80).count();
+                proptest::prop_assert_eq!(li.position(off), (line, col));
+            }
+        }
+
+        /// Excerpts never panic and their highlight always lies inside their text on
+        /// character boundaries, for any match in any bytes.
+        #[test]
+        fn excerpts_stay_in_range(
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..3000),
+            a in 0usize..3000,
+            len in 0usize..300,
+        ) {
+            let start = a.min(data.len() - 1);
+            let end = (start + len).min(data.len());
+            let mut li = LineIndex::new(&data);
+            let (line, col) = li.position(start);
+            let shown = sanitize(&String::from_utf8_lossy(&data[start..end]));
+            let e = excerpt(&data, &mut li, start, end, line, col, &shown);
+            proptest::prop_assert!(e.highlight.0 <= e.highlight.1 && e.highlight.1 <= e.text.len());
+            proptest::prop_assert!(e.text.is_char_boundary(e.highlight.0));
+            proptest::prop_assert!(e.text.is_char_boundary(e.highlight.1));
+            proptest::prop_assert!(!e.text.contains('\x1b'));
+        }
+    }
+
     #[test]
     fn sanitize_replaces_escape_sequences() {
         assert_eq!(sanitize("a\x1b[31mb"), "a\u{fffd}[31mb");

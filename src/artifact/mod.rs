@@ -553,6 +553,31 @@ mod tests {
         assert_eq!(n.issues, vec![EntryIssue::NonUtf8Name]);
     }
 
+    proptest::proptest! {
+        /// A name the reader does not flag as traversal or absolute never escapes the
+        /// package: no `..` component, not rooted, no drive.
+        #[test]
+        fn unflagged_names_never_escape(raw in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just(b'/'), proptest::strategy::Just(b'\\'),
+                proptest::strategy::Just(b'.'), proptest::strategy::Just(b':'),
+                proptest::strategy::Just(b'a'), proptest::strategy::Just(b'C'),
+                proptest::prelude::any::<u8>(),
+            ], 0..40)) {
+            let n = EntryName::parse(&raw);
+            let flagged = n.issues.contains(&EntryIssue::PathTraversal)
+                || n.issues.contains(&EntryIssue::AbsolutePath);
+            if !flagged {
+                proptest::prop_assert!(!n.components.iter().any(|c| c == ".."));
+                proptest::prop_assert!(!n.path.starts_with('/'));
+                let lossy = String::from_utf8_lossy(&raw);
+                proptest::prop_assert!(!lossy.starts_with('/') && !lossy.starts_with('\\'));
+                proptest::prop_assert!(!(raw.len() >= 2 && raw[0].is_ascii_alphabetic() && raw[1] == b':'));
+            }
+            proptest::prop_assert!(!n.path.contains("//"));
+        }
+    }
+
     #[test]
     fn sniff_names_the_format() {
         let err = sniff("x.zip", b"PK\x03\x04rest").err().unwrap();

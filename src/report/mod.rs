@@ -63,6 +63,59 @@ pub struct Report {
     pub summary: Summary,
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::fingerprint;
+
+    fn finding(rule: &str, file: &str, line: Option<usize>, value: &str) -> Finding {
+        Finding {
+            rule: rule.into(),
+            category: "custom".into(),
+            severity: Severity::Warning,
+            message: "m".into(),
+            file: file.into(),
+            line,
+            column: line,
+            end_line: None,
+            end_column: None,
+            snippet: None,
+            fingerprint: fingerprint(rule, file, value.as_bytes()),
+            original: None,
+            disk_path: None,
+            excerpt: None,
+        }
+    }
+
+    proptest::proptest! {
+        /// Findings come out sorted by (file, line, column, rule) with no exact repeats,
+        /// whatever order the checks produced them in.
+        #[test]
+        fn findings_are_sorted_and_unique(raw in proptest::collection::vec(
+            (0u8..3, 0u8..3, proptest::option::of(1usize..4), 0u8..2), 0..40)) {
+            let findings: Vec<Finding> = raw
+                .iter()
+                .map(|(r, f, l, v)| finding(&format!("r{r}"), &format!("package/f{f}"), *l, &v.to_string()))
+                .collect();
+            let info = ArtifactInfo {
+                path: "p".into(), kind: "tarball".into(), name: None, version: None,
+                files: 0, unpacked_bytes: 0,
+            };
+            let report = Report::new(info, findings.clone(), Duration::ZERO);
+            for w in report.findings.windows(2) {
+                proptest::prop_assert!(w[0].sort_key() <= w[1].sort_key());
+                proptest::prop_assert!(!(w[0].sort_key() == w[1].sort_key() && w[0].fingerprint == w[1].fingerprint));
+            }
+            let distinct: std::collections::HashSet<_> = findings
+                .iter()
+                .map(|f| (f.file.clone(), f.line, f.rule.clone(), f.fingerprint.clone()))
+                .collect();
+            proptest::prop_assert_eq!(report.findings.len(), distinct.len());
+            proptest::prop_assert_eq!(report.summary.warnings, distinct.len());
+        }
+    }
+}
+
 impl Report {
     /// Sorts findings (file, line, column, rule), drops exact repeats, and counts them.
     pub fn new(artifact: ArtifactInfo, mut findings: Vec<Finding>, took: Duration) -> Report {
