@@ -63,6 +63,43 @@ pub struct Report {
     pub summary: Summary,
 }
 
+impl Report {
+    /// Sorts findings (file, line, column, rule), drops exact repeats, and counts them.
+    pub fn new(artifact: ArtifactInfo, mut findings: Vec<Finding>, took: Duration) -> Report {
+        findings.sort_by(|a, b| {
+            a.sort_key()
+                .cmp(&b.sort_key())
+                .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+        });
+        findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.fingerprint == b.fingerprint);
+        let mut summary = Summary {
+            files_scanned: artifact.files,
+            bytes_scanned: artifact.unpacked_bytes,
+            duration_ms: took.as_millis() as u64,
+            ..Summary::default()
+        };
+        for f in &findings {
+            match f.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Info => summary.infos += 1,
+            }
+            *summary.by_rule.entry(f.rule.clone()).or_default() += 1;
+        }
+        Report {
+            tool: Tool::current(),
+            artifact,
+            findings,
+            summary,
+        }
+    }
+
+    /// Whether any finding is at or above the threshold.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        self.findings.iter().any(|f| fail_on.fails(f.severity))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,42 +150,5 @@ mod tests {
             proptest::prop_assert_eq!(report.findings.len(), distinct.len());
             proptest::prop_assert_eq!(report.summary.warnings, distinct.len());
         }
-    }
-}
-
-impl Report {
-    /// Sorts findings (file, line, column, rule), drops exact repeats, and counts them.
-    pub fn new(artifact: ArtifactInfo, mut findings: Vec<Finding>, took: Duration) -> Report {
-        findings.sort_by(|a, b| {
-            a.sort_key()
-                .cmp(&b.sort_key())
-                .then_with(|| a.fingerprint.cmp(&b.fingerprint))
-        });
-        findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.fingerprint == b.fingerprint);
-        let mut summary = Summary {
-            files_scanned: artifact.files,
-            bytes_scanned: artifact.unpacked_bytes,
-            duration_ms: took.as_millis() as u64,
-            ..Summary::default()
-        };
-        for f in &findings {
-            match f.severity {
-                Severity::Error => summary.errors += 1,
-                Severity::Warning => summary.warnings += 1,
-                Severity::Info => summary.infos += 1,
-            }
-            *summary.by_rule.entry(f.rule.clone()).or_default() += 1;
-        }
-        Report {
-            tool: Tool::current(),
-            artifact,
-            findings,
-            summary,
-        }
-    }
-
-    /// Whether any finding is at or above the threshold.
-    pub fn fails(&self, fail_on: FailOn) -> bool {
-        self.findings.iter().any(|f| fail_on.fails(f.severity))
     }
 }
