@@ -1,0 +1,204 @@
+//! Archives built to break scanners. Each must end in a clean result or a clean exit 2: no
+//! panic, no hang, nothing written, nothing half-printed.
+
+mod common;
+
+use common::*;
+use predicates::prelude::*;
+
+/// A raw ustar header block with the given name, type and size field text.
+fn header(name: &str, kind: u8, size_field: &[u8]) -> Vec<u8> {
+    let mut h = vec![0u8; 512];
+    h[..name.len()].copy_from_slice(name.as_bytes());
+    h[100..107].copy_from_slice(b"0000644");
+    h[124..124 + size_field.len()].copy_from_slice(size_field);
+    h[156] = kind;
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|b| *b as u32).sum();
+    h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    h
+}
+
+/// A PAX extended header (`x`) carrying `records`, then a file entry.
+fn pax(records: &str, then: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for r in records.lines() {
+        // A PAX record is "<len> <key>=<value>\n" where len counts itself.
+        let mut len = r.len() + 3;
+        while format!("{len} {r}\n").len() != len {
+            len += 1;
+        }
+        body.extend_from_slice(format!("{len} {r}\n").as_bytes());
+    }
+    let mut out = header(
+        "PaxHeaders/x",
+        b'x',
+        format!("{:011o}", body.len()).as_bytes(),
+    );
+    out.extend_from_slice(&body);
+    out.resize(out.len().div_ceil(512) * 512, 0);
+    out.extend_from_slice(then);
+    out
+}
+
+fn expect_clean_exit(s: &Scratch, name: &str, bytes: &[u8], codes: &[i32]) -> String {
+    let f = s.write(name, bytes);
+    let out = s.cmd().arg("scan").arg(&f).output().expect("run packguard");
+    let code = out.status.code().expect("exited, not killed by a signal");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        codes.contains(&code),
+        "{name}: exit {code}, stderr: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{name} panicked: {stderr}");
+    if code == 2 {
+        assert!(out.stdout.is_empty(), "{name}: stdout on exit 2");
+        assert!(
+            stderr.contains(name),
+            "{name}: the error does not name the file: {stderr}"
+        );
+    }
+    stderr
+}
+
+#[test]
+fn pax_headers_with_huge_or_negative_sizes() {
+    let s = Scratch::new();
+    let file = header("package/a.js", b'0', b"00000000001");
+    let mut body = file.clone();
+    body.extend_from_slice(&[b'x'; 512]);
+    body.extend_from_slice(&[0u8; 1024]);
+    for (i, records) in [
+        "size=99999999999999999999999",
+        "size=-1",
+        "size=18446744073709551615",
+        "path=package/../../etc/passwd",
+        "size=not-a-number",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let tgz = gzip(&pax(records, &body));
+        expect_clean_exit(&s, &format!("pax{i}.tgz"), &tgz, &[0, 1, 2]);
+    }
+    // A PAX path that climbs out is reported like any other name.
+    let tgz = gzip(&pax("path=package/../../etc/cron.d/x", &body));
+    let (code, r) = s.scan_json(&tgz, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        has(&r, "file/path-traversal", "package/../../etc/cron.d/x"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn a_size_field_in_base_256_claiming_petabytes_is_refused() {
+    let s = Scratch::new();
+    // GNU base-256 size: high bit set, then a big-endian number (here 2^50 bytes).
+    let mut field = vec![0x80u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    field[5] = 0x04;
+    let mut h = header("package/huge.bin", b'0', b"");
+    h[124..136].copy_from_slice(&field);
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|b| *b as u32).sum();
+    h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    let stderr = expect_clean_exit(&s, "petabytes.tgz", &gzip(&h), &[2]);
+    assert!(stderr.contains("--max-total-size"), "{stderr}");
+}
+
+#[test]
+fn sparse_and_unknown_entry_types_do_not_crash() {
+    let s = Scratch::new();
+    let mut tar = header("package/sparse.bin", b'S', b"00000000000");
+    tar.extend_from_slice(&[0u8; 1024]);
+    expect_clean_exit(&s, "sparse.tgz", &gzip(&tar), &[0, 1, 2]);
+    let mut tar = package("p", "1.0.0").tar();
+    tar.truncate(tar.len() - 1024);
+    tar.extend(header("package/weird", b'Z', b"00000000000"));
+    tar.extend_from_slice(&[0u8; 1024]);
+    let (code, r) = s.scan_json(&gzip(&tar), &[]);
+    assert_eq!(code, 1);
+    assert!(has(&r, "file/special-entry", "package/weird"), "{r:#}");
+}
+
+#[test]
+fn truncated_headers_exit_2() {
+    let s = Scratch::new();
+    let tar = package("p", "1.0.0").tar();
+    for cut in [100, 511, 513, 1500] {
+        expect_clean_exit(&s, &format!("cut{cut}.tgz"), &gzip(&tar[..cut]), &[2]);
+    }
+}
+
+#[test]
+fn thousands_of_empty_entries_are_counted_and_limited() {
+    let s = Scratch::new();
+    let mut b = package("p", "1.0.0");
+    for i in 0..5000 {
+        b = b.file(&format!("empty/{i}.js"), "");
+    }
+    let tgz = b.tgz();
+    let (code, r) = s.scan_json(&tgz, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(r["artifact"]["files"], 5002);
+    let f = s.write("many.tgz", &tgz);
+    s.cmd()
+        .arg("scan")
+        .arg(&f)
+        .args(["--max-entries", "1000"])
+        .assert()
+        .code(2)
+        .stdout("");
+}
+
+#[test]
+fn very_deep_paths_are_read_and_reported() {
+    let s = Scratch::new();
+    let deep = format!("{}.env", "d/".repeat(2000));
+    let (code, r) = s.scan_json(&package("p", "1.0.0").file(&deep, "A=1").tgz(), &[]);
+    assert_eq!(code, 1);
+    assert!(has(&r, "file/env", &format!("package/{deep}")));
+}
+
+#[test]
+fn garbage_after_the_gzip_stream_is_an_error() {
+    let s = Scratch::new();
+    let mut tgz = package("p", "1.0.0").tgz();
+    tgz.extend_from_slice(b"trailing garbage that is not a gzip member");
+    expect_clean_exit(&s, "trailing.tgz", &tgz, &[2]);
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    let s = Scratch::new();
+    let tgz = package("p", "1.0.0")
+        .file(".npmrc", "x")
+        .file(".env", "x")
+        .symlink("package/l", "/etc/passwd")
+        .file("b/.DS_Store", "x")
+        .tgz();
+    let f = s.write("p.tgz", tgz);
+    let run = || {
+        let out = s
+            .cmd()
+            .arg("scan")
+            .arg(&f)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let re = regex::Regex::new(r#""duration_ms": \d+"#).unwrap();
+        re.replace_all(&text, "").into_owned()
+    };
+    let first = run();
+    for _ in 0..3 {
+        assert_eq!(run(), first);
+    }
+    s.cmd()
+        .arg("scan")
+        .arg(&f)
+        .assert()
+        .stdout(predicate::str::contains("file/symlink"));
+}
