@@ -7,11 +7,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use packguard::report::{human, json};
+use packguard::report::repo::RepoPaths;
+use packguard::report::{github, human, json, jsonl, sarif, summary};
 use packguard::rules::{load, selftest};
 use packguard::{config, Config, FailOn, Input, Options, RuleSet};
 
-use cli::{Cli, ColorArg, Command, FailOnArg, Format, RuleArgs, RulesCommand, ScanArgs};
+use cli::{
+    Cli, ColorArg, Command, FailOnArg, Format, ListFormat, RuleArgs, RulesCommand, ScanArgs,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -82,29 +85,102 @@ fn scan(args: ScanArgs) -> Run {
     for input in &inputs {
         reports.push(packguard::scan(input, &rules, &config, &options)?);
     }
-    let text = match args.format {
-        Format::Json => json::render(&reports),
-        Format::Human => {
-            let color = match args.color {
-                ColorArg::Always => true,
-                ColorArg::Never => false,
-                ColorArg::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-            human::render(&reports, fail_on, human::Style { color, width: 120 })
-        }
-    };
-    print(&text);
+    emit(&args, &reports, &rules, fail_on)?;
     let failed = reports.iter().any(|r| r.fails(fail_on));
     Ok(ExitCode::from(u8::from(failed)))
 }
 
-fn list(args: RuleArgs, format: Format) -> Run {
+/// Writes the reports where they were asked for: `--output` files, stdout, and on GitHub
+/// Actions the annotations and the job summary.
+fn emit(
+    args: &ScanArgs,
+    reports: &[packguard::Report],
+    rules: &RuleSet,
+    fail_on: FailOn,
+) -> Result<(), miette::Report> {
+    let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    if let Some(root) = &args.root {
+        if !root.is_dir() {
+            return Err(miette::miette!(
+                help = "give the folder the tarball was packed from (where its package.json is)",
+                "--root {}: not a folder",
+                root.display()
+            ));
+        }
+    }
+    // Repository paths are relative to the checkout: GITHUB_WORKSPACE on Actions.
+    let workspace = std::env::var_os("GITHUB_WORKSPACE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let repo = RepoPaths::new(&workspace, args.root.as_deref());
+    let render = |format: Format, color: bool| -> String {
+        match format {
+            Format::Json => json::render(reports),
+            Format::Jsonl => jsonl::render(reports),
+            Format::Sarif => sarif::render(reports, rules, &repo),
+            Format::Github => github::render(reports, &repo),
+            Format::Human => human::render(reports, fail_on, human::Style { color, width: 120 }),
+        }
+    };
+
+    // `--output FILE` takes the --format report off stdout; stdout then shows the human one
+    // so the job log still says what failed.
+    let redirected = args.output.iter().any(|o| o.format.is_none());
+    let stdout_format = match (redirected, args.format) {
+        (false, f) => Some(f),
+        (true, Format::Human) => None,
+        (true, _) => Some(Format::Human),
+    };
+    for out in &args.output {
+        let format = out.format.unwrap_or(args.format);
+        std::fs::write(&out.path, render(format, false)).map_err(|e| {
+            miette::miette!(
+                help = "check that the folder exists and is writable",
+                "could not write the {} report to {}: {e}",
+                format.name(),
+                out.path.display()
+            )
+        })?;
+    }
+    if let Some(format) = stdout_format {
+        let color = match args.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        let mut text = render(format, color);
+        // On Actions the human log also carries annotations, so the run page shows them;
+        // machine formats on stdout stay parseable.
+        if on_actions && format == Format::Human {
+            text.push_str(&github::render(reports, &repo));
+        }
+        print(&text);
+    }
+    // A summary that cannot be written must not hide the scan's verdict: warn and go on.
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let appended = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(summary::render(reports, fail_on).as_bytes()));
+        if let Err(e) = appended {
+            eprintln!(
+                "packguard: warning: could not append the job summary to {}: {e}",
+                std::path::Path::new(&path).display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn list(args: RuleArgs, format: ListFormat) -> Run {
     let cwd = std::env::current_dir().ok();
     let (rules, _) = rules_and_config(&args, cwd.as_deref())?;
     let text = match format {
-        Format::Json => {
+        ListFormat::Json => {
             let rows: Vec<serde_json::Value> = rules
                 .rules
                 .iter()
@@ -128,7 +204,7 @@ fn list(args: RuleArgs, format: Format) -> Run {
             s.push('\n');
             s
         }
-        Format::Human => {
+        ListFormat::Human => {
             let w = rules.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let mut s = String::new();
             for r in &rules.rules {
