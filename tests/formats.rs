@@ -480,3 +480,78 @@ fn no_format_prints_a_secret_whole() {
         .expect("summary")
         .contains(TOKEN));
 }
+
+/// A report holding `n` copies of a finding, built through the library as the scan would.
+fn report_with(n: usize, severity: packguard::finding::Severity, name: &str) -> packguard::Report {
+    use packguard::finding::Finding;
+    use packguard::report::{ArtifactInfo, Report};
+    let findings = (0..n)
+        .map(|i| Finding {
+            rule: "secret/test-token".into(),
+            category: "secret".into(),
+            severity,
+            message: "test token in the code ✓".into(),
+            file: format!("package/dist/f{i}.js"),
+            line: Some(1),
+            column: Some(1),
+            end_line: Some(1),
+            end_column: Some(5),
+            snippet: Some("tok_…[20 chars] ✓✓✓".into()),
+            fingerprint: format!("{i:032x}"),
+            original: None,
+            disk_path: None,
+            excerpt: None,
+        })
+        .collect();
+    let artifact = ArtifactInfo {
+        path: format!("{name}.tgz"),
+        kind: "tarball".into(),
+        name: Some(name.into()),
+        version: Some("1.0.0".into()),
+        files: n as u64,
+        unpacked_bytes: 0,
+    };
+    Report::new(artifact, findings, std::time::Duration::ZERO)
+}
+
+#[test]
+fn sarif_keeps_to_githubs_result_limit_and_says_what_it_left_out() {
+    use packguard::finding::Severity;
+    use packguard::report::{repo::RepoPaths, sarif};
+    let max = sarif::MAX_RESULTS;
+    let reports = [
+        report_with(max, Severity::Warning, "a"),
+        report_with(3, Severity::Error, "b"),
+    ];
+    let out = sarif::render(&reports, &packguard::RuleSet::default(), &RepoPaths::none());
+    let log: Value = serde_json::from_str(&out).expect("JSON");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), max);
+    // The errors of the second input survive the cut: most severe first.
+    assert!(results[..3].iter().all(|r| r["level"] == "error"));
+    let note = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"][0];
+    assert!(note["message"]["text"]
+        .as_str()
+        .expect("text")
+        .starts_with("3 less severe findings were left out"));
+}
+
+#[test]
+fn job_summary_stays_within_githubs_size_limit() {
+    use packguard::finding::Severity;
+    use packguard::report::summary;
+    use packguard::FailOn;
+    // One input: the findings table stops at MAX_ROWS and says how many it left out.
+    let md = summary::render(&[report_with(300, Severity::Error, "one")], FailOn::Never);
+    let rows = md.lines().filter(|l| l.starts_with("| error |")).count();
+    assert_eq!(rows, summary::MAX_ROWS);
+    assert!(md.contains("100 findings are not listed here"));
+    assert!(md.starts_with("\n## ✅ packguard: passed"));
+    // Thousands of inputs: every one has a heading, so the text is cut at a line.
+    let many: Vec<_> = (0..6000)
+        .map(|i| report_with(1, Severity::Error, &format!("package-{i}")))
+        .collect();
+    let md = summary::render(&many, FailOn::Never);
+    assert!(md.len() <= summary::BUDGET + 200, "{} bytes", md.len());
+    assert!(md.ends_with("the job log has every finding.**\n"));
+}

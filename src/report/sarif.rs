@@ -28,6 +28,9 @@ const SCHEMA: &str =
 /// The `partialFingerprints` key: versioned, so a change of the fingerprint recipe can use a
 /// new key instead of silently re-keying every alert.
 const FINGERPRINT_KEY: &str = "packguard/v1";
+/// GitHub code scanning rejects a run with more results than this (and keeps only the 5,000
+/// most severe), so a run holds at most this many, most severe first.
+pub const MAX_RESULTS: usize = 25_000;
 
 #[derive(Serialize)]
 struct Log {
@@ -108,7 +111,15 @@ struct AutomationDetails {
 #[serde(rename_all = "camelCase")]
 struct Invocation {
     execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
     properties: InvocationProperties,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
 }
 
 #[derive(Serialize)]
@@ -189,23 +200,29 @@ pub fn render(reports: &[Report], rules: &RuleSet, repo: &RepoPaths) -> String {
     for (i, d) in descriptors.iter().enumerate() {
         index.entry(d.id.clone()).or_insert(i);
     }
+    let mut findings: Vec<(&Report, &Finding)> = reports
+        .iter()
+        .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
+        .collect();
+    // Most severe first (stable: file order within a severity), so a cut keeps the worst.
+    findings.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
+    let omitted = findings.len().saturating_sub(MAX_RESULTS);
+    findings.truncate(MAX_RESULTS);
     let mut results = Vec::new();
-    for report in reports {
-        for f in &report.findings {
-            // A finding whose rule is not in the set (a structural check with no YAML rule)
-            // still needs a descriptor for `ruleIndex` to point at.
-            let rule_index = *index.entry(f.rule.clone()).or_insert_with(|| {
-                descriptors.push(descriptor(
-                    &f.rule,
-                    &f.message,
-                    None,
-                    &f.category,
-                    f.severity,
-                ));
-                descriptors.len() - 1
-            });
-            results.push(result(f, rule_index, &report.artifact.path, repo));
-        }
+    for (report, f) in findings {
+        // A finding whose rule is not in the set (a structural check with no YAML rule)
+        // still needs a descriptor for `ruleIndex` to point at.
+        let rule_index = *index.entry(f.rule.clone()).or_insert_with(|| {
+            descriptors.push(descriptor(
+                &f.rule,
+                &f.message,
+                None,
+                &f.category,
+                f.severity,
+            ));
+            descriptors.len() - 1
+        });
+        results.push(result(f, rule_index, &report.artifact.path, repo));
     }
     let names: Vec<&str> = reports
         .iter()
@@ -233,6 +250,19 @@ pub fn render(reports: &[Report], rules: &RuleSet, repo: &RepoPaths) -> String {
             automation_details: AutomationDetails { id: automation },
             invocations: vec![Invocation {
                 execution_successful: true,
+                tool_execution_notifications: (omitted > 0)
+                    .then(|| Notification {
+                        level: "warning",
+                        message: Text {
+                            text: format!(
+                                "{omitted} less severe findings were left out: GitHub code \
+                                 scanning rejects a run of more than {MAX_RESULTS} results. \
+                                 `--format json` lists them all."
+                            ),
+                        },
+                    })
+                    .into_iter()
+                    .collect(),
                 properties: InvocationProperties {
                     artifacts: reports.iter().map(|r| r.artifact.path.clone()).collect(),
                 },

@@ -6,8 +6,9 @@
 //! Markdown document GitHub renders as HTML: it is written as HTML character references for
 //! every character Markdown or HTML would act on, so a file named `<img src=x>` or a snippet
 //! holding `|` or `](javascript:` renders as the text it is. Snippets are already redacted.
-//! GitHub caps a step's summary at 1 MiB, so the findings table stops at `MAX_ROWS` rows and
-//! says how many it left out.
+//! GitHub caps a step's summary at 1 MiB, so the tables stop at `MAX_ROWS` findings and
+//! `MAX_MAP_ROWS` maps over all inputs, say how many they left out, and the whole text is cut
+//! at `BUDGET` as a last resort.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -19,6 +20,11 @@ use crate::scan::FailOn;
 /// Finding rows in one summary, over all inputs: far below GitHub's 1 MiB cap even with long
 /// snippets (a row is under 1 KiB), and more than anyone reads on a run page.
 pub const MAX_ROWS: usize = 200;
+/// Rows of the source-map exposure tables, over all inputs: a package can ship thousands of
+/// maps, and the findings table already lists the worst.
+pub const MAX_MAP_ROWS: usize = 50;
+/// GitHub refuses a step summary over 1 MiB; stay clear of it whatever the inputs.
+pub const BUDGET: usize = 1000 * 1000;
 
 pub fn render(reports: &[Report], fail_on: FailOn) -> String {
     let failed = reports.iter().any(|r| r.fails(fail_on));
@@ -36,14 +42,35 @@ pub fn render(reports: &[Report], fail_on: FailOn) -> String {
         )
     };
     let _ = writeln!(out, "{verdict} Secrets are shown redacted.\n");
-    let mut rows_left = MAX_ROWS;
+    let mut left = Left {
+        rows: MAX_ROWS,
+        map_rows: MAX_MAP_ROWS,
+    };
     for report in reports {
-        artifact_section(&mut out, report, fail_on, &mut rows_left);
+        artifact_section(&mut out, report, fail_on, &mut left);
+    }
+    if out.len() > BUDGET {
+        // Many inputs, each with its own tables: cut at a line and say so.
+        // By bytes: BUDGET need not fall on a character boundary, a newline always does.
+        let cut = out.as_bytes()[..BUDGET]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .unwrap_or(0);
+        out.truncate(cut);
+        out.push_str(
+            "\n\n**The summary was cut at GitHub's size limit; the job log has every finding.**\n",
+        );
     }
     out
 }
 
-fn artifact_section(out: &mut String, report: &Report, fail_on: FailOn, rows_left: &mut usize) {
+/// Rows the rest of the summary may still use.
+struct Left {
+    rows: usize,
+    map_rows: usize,
+}
+
+fn artifact_section(out: &mut String, report: &Report, fail_on: FailOn, left: &mut Left) {
     let a = &report.artifact;
     let what = match (&a.name, &a.version) {
         (Some(n), Some(v)) => format!("{}@{}", text(n), text(v)),
@@ -80,9 +107,11 @@ fn artifact_section(out: &mut String, report: &Report, fail_on: FailOn, rows_lef
 
     let mut findings: Vec<&Finding> = report.findings.iter().collect();
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    let shown = findings.len().min(*rows_left);
-    *rows_left -= shown;
-    out.push_str("| Severity | Rule | Location | Message | Match |\n|---|---|---|---|---|\n");
+    let shown = findings.len().min(left.rows);
+    left.rows -= shown;
+    if shown > 0 {
+        out.push_str("| Severity | Rule | Location | Message | Match |\n|---|---|---|---|---|\n");
+    }
     for f in &findings[..shown] {
         let _ = writeln!(
             out,
@@ -97,13 +126,16 @@ fn artifact_section(out: &mut String, report: &Report, fail_on: FailOn, rows_lef
     if shown < findings.len() {
         let _ = writeln!(
             out,
-            "\n{} more findings are not listed here (the summary keeps to {MAX_ROWS} rows); \
-             the job log has them all.",
+            "\n{} findings are not listed here (the summary lists {MAX_ROWS} in all); the job \
+             log has them all.",
             findings.len() - shown
         );
     }
     out.push('\n');
-    exposure_table(out, &exposures(report));
+    let rows = exposures(report);
+    let shown = rows.len().min(left.map_rows);
+    left.map_rows -= shown;
+    exposure_table(out, &rows[..shown], rows.len() - shown);
 }
 
 /// One source map and what it exposes: a row of the exposure table.
@@ -145,13 +177,15 @@ pub fn exposures(report: &Report) -> Vec<MapExposure> {
         .collect()
 }
 
-pub fn exposure_table(out: &mut String, rows: &[MapExposure]) {
-    if rows.is_empty() {
+/// The exposure table; `more` maps were left out for space.
+pub fn exposure_table(out: &mut String, rows: &[MapExposure], more: usize) {
+    if rows.is_empty() && more == 0 {
         return;
     }
-    out.push_str(
-        "#### Source-map exposure\n\n| Map | Original sources named | Findings | Worst |\n|---|---:|---:|---|\n",
-    );
+    out.push_str("#### Source-map exposure\n\n");
+    if !rows.is_empty() {
+        out.push_str("| Map | Original sources named | Findings | Worst |\n|---|---:|---:|---|\n");
+    }
     for r in rows {
         let _ = writeln!(
             out,
@@ -161,6 +195,9 @@ pub fn exposure_table(out: &mut String, rows: &[MapExposure]) {
             r.findings,
             r.worst.map(Severity::as_str).unwrap_or("")
         );
+    }
+    if more > 0 {
+        let _ = writeln!(out, "\n{more} more source maps are not listed here.");
     }
     out.push('\n');
 }
