@@ -30,16 +30,18 @@ pub fn render(reports: &[Report], fail_on: FailOn) -> String {
     let failed = reports.iter().any(|r| r.fails(fail_on));
     // A blank line first: the file may end in another step's paragraph.
     let mut out = String::from("\n");
-    let verdict = if failed {
-        format!(
+    let verdict = match (failed, fail_on) {
+        (true, _) => format!(
             "## ❌ packguard: release blocked\n\nFindings at or above `{}` were found.",
             fail_on.as_str()
-        )
-    } else {
-        format!(
+        ),
+        (false, FailOn::Never) => {
+            "## ✅ packguard: passed\n\nNo finding fails the run (`--fail-on never`).".to_string()
+        }
+        (false, _) => format!(
             "## ✅ packguard: passed\n\nNo finding at or above `{}`.",
             fail_on.as_str()
-        )
+        ),
     };
     let _ = writeln!(out, "{verdict} Secrets are shown redacted.\n");
     let mut left = Left {
