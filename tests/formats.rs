@@ -556,3 +556,42 @@ fn job_summary_stays_within_githubs_size_limit() {
     assert!(md.len() <= summary::BUDGET + 200, "{} bytes", md.len());
     assert!(md.ends_with("the job log has every finding.**\n"));
 }
+
+#[test]
+fn package_text_cannot_inject_workflow_commands_into_the_actions_log() {
+    // The runner runs any stdout line that starts with `::`; a package controls its name,
+    // its file names and its content.
+    let repo = Repo::new();
+    repo.tarball(
+        "inject.tgz",
+        TarBuilder::new()
+            .file(
+                "package.json",
+                r#"{"name":"x\n::error::injected-name","version":"1\r\n::add-mask::v"}"#,
+            )
+            .file(
+                "a\n::error::injected-path.js",
+                format!("t='{TOKEN}'\n::error::injected-content\n"),
+            ),
+    );
+    let summary = repo.path().join("s.md");
+    for format in ["human", "github"] {
+        let out = repo
+            .scan(&["inject.tgz", "--format", format])
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .output()
+            .expect("runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("::error "),
+            "{format}: the finding is annotated: {text}"
+        );
+        for line in text.lines() {
+            assert!(
+                !line.starts_with("::error::") && !line.starts_with("::add-mask::"),
+                "{format}: injected command {line:?}"
+            );
+        }
+    }
+}
