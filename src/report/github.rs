@@ -168,4 +168,25 @@ mod tests {
         // A message may hold `::` and `,`: only properties need them escaped.
         assert_eq!(data("a::b,c"), "a::b,c");
     }
+
+    /// What the runner does to a property value (`%25` last, as it must be).
+    fn unescape(s: &str) -> String {
+        s.replace("%0D", "\r")
+            .replace("%0A", "\n")
+            .replace("%3A", ":")
+            .replace("%2C", ",")
+            .replace("%25", "%")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escaped_text_stays_on_one_line_and_round_trips(s in "[%:,\r\na-z0-9ACD2]{0,40}") {
+            let d = data(&s);
+            proptest::prop_assert!(!d.contains(['\r', '\n']));
+            proptest::prop_assert_eq!(unescape(&d), s.clone());
+            let p = property(&s);
+            proptest::prop_assert!(!p.contains(['\r', '\n', ':', ',']));
+            proptest::prop_assert_eq!(unescape(&p), s);
+        }
+    }
 }

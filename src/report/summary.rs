@@ -247,4 +247,12 @@ mod tests {
         }
         assert!(t.starts_with("a&#124;b &#60;img"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn no_package_text_can_end_a_cell_or_open_a_tag(s in "\\PC{0,60}|[|<>`\n\r\\\\*_]{0,20}") {
+            let t = text(&s);
+            proptest::prop_assert!(!t.contains(['|', '<', '>', '`', '\n', '\r']));
+        }
+    }
 }
