@@ -13,7 +13,8 @@ use packguard::rules::{load, selftest};
 use packguard::{config, Config, FailOn, Input, Options, RuleSet};
 
 use cli::{
-    Cli, ColorArg, Command, FailOnArg, Format, ListFormat, RuleArgs, RulesCommand, ScanArgs,
+    Cli, ColorArg, Command, FailOnArg, Format, ListFormat, OutputArg, RuleArgs, RulesCommand,
+    ScanArgs,
 };
 
 fn main() -> ExitCode {
@@ -85,21 +86,35 @@ fn scan(args: ScanArgs) -> Run {
     for input in &inputs {
         reports.push(packguard::scan(input, &rules, &config, &options)?);
     }
-    emit(&args, &reports, &rules, fail_on)?;
+    let how = Emit {
+        format: args.format,
+        color: args.color,
+        outputs: &args.output,
+        root: args.root.as_deref(),
+    };
+    emit(&reports, &rules, fail_on, &how)?;
     let failed = reports.iter().any(|r| r.fails(fail_on));
     Ok(ExitCode::from(u8::from(failed)))
+}
+
+/// Where and how a command's reports go: `--format`, `--color`, `--output`, `--root`.
+struct Emit<'a> {
+    format: Format,
+    color: ColorArg,
+    outputs: &'a [OutputArg],
+    root: Option<&'a Path>,
 }
 
 /// Writes the reports where they were asked for: `--output` files, stdout, and on GitHub
 /// Actions the annotations and the job summary.
 fn emit(
-    args: &ScanArgs,
     reports: &[packguard::Report],
     rules: &RuleSet,
     fail_on: FailOn,
+    args: &Emit<'_>,
 ) -> Result<(), miette::Report> {
     let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-    if let Some(root) = &args.root {
+    if let Some(root) = args.root {
         if !root.is_dir() {
             return Err(miette::miette!(
                 help = "give the folder the tarball was packed from (where its package.json is)",
@@ -113,7 +128,7 @@ fn emit(
         .map(std::path::PathBuf::from)
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
-    let repo = RepoPaths::new(&workspace, args.root.as_deref());
+    let repo = RepoPaths::new(&workspace, args.root);
     let render = |format: Format, color: bool| -> String {
         match format {
             Format::Json => json::render(reports),
@@ -126,13 +141,13 @@ fn emit(
 
     // `--output FILE` takes the --format report off stdout; stdout then shows the human one
     // so the job log still says what failed.
-    let redirected = args.output.iter().any(|o| o.format.is_none());
+    let redirected = args.outputs.iter().any(|o| o.format.is_none());
     let stdout_format = match (redirected, args.format) {
         (false, f) => Some(f),
         (true, Format::Human) => None,
         (true, _) => Some(Format::Human),
     };
-    for out in &args.output {
+    for out in args.outputs {
         let format = out.format.unwrap_or(args.format);
         std::fs::write(&out.path, render(format, false)).map_err(|e| {
             miette::miette!(
