@@ -34,6 +34,39 @@ pub enum Command {
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the files.
+    Github,
+    /// One compact JSON report per line, one line per input.
+    Jsonl,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// `--output [FORMAT=]FILE`: a report written to a file instead of (or besides) stdout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputArg {
+    /// `None`: the `--format` report.
+    pub format: Option<Format>,
+    pub path: PathBuf,
+}
+
+/// Formats of `rules list`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -101,6 +134,16 @@ pub struct ScanArgs {
     pub show_secrets: bool,
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+    /// Write a report to FILE (repeatable). `--output FILE` writes the --format report there
+    /// and prints the human report on stdout; `--output FORMAT=FILE` (sarif=, json=, jsonl=,
+    /// github=, human=) writes that format besides whatever stdout shows.
+    #[arg(long, value_name = "[FORMAT=]FILE", value_parser = parse_output)]
+    pub output: Vec<OutputArg>,
+    /// The folder a scanned tarball's `package/` was packed from (usually the package's folder
+    /// in the repository): GitHub annotations and SARIF then point at `DIR/dist/cli.js` for
+    /// `package/dist/cli.js` when that file exists.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -118,6 +161,9 @@ pub struct WorkflowArgs {
     pub fail_on: Option<FailOnArg>,
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+    /// Write a report to FILE (repeatable), as for `scan`.
+    #[arg(long, value_name = "[FORMAT=]FILE", value_parser = parse_output)]
+    pub output: Vec<OutputArg>,
 }
 
 #[derive(Debug, Args)]
@@ -139,8 +185,8 @@ pub enum RulesCommand {
     List {
         #[command(flatten)]
         rule_args: RuleArgs,
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
     },
     /// Run every rule's examples: each `fail` example must fire and each `pass` must not.
     /// With no PATH, tests the built-in rules.
@@ -153,4 +199,27 @@ pub enum RulesCommand {
 fn parse_size(s: &str) -> Result<u64, String> {
     packguard::rules::load::parse_size(s)
         .ok_or_else(|| format!("`{s}` is not a size (write bytes, or 512KiB, 10MB, 1GiB)"))
+}
+
+fn parse_output(s: &str) -> Result<OutputArg, String> {
+    // Only a known format name before `=` selects a format, so `out=1.sarif` is a file name;
+    // write `./sarif=x` for a file literally named `sarif=x`.
+    if let Some((name, path)) = s.split_once('=') {
+        if let Ok(format) = Format::from_str(name, true) {
+            if path.is_empty() {
+                return Err(format!("`{s}` names no file after `=`"));
+            }
+            return Ok(OutputArg {
+                format: Some(format),
+                path: PathBuf::from(path),
+            });
+        }
+    }
+    if s.is_empty() {
+        return Err("--output needs a file name".to_string());
+    }
+    Ok(OutputArg {
+        format: None,
+        path: PathBuf::from(s),
+    })
 }

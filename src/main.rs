@@ -7,13 +7,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use packguard::report::{human, json};
+use packguard::report::repo::RepoPaths;
+use packguard::report::{github, human, json, jsonl, sarif, summary};
 use packguard::rules::{load, selftest};
 use packguard::{config, Config, FailOn, Input, Options, RuleSet};
 
 use cli::{
-    Cli, ColorArg, Command, FailOnArg, Format, InitArgs, RuleArgs, RulesCommand, ScanArgs,
-    WorkflowArgs,
+    Cli, ColorArg, Command, FailOnArg, Format, InitArgs, ListFormat, OutputArg, RuleArgs,
+    RulesCommand, ScanArgs, WorkflowArgs,
 };
 
 fn main() -> ExitCode {
@@ -95,7 +96,13 @@ fn scan(args: ScanArgs) -> Run {
     for input in &inputs {
         reports.push(packguard::scan(input, &rules, &config, &options)?);
     }
-    Ok(output(&reports, args.format, args.color, fail_on))
+    let how = Emit {
+        format: args.format,
+        color: args.color,
+        outputs: &args.output,
+        root: args.root.as_deref(),
+    };
+    output(&reports, &rules, fail_on, &how)
 }
 
 /// `--fail-on`, else the config's `fail_on`, else `error`.
@@ -110,36 +117,24 @@ fn fail_on(arg: Option<FailOnArg>, config: &Config) -> FailOn {
     }
 }
 
-/// Prints the reports in the chosen format and picks the exit code.
-fn output(
-    reports: &[packguard::Report],
-    format: Format,
-    color: ColorArg,
-    fail_on: FailOn,
-) -> ExitCode {
-    let text = match format {
-        Format::Json => json::render(reports),
-        Format::Human => {
-            let color = match color {
-                ColorArg::Always => true,
-                ColorArg::Never => false,
-                ColorArg::Auto => {
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-            };
-            human::render(reports, fail_on, human::Style { color, width: 120 })
-        }
-    };
-    print(&text);
+/// Emits the reports and picks the exit code.
+fn output(reports: &[packguard::Report], rules: &RuleSet, fail_on: FailOn, how: &Emit<'_>) -> Run {
+    emit(reports, rules, fail_on, how)?;
     let failed = reports.iter().any(|r| r.fails(fail_on));
-    ExitCode::from(u8::from(failed))
+    Ok(ExitCode::from(u8::from(failed)))
 }
 
 fn workflow(args: WorkflowArgs) -> Run {
     let (rules, config) = rules_and_config(&args.rule_args, None)?;
     let fail_on = fail_on(args.fail_on, &config);
     let report = packguard::scan_workflows(&args.path, &rules, &config, &Options::default())?;
-    Ok(output(&[report], args.format, args.color, fail_on))
+    let how = Emit {
+        format: args.format,
+        color: args.color,
+        outputs: &args.output,
+        root: None,
+    };
+    output(&[report], &rules, fail_on, &how)
 }
 
 fn init(args: InitArgs) -> Run {
@@ -152,11 +147,105 @@ fn init(args: InitArgs) -> Run {
     Ok(ExitCode::SUCCESS)
 }
 
-fn list(args: RuleArgs, format: Format) -> Run {
+/// Where and how a command's reports go: `--format`, `--color`, `--output`, `--root`.
+struct Emit<'a> {
+    format: Format,
+    color: ColorArg,
+    outputs: &'a [OutputArg],
+    root: Option<&'a Path>,
+}
+
+/// Writes the reports where they were asked for: `--output` files, stdout, and on GitHub
+/// Actions the annotations and the job summary.
+fn emit(
+    reports: &[packguard::Report],
+    rules: &RuleSet,
+    fail_on: FailOn,
+    args: &Emit<'_>,
+) -> Result<(), miette::Report> {
+    let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    if let Some(root) = args.root {
+        if !root.is_dir() {
+            return Err(miette::miette!(
+                help = "give the folder the tarball was packed from (where its package.json is)",
+                "--root {}: not a folder",
+                root.display()
+            ));
+        }
+    }
+    // Repository paths are relative to the checkout: GITHUB_WORKSPACE on Actions.
+    let workspace = std::env::var_os("GITHUB_WORKSPACE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let repo = RepoPaths::new(&workspace, args.root);
+    let render = |format: Format, color: bool| -> String {
+        match format {
+            Format::Json => json::render(reports),
+            Format::Jsonl => jsonl::render(reports),
+            Format::Sarif => sarif::render(reports, rules, &repo),
+            Format::Github => github::render(reports, &repo),
+            Format::Human => human::render(reports, fail_on, human::Style { color, width: 120 }),
+        }
+    };
+
+    // `--output FILE` takes the --format report off stdout; stdout then shows the human one
+    // so the job log still says what failed.
+    let redirected = args.outputs.iter().any(|o| o.format.is_none());
+    let stdout_format = match (redirected, args.format) {
+        (false, f) => Some(f),
+        (true, Format::Human) => None,
+        (true, _) => Some(Format::Human),
+    };
+    for out in args.outputs {
+        let format = out.format.unwrap_or(args.format);
+        std::fs::write(&out.path, render(format, false)).map_err(|e| {
+            miette::miette!(
+                help = "check that the folder exists and is writable",
+                "could not write the {} report to {}: {e}",
+                format.name(),
+                out.path.display()
+            )
+        })?;
+    }
+    if let Some(format) = stdout_format {
+        let color = match args.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        let mut text = render(format, color);
+        // On Actions the human log also carries annotations, so the run page shows them;
+        // machine formats on stdout stay parseable.
+        if on_actions && format == Format::Human {
+            text.push_str(&github::render(reports, &repo));
+        }
+        print(&text);
+    }
+    // A summary that cannot be written must not hide the scan's verdict: warn and go on.
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let appended = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(summary::render(reports, fail_on).as_bytes()));
+        if let Err(e) = appended {
+            eprintln!(
+                "packguard: warning: could not append the job summary to {}: {e}",
+                std::path::Path::new(&path).display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn list(args: RuleArgs, format: ListFormat) -> Run {
     let cwd = std::env::current_dir().ok();
     let (rules, _) = rules_and_config(&args, cwd.as_deref())?;
     let text = match format {
-        Format::Json => {
+        ListFormat::Json => {
             let rows: Vec<serde_json::Value> = rules
                 .rules
                 .iter()
@@ -180,7 +269,7 @@ fn list(args: RuleArgs, format: Format) -> Run {
             s.push('\n');
             s
         }
-        Format::Human => {
+        ListFormat::Human => {
             let w = rules.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             let mut s = String::new();
             for r in &rules.rules {

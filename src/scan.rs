@@ -263,7 +263,9 @@ impl<'a> Engine<'a> {
             category: rule.category.clone(),
             severity: rule.severity,
             message: rule.message.clone(),
-            file: path.to_string(),
+            // Entry names are the packer's (or an attacker's) bytes: no control characters
+            // may reach a terminal or a CI log, where a line can become a command.
+            file: sanitize(path),
             line: None,
             column: None,
             end_line: None,
@@ -349,7 +351,7 @@ impl<'a> Engine<'a> {
             category: rule.category.clone(),
             severity: rule.severity,
             message: rule.message.clone(),
-            file: entry.path.to_string(),
+            file: sanitize(entry.path),
             line: Some(line),
             column: Some(column),
             end_line: Some(end_line),
@@ -419,7 +421,7 @@ fn package_identity(data: &[u8]) -> (Option<String>, Option<String>) {
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) else {
         return (None, None);
     };
-    let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+    let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(sanitize);
     (field("name"), field("version"))
 }
 

@@ -3,8 +3,13 @@
 //! A report is built once from findings and never re-scans anything. Formats render it;
 //! the exit code is decided from it.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod jsonl;
+pub mod repo;
+pub mod sarif;
+pub mod summary;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
