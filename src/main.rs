@@ -7,11 +7,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
-use packguard::report::{human, json};
+use packguard::report::{human, json, listing};
 use packguard::rules::{load, selftest};
-use packguard::{config, Config, FailOn, Input, Options, RuleSet};
+use packguard::{config, Config, FailOn, Input, Options, PackChoice, PackOptions, Packer, RuleSet};
 
-use cli::{Cli, ColorArg, Command, FailOnArg, Format, RuleArgs, RulesCommand, ScanArgs};
+use cli::{
+    Cli, ColorArg, Command, FailOnArg, Format, LsArgs, PackArg, PackArgs, RuleArgs, RulesCommand,
+    ScanArgs,
+};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -19,6 +22,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan(args),
         Command::Rules(RulesCommand::List { rule_args, format }) => list(rule_args, format),
         Command::Rules(RulesCommand::Test { paths }) => test(&paths),
+        Command::Ls(args) => ls(args),
     };
     match result {
         Ok(code) => code,
@@ -66,6 +70,7 @@ fn scan(args: ScanArgs) -> Run {
     let options = Options {
         limits,
         show_secrets: args.show_secrets,
+        pack: pack_options(&args.pack_args),
     };
     let fail_on = match args.fail_on {
         Some(FailOnArg::Error) => FailOn::Severity(packguard::finding::Severity::Error),
@@ -80,7 +85,12 @@ fn scan(args: ScanArgs) -> Run {
     // half-written on stdout.
     let mut reports = Vec::new();
     for input in &inputs {
-        reports.push(packguard::scan(input, &rules, &config, &options)?);
+        match input {
+            Input::Path(root) if args.workspaces => {
+                reports.extend(packguard::scan_workspaces(root, &rules, &config, &options)?)
+            }
+            _ => reports.push(packguard::scan(input, &rules, &config, &options)?),
+        }
     }
     let text = match args.format {
         Format::Json => json::render(&reports),
@@ -98,6 +108,69 @@ fn scan(args: ScanArgs) -> Run {
     print(&text);
     let failed = reports.iter().any(|r| r.fails(fail_on));
     Ok(ExitCode::from(u8::from(failed)))
+}
+
+fn pack_options(args: &PackArgs) -> PackOptions {
+    let choice = match args.pack {
+        PackArg::Auto => PackChoice::Auto,
+        PackArg::Npm => PackChoice::Use(Packer::Npm),
+        PackArg::Pnpm => PackChoice::Use(Packer::Pnpm),
+        PackArg::Yarn => PackChoice::Use(Packer::Yarn),
+        PackArg::Bun => PackChoice::Use(Packer::Bun),
+        PackArg::Builtin => PackChoice::Use(Packer::Builtin),
+    };
+    PackOptions {
+        choice,
+        fallback_builtin: args.pack_fallback,
+    }
+}
+
+fn ls(args: LsArgs) -> Run {
+    let input = Input::parse(&args.path);
+    let options = Options {
+        pack: pack_options(&args.pack_args),
+        ..Options::default()
+    };
+    if args.paths {
+        let Input::Path(dir) = &input else {
+            return Err(miette::miette!(
+                "--paths lists a package folder; give a folder"
+            ));
+        };
+        if !dir.is_dir() {
+            return Err(miette::miette!(
+                "--paths lists a package folder, and {} is not one",
+                dir.display()
+            ));
+        }
+        let list =
+            packguard::artifact::pack::select(dir, &options.pack).map_err(miette::Report::new)?;
+        let mut text = String::new();
+        for f in &list.files {
+            text.push_str(&packguard::scan::sanitize(f));
+            text.push('\n');
+        }
+        print(&text);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let near = match &input {
+        Input::Path(p) if p.is_dir() => Some(p.clone()),
+        Input::Path(p) => p.parent().map(Path::to_path_buf),
+        _ => None,
+    };
+    let (rules, config) = rules_and_config(&args.rule_args, near.as_deref())?;
+    let options = Options {
+        limits: config.limits(),
+        ..options
+    };
+    let listing =
+        packguard::listing::list(&input, &rules, &config, &options).map_err(miette::Report::new)?;
+    let text = match args.format {
+        Format::Json => listing::json(std::slice::from_ref(&listing)),
+        Format::Human => listing::human(std::slice::from_ref(&listing)),
+    };
+    print(&text);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn list(args: RuleArgs, format: Format) -> Run {

@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::artifact::{self, ArtifactError, Entry, EntryIssue, Limits, Visitor};
+use crate::artifact::pack::{FileList, PackOptions};
+use crate::artifact::{self, directory, ArtifactError, Entry, EntryIssue, Limits, Visitor};
 use crate::config::Config;
 use crate::finding::{fingerprint, redact, shorten, Excerpt, Finding, Severity};
 use crate::report::{ArtifactInfo, Report};
@@ -32,6 +33,8 @@ pub struct Options {
     pub limits: Limits,
     /// Print secrets whole (local use only).
     pub show_secrets: bool,
+    /// How a package directory's files are chosen.
+    pub pack: PackOptions,
 }
 
 /// Rules prepared for scanning: the prefilter is built once and reused for every file.
@@ -104,6 +107,42 @@ impl<'a> Engine<'a> {
             version,
             files: stats.files,
             unpacked_bytes: stats.unpacked_bytes,
+            packer: None,
+            packer_fallback: None,
+        };
+        Ok(Report::new(info, collector.findings, started.elapsed()))
+    }
+
+    /// Scans the files `list` selected in the package folder `root`; `name` is how the
+    /// input is shown.
+    pub fn scan_directory(
+        &self,
+        name: &str,
+        root: &std::path::Path,
+        list: &FileList,
+    ) -> Result<Report, ArtifactError> {
+        let started = Instant::now();
+        let mut collector = Collector {
+            engine: self,
+            findings: Vec::new(),
+            manifest: None,
+        };
+        let stats =
+            directory::read_directory(root, &list.files, &self.options.limits, &mut collector)?;
+        let (pkg_name, version) = collector
+            .manifest
+            .as_deref()
+            .map(package_identity)
+            .unwrap_or_default();
+        let info = ArtifactInfo {
+            path: name.to_string(),
+            kind: "directory".to_string(),
+            name: pkg_name,
+            version,
+            files: stats.files,
+            unpacked_bytes: stats.unpacked_bytes,
+            packer: Some(list.packer.as_str().to_string()),
+            packer_fallback: list.fallback_reason.clone(),
         };
         Ok(Report::new(info, collector.findings, started.elapsed()))
     }
@@ -231,6 +270,7 @@ impl<'a> Engine<'a> {
             fingerprint: fingerprint(&rule.id, path, b""),
             original: None,
             disk_path: None,
+            package: None,
             excerpt: None,
         }
     }
@@ -289,6 +329,7 @@ impl<'a> Engine<'a> {
             fingerprint: fingerprint(&rule.id, entry.path, &data[s_start..s_end]),
             original: None,
             disk_path: entry.disk_path.map(|p| p.display().to_string()),
+            package: None,
             excerpt: Some(excerpt),
         }
     }
@@ -305,7 +346,15 @@ impl Visitor for Collector<'_> {
         if entry.rel == "package.json" && self.manifest.is_none() {
             self.manifest = Some(entry.data.to_vec());
         }
+        let before = self.findings.len();
         self.engine.scan_file(&entry, &mut self.findings);
+        // Presence findings are built from the path alone; give them the disk path too.
+        if let Some(disk) = entry.disk_path {
+            for f in &mut self.findings[before..] {
+                f.disk_path
+                    .get_or_insert_with(|| disk.display().to_string());
+            }
+        }
     }
 
     fn issue(&mut self, path: &str, issue: EntryIssue) {

@@ -5,6 +5,7 @@
 
 pub mod human;
 pub mod json;
+pub mod listing;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -41,6 +42,13 @@ pub struct ArtifactInfo {
     pub version: Option<String>,
     pub files: u64,
     pub unpacked_bytes: u64,
+    /// For a directory: the packer that chose the files (`npm`, `pnpm`, `yarn`, `bun`,
+    /// `builtin`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packer: Option<String>,
+    /// For a directory: why `builtin` stood in for the detected packer (`--pack-fallback`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packer_fallback: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]

@@ -36,6 +36,7 @@ pub fn run(rules: &RuleSet) -> Outcome {
             ..Limits::default()
         },
         show_secrets: false,
+        ..Options::default()
     };
     for rule in &rules.rules {
         outcome.rules += 1;
