@@ -65,11 +65,22 @@ total=0; same=0
 for d in "${dirs[@]}"; do
   [ -n "$d" ] || continue
   total=$((total + 1))
+  npm_ok=1; pg_ok=1
   (cd "$d" && npm pack --dry-run --json --ignore-scripts 2>"$tmp/npm.err") \
     | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const j=JSON.parse(s);for(const f of j[0].files)console.log(f.path)}catch(e){process.exit(3)}})' \
-    | LC_ALL=C sort > "$tmp/npm" || { echo "FAIL $d: npm pack failed: $(tail -3 "$tmp/npm.err")"; continue; }
-  "$pg" ls --paths --pack builtin "$d" 2>"$tmp/pg.err" | LC_ALL=C sort > "$tmp/pg" \
-    || { echo "FAIL $d: packguard failed: $(tail -3 "$tmp/pg.err")"; continue; }
+    > "$tmp/npm.raw" || npm_ok=0
+  LC_ALL=C sort "$tmp/npm.raw" > "$tmp/npm"
+  "$pg" ls --paths --pack builtin "$d" > "$tmp/pg.raw" 2>"$tmp/pg.err" || pg_ok=0
+  LC_ALL=C sort "$tmp/pg.raw" > "$tmp/pg"
+  if [ $npm_ok = 0 ] && [ $pg_ok = 0 ]; then
+    same=$((same + 1)); echo "same $d: both refuse to pack it ($(grep -m1 -o 'error.*' "$tmp/npm.err" | head -1))"; continue
+  fi
+  if [ $npm_ok = 0 ] || [ $pg_ok = 0 ]; then
+    echo "DIFF $d: npm ok=$npm_ok, builtin ok=$pg_ok"
+    [ $npm_ok = 0 ] && sed 's/^/  npm: /' "$tmp/npm.err" | tail -3
+    [ $pg_ok = 0 ] && sed 's/^/  packguard: /' "$tmp/pg.err" | tail -3
+    continue
+  fi
   n=$(wc -l < "$tmp/npm"); b=$(wc -l < "$tmp/pg")
   if cmp -s "$tmp/npm" "$tmp/pg"; then
     same=$((same + 1))

@@ -18,7 +18,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan npm tarballs (or `-` for one on stdin) and report findings.
+    /// Scan npm tarballs (or `-` for one on stdin) or package folders (the files their
+    /// packer would publish) and report findings.
     Scan(ScanArgs),
     /// List or test rules.
     #[command(subcommand)]

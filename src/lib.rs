@@ -127,8 +127,9 @@ pub fn scan_directory(
     Ok(engine.scan_directory(&dir.display().to_string(), dir, &list)?)
 }
 
-/// The publishable packages of the workspace rooted at `root`: every member folder whose
-/// package.json is not `private`, and the root itself when it is not private.
+/// The publishable packages of the workspace rooted at `root`: every member folder (and
+/// the root itself) whose package.json is not `private` and has a name and a version
+/// (npm publishes nothing else).
 pub fn workspace_packages(root: &Path) -> Result<Vec<PathBuf>, Error> {
     if !root.is_dir() {
         return Err(Error::WorkspacesNeedDirectory {
@@ -143,13 +144,22 @@ pub fn workspace_packages(root: &Path) -> Result<Vec<PathBuf>, Error> {
         });
     }
     let mut out = Vec::new();
-    let private = |m: &serde_json::Value| m.get("private").and_then(|p| p.as_bool()) == Some(true);
-    if !private(&manifest) {
+    let publishable = |m: &serde_json::Value| {
+        let named = |k: &str| {
+            m.get(k)
+                .and_then(|v| v.as_str())
+                .is_some_and(|s| !s.is_empty())
+        };
+        m.get("private").and_then(|p| p.as_bool()) != Some(true)
+            && named("name")
+            && named("version")
+    };
+    if publishable(&manifest) {
         out.push(root.to_path_buf());
     }
     for dir in artifact::pack::workspace::member_dirs(root, &manifest)? {
         let m = artifact::pack::read_manifest(&dir)?;
-        if !private(&m) {
+        if publishable(&m) {
             out.push(dir);
         }
     }

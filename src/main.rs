@@ -92,6 +92,10 @@ fn scan(args: ScanArgs) -> Run {
             _ => reports.push(packguard::scan(input, &rules, &config, &options)?),
         }
     }
+    if reports.is_empty() {
+        // Only --workspaces can get here: every package of the workspace is private.
+        eprintln!("packguard: no publishable package in the workspace (all are `private` or lack a name and version)");
+    }
     let text = match args.format {
         Format::Json => json::render(&reports),
         Format::Human => {

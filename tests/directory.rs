@@ -909,3 +909,107 @@ fn builtin_matches_npm_on_the_edge_case_table() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Other packers: run where installed (on PATH, or named by PACKGUARD_PNPM / PACKGUARD_YARN /
+// PACKGUARD_BUN), skipped with a printed reason elsewhere. Each must list the same files
+// for a plain package and never run its lifecycle scripts.
+// ---------------------------------------------------------------------------------------
+
+fn packer_available(name: &str) -> Option<String> {
+    let var = format!("PACKGUARD_{}", name.to_ascii_uppercase());
+    let cmd = std::env::var(&var).unwrap_or_else(|_| name.to_string());
+    let parts: Vec<&str> = cmd.split_whitespace().collect();
+    let ok = StdCommand::new(parts.first()?)
+        .args(&parts[1..])
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok.then_some(cmd)
+}
+
+fn check_packer(name: &str, with_scripts: bool) {
+    let Some(cmd) = packer_available(name) else {
+        eprintln!(
+            "skipped: {name} is not installed (set PACKGUARD_{} to test it)",
+            name.to_ascii_uppercase()
+        );
+        return;
+    };
+    let scripts = if with_scripts {
+        r#","scripts":{"prepack":"node -e \"require('fs').writeFileSync('RAN','')\"","prepare":"node -e \"require('fs').writeFileSync('RAN','')\""}"#
+    } else {
+        ""
+    };
+    let manifest = format!(r#"{{"name":"pk","version":"1.0.0","files":["lib"]{scripts}}}"#);
+    let dir = tree(&[
+        ("package.json", manifest.as_str()),
+        ("lib/a.js", "1\n"),
+        ("lib/.env", "A=1\n"),
+        ("src/s.js", "1\n"),
+    ]);
+    let out = packguard()
+        .args(["ls", "--paths", "--pack", name])
+        .arg(dir.path())
+        .env(format!("PACKGUARD_{}", name.to_ascii_uppercase()), &cmd)
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout,
+        "lib/.env\nlib/a.js\npackage.json\n",
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !dir.path().join("RAN").exists(),
+        "{name} ran a lifecycle script"
+    );
+}
+
+#[test]
+fn pnpm_lists_without_scripts() {
+    check_packer("pnpm", true);
+}
+
+#[test]
+fn bun_lists_without_scripts() {
+    check_packer("bun", true);
+}
+
+#[test]
+fn yarn_lists_a_package_or_refuses_one_with_pack_scripts() {
+    let Some(cmd) = packer_available("yarn") else {
+        eprintln!("skipped: yarn is not installed (set PACKGUARD_YARN to test it)");
+        return;
+    };
+    let parts: Vec<&str> = cmd.split_whitespace().collect();
+    let version = StdCommand::new(parts[0])
+        .args(&parts[1..])
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    if version.starts_with("1.") {
+        check_packer("yarn", true);
+        return;
+    }
+    // yarn 2+ needs an installed project to pack; its prepack cannot be switched off, so
+    // a package with one is refused with exit 2 and nothing runs.
+    let dir = tree(&[
+        (
+            "package.json",
+            r#"{"name":"pk","version":"1.0.0","scripts":{"prepack":"node -e \"require('fs').writeFileSync('RAN','')\""}}"#,
+        ),
+        ("yarn.lock", ""),
+    ]);
+    let out = packguard()
+        .args(["ls", "--paths", "--pack", "yarn"])
+        .arg(dir.path())
+        .env("PACKGUARD_YARN", &cmd)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never runs lifecycle scripts"));
+    assert!(!dir.path().join("RAN").exists());
+}
