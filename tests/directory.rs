@@ -1013,3 +1013,215 @@ fn yarn_lists_a_package_or_refuses_one_with_pack_scripts() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("never runs lifecycle scripts"));
     assert!(!dir.path().join("RAN").exists());
 }
+
+/// The glob matcher against npm's own minimatch, with the options ignore-walk passes
+/// (`dot`, `nocase`, `flipNegate`, with and without `matchBase`), full and partial.
+#[test]
+fn glob_matches_npms_minimatch() {
+    let Some(minimatch) = npm_minimatch() else {
+        eprintln!("skipped: npm's minimatch is not installed (needs node and npm)");
+        return;
+    };
+    let patterns = [
+        "*.js",
+        "/lib",
+        "lib/",
+        "lib/**",
+        "**/test/**",
+        "!*.log",
+        "!!*.log",
+        "readme{,.*[^~$]}",
+        "/readme{,.*[^~$]}",
+        "a/*/c",
+        "a/**/c",
+        "a/**",
+        ".*",
+        "*",
+        "?.js",
+        "[abc].js",
+        "[!a].js",
+        "**",
+        "/build/config.gypi",
+        "dist/*",
+        "dist/**",
+        "foo/**/*.ts",
+        "*.D.TS",
+        "x/../y",
+        "**/.git",
+        "**/.git/**",
+        "/.wafpickle-*",
+        "._*",
+        "{a,b}/c",
+        "/node_modules",
+        ".npmrc",
+        "lib/*.js",
+        "**/*.map",
+        "/*",
+        "*/",
+        "a/**/b/**/c",
+    ];
+    let paths = [
+        // No bare `.` or `..`: folder listings never contain them, and minimatch's partial
+        // match of `**/x/**` against them (true) is the one known difference.
+        "/lib",
+        "lib",
+        "lib/",
+        "/lib/",
+        "/lib/a.js",
+        "lib/a.js",
+        "a.js",
+        "/a.js",
+        "",
+        "/",
+        "a/b/c",
+        "a/c",
+        "a/../c",
+        "a/b/",
+        "README.md",
+        "/README.md",
+        "readme.md~",
+        "/readme",
+        "sub/test/x.js",
+        "/sub/test/x.js",
+        "/.eslintrc",
+        "x.log",
+        "b.js",
+        "ab.js",
+        "foo/bar/baz.ts",
+        "foo/baz.ts",
+        "y",
+        "/y",
+        "x/y",
+        "/.git",
+        "/sub/.git",
+        "/sub/.git/x",
+        "a",
+        "/a/",
+        "/dist/x.js",
+        "dist/nested/y.js",
+        "/a/x/b/y/c",
+        "/a/b/c/",
+        "b/c",
+        "/node_modules",
+        "sub/node_modules",
+        "/x.d.ts",
+        "/._x",
+        "/.wafpickle-1",
+    ];
+    let mut cases = Vec::new();
+    for p in patterns {
+        for base in [true, false] {
+            for path in paths {
+                for partial in [false, true] {
+                    cases.push((p, base, path, partial));
+                }
+            }
+        }
+    }
+    let input = serde_json::to_string(&cases).expect("json");
+    let script = format!(
+        r#"const {{Minimatch}} = require({mm:?});
+           const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+           const out = cases.map(([p, base, path, partial]) => {{
+             const m = new Minimatch(p, {{matchBase: base, dot: true, flipNegate: true, nocase: true}});
+             return [m.match(path, partial), !!m.negate];
+           }});
+           console.log(JSON.stringify(out));"#,
+        mm = minimatch
+    );
+    let mut child = StdCommand::new("node")
+        .args(["-e", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("node output");
+    let expected: Vec<(bool, bool)> = serde_json::from_slice(&out.stdout).expect("node json");
+    let mut wrong = Vec::new();
+    for ((p, base, path, partial), (want, negate)) in cases.iter().zip(expected) {
+        let pat = packguard::artifact::pack::glob::Pattern::new(p, *base);
+        let got = pat.matches(path, *partial);
+        if got != want || pat.negate != negate {
+            wrong.push(format!(
+                "{p:?} matchBase={base} path={path:?} partial={partial}: minimatch {want} (negate {negate}), ours {got} (negate {})",
+                pat.negate
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} differ:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
+    );
+}
+
+/// npm's bundled minimatch, if node and npm are installed.
+fn npm_minimatch() -> Option<String> {
+    let out = StdCommand::new("npm").args(["root", "-g"]).output().ok()?;
+    let root = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let p = Path::new(&root).join("npm/node_modules/minimatch");
+    p.join("package.json")
+        .is_file()
+        .then(|| p.display().to_string())
+}
+
+mod path_safety {
+    use super::*;
+    use proptest::prelude::*;
+
+    struct DiskPaths(Vec<PathBuf>);
+    impl packguard::artifact::Visitor for DiskPaths {
+        fn file(&mut self, e: packguard::artifact::Entry<'_>) {
+            self.0.push(
+                e.disk_path
+                    .expect("directory entries have a disk path")
+                    .to_path_buf(),
+            );
+        }
+        fn issue(&mut self, _: &str, _: packguard::artifact::EntryIssue) {}
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Whatever a packer lists, nothing outside the package folder is read.
+        #[test]
+        fn listed_paths_never_escape_the_package(
+            lists in proptest::collection::vec(
+                proptest::collection::vec(
+                    prop_oneof!["a", "b", "c", r"\.\.", r"\.", "", "outside\\.txt", "pkg"],
+                    1..5,
+                ).prop_map(|segs| segs.join("/")),
+                1..6,
+            )
+        ) {
+            let top = tree(&[
+                ("outside.txt", "FAKESECRET_OUTSIDE1"),
+                ("pkg/a", "1"),
+                ("pkg/b/c", "2"),
+            ]);
+            let root = top.path().join("pkg");
+            let mut seen = DiskPaths(Vec::new());
+            // Errors (a listed file that does not exist) are fine; escaping is not.
+            let _ = packguard::artifact::directory::read_directory(
+                &root,
+                &lists,
+                &packguard::artifact::Limits::default(),
+                &mut seen,
+            );
+            let canon_root = fs::canonicalize(&root).unwrap();
+            for p in seen.0 {
+                let real = fs::canonicalize(&p).unwrap();
+                prop_assert!(real.starts_with(&canon_root), "{} escaped", p.display());
+            }
+        }
+    }
+}

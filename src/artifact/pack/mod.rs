@@ -260,3 +260,52 @@ pub fn read_manifest(dir: &Path) -> Result<Value, PackError> {
         detail: e.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().expect("temp dir");
+        for (p, c) in files {
+            let path = d.path().join(p);
+            fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            fs::write(path, c).expect("write");
+        }
+        // Stop the upward search here, as a repository top would.
+        fs::create_dir_all(d.path().join(".git")).expect("mkdir");
+        d
+    }
+
+    #[test]
+    fn package_manager_field_wins_over_lockfiles() {
+        let d = dir(&[
+            ("package.json", r#"{"packageManager":"yarn@4.1.0"}"#),
+            ("pnpm-lock.yaml", ""),
+        ]);
+        assert_eq!(detect(d.path()).unwrap(), Packer::Yarn);
+    }
+
+    #[test]
+    fn lockfiles_decide_and_are_found_up_the_tree() {
+        let d = dir(&[
+            ("package.json", r#"{}"#),
+            ("pnpm-lock.yaml", ""),
+            ("packages/a/package.json", r#"{}"#),
+        ]);
+        assert_eq!(detect(&d.path().join("packages/a")).unwrap(), Packer::Pnpm);
+        let d = dir(&[("package.json", "{}"), ("bun.lock", "")]);
+        assert_eq!(detect(d.path()).unwrap(), Packer::Bun);
+        let d = dir(&[("package.json", "{}")]);
+        assert_eq!(detect(d.path()).unwrap(), Packer::Npm);
+    }
+
+    #[test]
+    fn detection_needs_a_manifest() {
+        let d = dir(&[("index.js", "")]);
+        assert!(matches!(
+            detect(d.path()),
+            Err(PackError::NoManifest { .. })
+        ));
+    }
+}
