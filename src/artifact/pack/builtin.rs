@@ -21,6 +21,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -287,9 +288,13 @@ impl Walker {
         for &source in &opts.sources {
             let set = match source {
                 Source::Defaults => {
-                    let mut lines: Vec<String> = DEFAULTS.iter().map(|s| s.to_string()).collect();
-                    lines.extend(opts.extra_defaults.iter().cloned());
-                    Some(parse_rules(&lines.join("\n")))
+                    // Compiled once: every folder level starts from the same defaults.
+                    static COMPILED: OnceLock<Vec<Pattern>> = OnceLock::new();
+                    let mut set = COMPILED
+                        .get_or_init(|| parse_rules(&DEFAULTS.join("\n")))
+                        .clone();
+                    set.extend(parse_rules(&opts.extra_defaults.join("\n")));
+                    Some(set)
                 }
                 Source::Strict if !opts.is_package => {
                     let mut lines: Vec<String> =

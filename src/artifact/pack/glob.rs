@@ -29,7 +29,13 @@ enum Part {
 impl Part {
     fn matches(&self, segment: &str) -> bool {
         match self {
-            Part::Literal(lit) => lit.to_lowercase() == segment.to_lowercase(),
+            Part::Literal(lit) => {
+                if lit.is_ascii() && segment.is_ascii() {
+                    lit.eq_ignore_ascii_case(segment)
+                } else {
+                    lit.to_lowercase() == segment.to_lowercase()
+                }
+            }
             Part::Magic { re, non_empty } => {
                 segment != "."
                     && segment != ".."
