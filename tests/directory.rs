@@ -1225,3 +1225,51 @@ mod path_safety {
         }
     }
 }
+
+fn shop() -> TempDir {
+    tree(&[
+        (
+            "package.json",
+            r#"{"name":"shop","version":"1.0.0","files":["lib"]}"#,
+        ),
+        ("lib/.env", "A=1\n"),
+        ("lib/index.js", "const k = 'FAKESECRET_DDDDDDDD';\n"),
+        ("src/index.ts", "const k = 'FAKESECRET_EEEEEEEE';\n"),
+    ])
+}
+
+#[test]
+fn ls_human_snapshot() {
+    let dir = shop();
+    let rules_dir = tempfile::tempdir().unwrap();
+    let out = packguard()
+        .current_dir(dir.path())
+        .args(["ls", ".", "--pack", "builtin", "--no-config", "--rules"])
+        .arg(rules_file(rules_dir.path()))
+        .output()
+        .expect("run");
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn directory_json_report_snapshot() {
+    let dir = shop();
+    let rules_dir = tempfile::tempdir().unwrap();
+    let out = packguard()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            ".",
+            "--pack",
+            "builtin",
+            "--no-config",
+            "--format",
+            "json",
+            "--rules",
+        ])
+        .arg(rules_file(rules_dir.path()))
+        .output()
+        .expect("run");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    insta::assert_json_snapshot!(report, {".summary.duration_ms" => "[ms]", ".tool.version" => "[version]"});
+}
