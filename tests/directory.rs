@@ -303,6 +303,13 @@ fn symlinks_are_left_out_like_npm_and_never_followed_outside() {
         String::from_utf8_lossy(&out.stdout),
         "package.json\nreal.js\n"
     );
+    if npm_available() {
+        assert_eq!(
+            npm_list(dir.path()).expect("npm pack"),
+            vec!["package.json", "real.js"],
+            "npm leaves links (to files and to folders) out too"
+        );
+    }
 
     // A packer that lists a link (pnpm and bun follow them) gets it read only when it
     // stays inside the package; one pointing outside is reported, not read.

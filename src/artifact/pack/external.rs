@@ -4,8 +4,9 @@
 //! pnpm 10.34, yarn 1.22 and 4.18, and bun 1.4 (outputs quoted next to each parser):
 //!
 //! - npm:  `npm pack --dry-run --json --ignore-scripts` -> `[{"files":[{"path":..}]}]`
-//! - pnpm: `pnpm pack --dry-run --json --config.ignore-scripts=true` (pnpm's `pack` has no
-//!   `--ignore-scripts` flag; the setting is honoured) -> `{"files":[{"path":..}]}`
+//! - pnpm: `pnpm pack --dry-run --json --config.ignore-scripts=true
+//!   --config.manage-package-manager-versions=false` (pnpm's `pack` has no `--ignore-scripts`
+//!   flag; the setting is honoured) -> `{"files":[{"path":..}]}`
 //! - bun:  `bun pm pack --dry-run --ignore-scripts` -> text lines `packed 2B lib/a.js`
 //! - yarn 1: no dry run; `yarn pack --ignore-scripts --filename <tmp>.tgz` and the names
 //!   are read from the tarball it writes to a private temporary folder.
@@ -46,6 +47,9 @@ pub fn list(packer: Packer, dir: &Path) -> Result<Vec<String>, PackError> {
                     "--dry-run",
                     "--json",
                     "--config.ignore-scripts=true",
+                    // Otherwise pnpm 10 downloads and runs the pnpm version named in
+                    // `packageManager`: a scan must not install anything.
+                    "--config.manage-package-manager-versions=false",
                 ],
             )?;
             let v: Value = parse_json(packer, dir, &out)?;

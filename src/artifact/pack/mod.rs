@@ -172,7 +172,17 @@ pub fn select(dir: &Path, options: &PackOptions) -> Result<FileList, PackError> 
         }),
         Err(e) if options.fallback_builtin && e.is_packer_failure() => Ok(FileList {
             packer: Packer::Builtin,
-            fallback_reason: Some(e.to_string()),
+            // One line for the summary: the packer's own output stays out of the report.
+            fallback_reason: Some(
+                e.to_string()
+                    .split("; it said:")
+                    .next()
+                    .unwrap_or_default()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
             files: normalise(builtin::select(dir)?),
         }),
         Err(e) => Err(e),
