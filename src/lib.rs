@@ -76,6 +76,12 @@ pub enum Error {
         help("run --workspaces from the monorepo's root folder, or scan the package folder without it")
     )]
     NoWorkspaces { path: String },
+    #[error("--paths lists a package folder, and {path} is not one")]
+    #[diagnostic(
+        code(packguard::input::paths_need_directory),
+        help("for a tarball, `packguard ls` without --paths lists its files with sizes")
+    )]
+    PathsNeedDirectory { path: String },
     #[error("--workspaces needs a directory, and {path} is not one")]
     #[diagnostic(code(packguard::input::workspaces_need_directory))]
     WorkspacesNeedDirectory { path: String },

@@ -124,6 +124,17 @@ pub fn list(
     })
 }
 
+/// The selected paths of a package folder (relative, sorted), without scanning: what
+/// `ls --paths` prints and `scripts/parity.sh` compares with npm.
+pub fn paths(input: &Input, options: &Options) -> Result<Vec<String>, Error> {
+    match input {
+        Input::Path(dir) if dir.is_dir() => Ok(artifact::pack::select(dir, &options.pack)?.files),
+        other => Err(Error::PathsNeedDirectory {
+            path: other.display(),
+        }),
+    }
+}
+
 fn read_input(input: &Input, options: &Options) -> Result<Vec<u8>, Error> {
     use std::io::Read;
     let name = input.display();

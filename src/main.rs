@@ -136,21 +136,9 @@ fn ls(args: LsArgs) -> Run {
         ..Options::default()
     };
     if args.paths {
-        let Input::Path(dir) = &input else {
-            return Err(miette::miette!(
-                "--paths lists a package folder; give a folder"
-            ));
-        };
-        if !dir.is_dir() {
-            return Err(miette::miette!(
-                "--paths lists a package folder, and {} is not one",
-                dir.display()
-            ));
-        }
-        let list =
-            packguard::artifact::pack::select(dir, &options.pack).map_err(miette::Report::new)?;
+        let files = packguard::listing::paths(&input, &options).map_err(miette::Report::new)?;
         let mut text = String::new();
-        for f in &list.files {
+        for f in &files {
             text.push_str(&packguard::scan::sanitize(f));
             text.push('\n');
         }
