@@ -823,6 +823,23 @@ fn cases() -> Vec<Case> {
             ],
         },
         Case {
+            name: "extglob negation in files (rxjs ships `dist/cjs/**/!(*.tsbuildinfo)`)",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"c","version":"1.0.0","files":["dist/**/!(*.tsbuildinfo)","@(a|b).js"]}"#,
+                ),
+                ("dist/a.js", ""),
+                ("dist/x.tsbuildinfo", ""),
+                ("dist/sub/b.js", ""),
+                ("dist/sub/y.tsbuildinfo", ""),
+                ("a.js", ""),
+                ("c.js", ""),
+            ],
+            pack_in: "",
+            expected: &["a.js", "dist/a.js", "dist/sub/b.js", "package.json"],
+        },
+        Case {
             name: "rooted and folder patterns, ** and dot folders",
             files: &[
                 (PJ, r#"{"name":"c","version":"1.0.0"}"#),
@@ -1066,6 +1083,15 @@ fn glob_matches_npms_minimatch() {
         "/*",
         "*/",
         "a/**/b/**/c",
+        "!(*.tsbuildinfo)",
+        "dist/**/!(*.map)",
+        "@(a|b).js",
+        "*(a|b)",
+        "+(a|b).js",
+        "?(a).js",
+        "!(a|b)",
+        "a!(b)c",
+        "x/!(*.d).ts",
     ];
     let paths = [
         // No bare `.` or `..`: folder listings never contain them, and minimatch's partial
@@ -1114,6 +1140,18 @@ fn glob_matches_npms_minimatch() {
         "/x.d.ts",
         "/._x",
         "/.wafpickle-1",
+        "x.tsbuildinfo",
+        "dist/x/a.map",
+        "/dist/x/a.js",
+        "abc",
+        "ac",
+        "abbc",
+        "aab.js",
+        "ab",
+        "x/y.d.ts",
+        "x/y.ts",
+        "b.js",
+        "ba.js",
     ];
     let mut cases = Vec::new();
     for p in patterns {

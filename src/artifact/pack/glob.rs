@@ -16,14 +16,31 @@ use regex::Regex;
 enum Part {
     /// Compared case-insensitively; `""` only matches an empty segment (a trailing `/`).
     Literal(String),
-    /// A segment with magic (`*`, `?`, `[...]`). Never matches `.` or `..`.
+    /// A segment with magic (`*`, `?`, `[...]`, extglobs). Never matches `.` or `..`.
     Magic {
-        re: Regex,
+        re: Matcher,
         /// Only stars: must not match an empty segment.
         non_empty: bool,
     },
     /// `**`: zero or more segments, none of them `.` or `..`.
     Globstar,
+}
+
+/// Most segments compile with the regex crate; only `!(..)` needs a lookahead.
+#[derive(Clone, Debug)]
+enum Matcher {
+    Plain(Regex),
+    Fancy(fancy_regex::Regex),
+}
+
+impl Matcher {
+    fn is_match(&self, s: &str) -> bool {
+        match self {
+            Matcher::Plain(re) => re.is_match(s),
+            // A backtracking limit hit counts as no match (minimatch would be as stuck).
+            Matcher::Fancy(re) => re.is_match(s).unwrap_or(false),
+        }
+    }
 }
 
 impl Part {
@@ -215,71 +232,171 @@ fn match_one(file: &[String], pattern: &[Part], partial: bool) -> bool {
     }
 }
 
-/// One segment to a matcher. Extglobs (`+(a|b)`) are not supported: their characters are
-/// taken literally, which npm users essentially never rely on in ignore files.
+/// One segment to a matcher, as minimatch's AST does it: `*`, `?`, `[...]` classes and the
+/// extglobs `@(a|b)`, `?(..)`, `*(..)`, `+(..)` and `!(..)`.
 fn compile_part(s: &str) -> Part {
     if s == "**" {
         return Part::Globstar;
     }
     let chars: Vec<char> = s.chars().collect();
-    let mut re = String::from("(?is)^");
-    let mut literal = String::new();
-    let mut magic = false;
-    let mut only_stars = true;
+    let t = translate(&chars);
+    if !t.magic {
+        return Part::Literal(t.literal);
+    }
+    let source = format!("(?is)^(?:{})$", t.re);
+    let re = if t.negation {
+        fancy_regex::Regex::new(&source).map(Matcher::Fancy).ok()
+    } else {
+        Regex::new(&source).map(Matcher::Plain).ok()
+    };
+    match re {
+        Some(re) => Part::Magic {
+            re,
+            non_empty: t.only_stars,
+        },
+        // A pattern the regex engine refuses: minimatch would also fail to compile it and
+        // the pattern then matches nothing; a literal that cannot occur does the same.
+        None => Part::Literal("\u{0}".to_string()),
+    }
+}
+
+/// A segment's regex (unanchored), and what it contains.
+struct Translated {
+    re: String,
+    literal: String,
+    magic: bool,
+    only_stars: bool,
+    /// Has a `!(..)`, which needs a lookahead.
+    negation: bool,
+}
+
+fn translate(chars: &[char]) -> Translated {
+    let mut t = Translated {
+        re: String::new(),
+        literal: String::new(),
+        magic: false,
+        only_stars: true,
+        negation: false,
+    };
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
+        if matches!(c, '!' | '?' | '+' | '*' | '@') && chars.get(i + 1) == Some(&'(') {
+            if let Some(close) = closing_paren(chars, i + 1) {
+                let alts: Vec<Translated> = split_alternatives(&chars[i + 2..close])
+                    .iter()
+                    .map(|a| translate(a))
+                    .collect();
+                let rest = translate(&chars[close + 1..]);
+                t.magic = true;
+                t.only_stars = false;
+                t.negation |= c == '!' || rest.negation || alts.iter().any(|a| a.negation);
+                let body = |with_rest: bool| {
+                    alts.iter()
+                        .map(|a| {
+                            if with_rest {
+                                format!("{}{}", a.re, rest.re)
+                            } else {
+                                a.re.clone()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("|")
+                };
+                match c {
+                    // minimatch: `(?:(?!(?:alt REST)$)[^/]*?)` then REST, so the negated
+                    // part is "anything that does not make the whole rest match".
+                    '!' => t.re.push_str(&format!("(?:(?!(?:{})$)[^/]*?)", body(true))),
+                    '@' => t.re.push_str(&format!("(?:{})", body(false))),
+                    '?' => t.re.push_str(&format!("(?:{})?", body(false))),
+                    '*' => t.re.push_str(&format!("(?:{})*", body(false))),
+                    _ => t.re.push_str(&format!("(?:{})+", body(false))),
+                }
+                t.re.push_str(&rest.re);
+                return t;
+            }
+        }
         match c {
             '\\' if i + 1 < chars.len() => {
-                re.push_str(&regex::escape(&chars[i + 1].to_string()));
-                literal.push(chars[i + 1]);
-                only_stars = false;
+                t.re.push_str(&regex::escape(&chars[i + 1].to_string()));
+                t.literal.push(chars[i + 1]);
+                t.only_stars = false;
                 i += 2;
                 continue;
             }
             '*' => {
-                magic = true;
-                if !re.ends_with("[^/]*?") {
-                    re.push_str("[^/]*?");
+                t.magic = true;
+                if !t.re.ends_with("[^/]*?") {
+                    t.re.push_str("[^/]*?");
                 }
             }
             '?' => {
-                magic = true;
-                only_stars = false;
-                re.push_str("[^/]");
+                t.magic = true;
+                t.only_stars = false;
+                t.re.push_str("[^/]");
             }
             '[' => {
-                only_stars = false;
-                if let Some((class, next)) = char_class(&chars, i) {
-                    magic = true;
-                    re.push_str(&class);
+                t.only_stars = false;
+                if let Some((class, next)) = char_class(chars, i) {
+                    t.magic = true;
+                    t.re.push_str(&class);
                     i = next;
                     continue;
                 }
-                re.push_str(r"\[");
-                literal.push('[');
+                t.re.push_str(r"\[");
+                t.literal.push('[');
             }
             _ => {
-                only_stars = false;
-                re.push_str(&regex::escape(&c.to_string()));
-                literal.push(c);
+                t.only_stars = false;
+                t.re.push_str(&regex::escape(&c.to_string()));
+                t.literal.push(c);
             }
         }
         i += 1;
     }
-    if !magic {
-        return Part::Literal(literal);
+    t
+}
+
+/// The `)` closing the `(` at `open`, skipping escapes and nested parentheses.
+fn closing_paren(chars: &[char], open: usize) -> Option<usize> {
+    let mut depth = 0;
+    let mut i = open;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 1,
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
     }
-    re.push('$');
-    match Regex::new(&re) {
-        Ok(re) => Part::Magic {
-            re,
-            non_empty: only_stars,
-        },
-        // A class the regex engine refuses: minimatch would also fail to compile it and
-        // the pattern then matches nothing; a literal that cannot occur does the same.
-        Err(_) => Part::Literal("\u{0}".to_string()),
+    None
+}
+
+/// `a|b(c|d)` -> `a`, `b(c|d)`: splits on top-level `|`.
+fn split_alternatives(chars: &[char]) -> Vec<&[char]> {
+    let mut out = Vec::new();
+    let (mut depth, mut from, mut i) = (0, 0, 0);
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 1,
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '|' if depth == 0 => {
+                out.push(&chars[from..i]);
+                from = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
     }
+    out.push(&chars[from..]);
+    out
 }
 
 /// `[...]` starting at `chars[start]`: the regex class and the index after `]`, or None
@@ -449,6 +566,18 @@ mod tests {
         assert!(Pattern::new("!/readme{,.*[^~$]}", true).negate);
         assert!(m("**/.git", "/a/.git"));
         assert!(!m("a/**/b", "a/../b"));
+    }
+
+    #[test]
+    fn extglobs() {
+        let p = |s: &str, path: &str| Pattern::new(s, false).matches(path, false);
+        assert!(p("dist/**/!(*.tsbuildinfo)", "dist/cjs/index.js"));
+        assert!(!p("dist/**/!(*.tsbuildinfo)", "dist/cjs/x.tsbuildinfo"));
+        assert!(p("@(a|b).js", "b.js"));
+        assert!(!p("@(a|b).js", "c.js"));
+        assert!(p("+(a|b).js", "abba.js"));
+        assert!(p("a!(b)c", "axc"));
+        assert!(!p("a!(b)c", "abc"));
     }
 
     #[test]
