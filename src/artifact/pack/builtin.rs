@@ -393,40 +393,38 @@ impl Walker {
 
 /// npm-packlist's `walkerOpt`: what a subfolder reads.
 fn child_opts(parent_required: &[String], entry: &str, tree_workspaces: bool) -> WalkOpts {
-    {
-        let required = parent_required
-            .iter()
-            .filter_map(|f| {
-                let (dir, file) = f.rsplit_once('/')?;
-                (dir == entry).then(|| file.to_string())
-            })
-            .collect();
-        // With `workspaces` in the root package, every subfolder gets npm's full list,
-        // `package.json` included: a subfolder's package.json is read as an ignore file and
-        // silences that folder's .npmignore/.gitignore (npm's quirk, checked against npm 11).
-        let sources = if tree_workspaces {
-            vec![
-                Source::Defaults,
-                Source::PackageJson,
-                Source::NpmIgnore,
-                Source::GitIgnore,
-                Source::Strict,
-            ]
-        } else {
-            vec![
-                Source::Defaults,
-                Source::NpmIgnore,
-                Source::GitIgnore,
-                Source::Strict,
-            ]
-        };
-        WalkOpts {
-            is_package: false,
-            sources,
-            required,
-            extra_defaults: Vec::new(),
-            tree_workspaces,
-        }
+    let required = parent_required
+        .iter()
+        .filter_map(|f| {
+            let (dir, file) = f.rsplit_once('/')?;
+            (dir == entry).then(|| file.to_string())
+        })
+        .collect();
+    // With `workspaces` in the root package, every subfolder gets npm's full list,
+    // `package.json` included: a subfolder's package.json is read as an ignore file and
+    // silences that folder's .npmignore/.gitignore (npm's quirk, checked against npm 11).
+    let sources = if tree_workspaces {
+        vec![
+            Source::Defaults,
+            Source::PackageJson,
+            Source::NpmIgnore,
+            Source::GitIgnore,
+            Source::Strict,
+        ]
+    } else {
+        vec![
+            Source::Defaults,
+            Source::NpmIgnore,
+            Source::GitIgnore,
+            Source::Strict,
+        ]
+    };
+    WalkOpts {
+        is_package: false,
+        sources,
+        required,
+        extra_defaults: Vec::new(),
+        tree_workspaces,
     }
 }
 
