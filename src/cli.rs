@@ -18,7 +18,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan npm tarballs (or `-` for one on stdin) and report findings.
+    /// Scan npm tarballs (or `-` for one on stdin) or package folders (the files their
+    /// packer would publish) and report findings.
     Scan(ScanArgs),
     /// Check GitHub Actions release workflows (jobs that publish to npm).
     Workflow(WorkflowArgs),
@@ -28,6 +29,48 @@ pub enum Command {
     /// List or test rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Show what would be published (a package folder or a .tgz), with sizes and a total,
+    /// flagging files that rules flag.
+    Ls(LsArgs),
+}
+
+/// How a package folder's files are chosen; shared by `scan` and `ls`.
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// Which packer decides the files of a package folder: `auto` detects the project's
+    /// (packageManager field, then lockfile; npm if none) and asks it without running
+    /// scripts; `builtin` is packguard's own port of npm's rules (no Node needed).
+    #[arg(long, value_enum, default_value_t = PackArg::Auto)]
+    pub pack: PackArg,
+    /// When the packer is missing or fails, use `builtin` instead of exiting 2.
+    #[arg(long)]
+    pub pack_fallback: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PackArg {
+    Auto,
+    Npm,
+    Pnpm,
+    Yarn,
+    Bun,
+    Builtin,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// A package folder, a .tgz, or `-` for a tarball on stdin.
+    #[arg(value_name = "DIR|TGZ|-", default_value = ".")]
+    pub path: String,
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+    /// Print only the paths (relative to the package), one a line; no scan.
+    #[arg(long, conflicts_with = "format")]
+    pub paths: bool,
+    #[command(flatten)]
+    pub pack_args: PackArgs,
+    #[command(flatten)]
+    pub rule_args: RuleArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -104,9 +147,15 @@ pub struct RuleArgs {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// .tgz or .tar files, or `-` for a tarball on stdin.
+    /// .tgz or .tar files, package folders, or `-` for a tarball on stdin.
     #[arg(value_name = "PATH|-", default_value = ".")]
     pub paths: Vec<String>,
+    #[command(flatten)]
+    pub pack_args: PackArgs,
+    /// Scan every publishable (not `private`) package of the workspace rooted at each PATH
+    /// (package.json `workspaces`, pnpm-workspace.yaml): one report per package.
+    #[arg(long)]
+    pub workspaces: bool,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     #[command(flatten)]

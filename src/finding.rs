@@ -84,6 +84,9 @@ pub struct Finding {
     /// annotate the file in the repository.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_path: Option<String>,
+    /// The workspace package the finding belongs to (`scan --workspaces`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
     #[serde(skip)]
     pub excerpt: Option<Excerpt>,
 }

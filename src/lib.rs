@@ -13,15 +13,17 @@ pub mod checks;
 pub mod config;
 pub mod finding;
 pub mod init;
+pub mod listing;
 pub mod report;
 pub mod rules;
 pub mod scan;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use miette::Diagnostic;
 use thiserror::Error;
 
+pub use artifact::pack::{PackChoice, PackError, PackOptions, Packer};
 pub use artifact::ArtifactError;
 pub use config::Config;
 pub use report::Report;
@@ -75,12 +77,26 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path} is a directory; scanning a package directory is not supported yet")]
-    #[diagnostic(
-        code(packguard::input::directory),
-        help("run `npm pack` in it and scan the .tgz that it writes: `packguard scan $(npm pack --silent)`")
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Pack(#[from] PackError),
+    #[error(
+        "{path} declares no workspaces (no `workspaces` in package.json, no pnpm-workspace.yaml)"
     )]
-    Directory { path: String },
+    #[diagnostic(
+        code(packguard::input::no_workspaces),
+        help("run --workspaces from the monorepo's root folder, or scan the package folder without it")
+    )]
+    NoWorkspaces { path: String },
+    #[error("--paths lists a package folder, and {path} is not one")]
+    #[diagnostic(
+        code(packguard::input::paths_need_directory),
+        help("for a tarball, `packguard ls` without --paths lists its files with sizes")
+    )]
+    PathsNeedDirectory { path: String },
+    #[error("--workspaces needs a directory, and {path} is not one")]
+    #[diagnostic(code(packguard::input::workspaces_need_directory))]
+    WorkspacesNeedDirectory { path: String },
 }
 
 impl From<SpannedError> for Error {
@@ -143,7 +159,7 @@ pub fn scan(
         }
         Input::Path(path) => {
             if path.is_dir() {
-                return Err(Error::Directory { path: name });
+                return scan_directory(path, rules, config, options);
             }
             let file = std::fs::File::open(path).map_err(|source| ArtifactError::Unreadable {
                 name: name.clone(),
@@ -153,4 +169,80 @@ pub fn scan(
             Ok(scan::scan_reader(&name, reader, rules, config, options)?)
         }
     }
+}
+
+/// Scans the files a package folder would publish, as its packer (or `options.pack`)
+/// selects them.
+pub fn scan_directory(
+    dir: &Path,
+    rules: &RuleSet,
+    config: &Config,
+    options: &Options,
+) -> Result<Report, Error> {
+    let list = artifact::pack::select(dir, &options.pack)?;
+    let engine = scan::Engine::new(rules, config, options);
+    Ok(engine.scan_directory(&dir.display().to_string(), dir, &list)?)
+}
+
+/// The publishable packages of the workspace rooted at `root`: every member folder (and
+/// the root itself) whose package.json is not `private` and has a name and a version
+/// (npm publishes nothing else).
+pub fn workspace_packages(root: &Path) -> Result<Vec<PathBuf>, Error> {
+    if !root.is_dir() {
+        return Err(Error::WorkspacesNeedDirectory {
+            path: root.display().to_string(),
+        });
+    }
+    let manifest = artifact::pack::read_manifest(root)?;
+    let globs = artifact::pack::workspace::globs(root, &manifest)?;
+    if globs.is_empty() {
+        return Err(Error::NoWorkspaces {
+            path: root.display().to_string(),
+        });
+    }
+    let mut out = Vec::new();
+    let publishable = |m: &serde_json::Value| {
+        let named = |k: &str| {
+            m.get(k)
+                .and_then(|v| v.as_str())
+                .is_some_and(|s| !s.is_empty())
+        };
+        m.get("private").and_then(|p| p.as_bool()) != Some(true)
+            && named("name")
+            && named("version")
+    };
+    if publishable(&manifest) {
+        out.push(root.to_path_buf());
+    }
+    for dir in artifact::pack::workspace::member_dirs(root, &manifest)? {
+        let m = artifact::pack::read_manifest(&dir)?;
+        if publishable(&m) {
+            out.push(dir);
+        }
+    }
+    Ok(out)
+}
+
+/// `scan --workspaces`: one report per publishable package, every finding naming its
+/// package (`Finding.package`).
+pub fn scan_workspaces(
+    root: &Path,
+    rules: &RuleSet,
+    config: &Config,
+    options: &Options,
+) -> Result<Vec<Report>, Error> {
+    let mut reports = Vec::new();
+    for dir in workspace_packages(root)? {
+        let mut report = scan_directory(&dir, rules, config, options)?;
+        let package = report
+            .artifact
+            .name
+            .clone()
+            .unwrap_or_else(|| dir.display().to_string());
+        for f in &mut report.findings {
+            f.package = Some(package.clone());
+        }
+        reports.push(report);
+    }
+    Ok(reports)
 }

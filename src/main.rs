@@ -8,13 +8,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use packguard::report::repo::RepoPaths;
-use packguard::report::{github, human, json, jsonl, sarif, summary};
+use packguard::report::{github, human, json, jsonl, listing, sarif, summary};
 use packguard::rules::{load, selftest};
-use packguard::{config, Config, FailOn, Input, Options, RuleSet};
+use packguard::{config, Config, FailOn, Input, Options, PackChoice, PackOptions, Packer, RuleSet};
 
 use cli::{
-    Cli, ColorArg, Command, FailOnArg, Format, InitArgs, ListFormat, OutputArg, RuleArgs,
-    RulesCommand, ScanArgs, WorkflowArgs,
+    Cli, ColorArg, Command, FailOnArg, Format, InitArgs, ListFormat, LsArgs, OutputArg, PackArg,
+    PackArgs, RuleArgs, RulesCommand, ScanArgs, WorkflowArgs,
 };
 
 fn main() -> ExitCode {
@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Init(args) => init(args),
         Command::Rules(RulesCommand::List { rule_args, format }) => list(rule_args, format),
         Command::Rules(RulesCommand::Test { paths }) => test(&paths),
+        Command::Ls(args) => ls(args),
     };
     match result {
         Ok(code) => code,
@@ -88,13 +89,23 @@ fn scan(args: ScanArgs) -> Run {
         limits,
         show_secrets: args.show_secrets,
         expect_repo,
+        pack: pack_options(&args.pack_args),
     };
     let fail_on = fail_on(args.fail_on, &config);
     // Every input is scanned before anything is printed: a bad input exits 2 with nothing
     // half-written on stdout.
     let mut reports = Vec::new();
     for input in &inputs {
-        reports.push(packguard::scan(input, &rules, &config, &options)?);
+        match input {
+            Input::Path(root) if args.workspaces => {
+                reports.extend(packguard::scan_workspaces(root, &rules, &config, &options)?)
+            }
+            _ => reports.push(packguard::scan(input, &rules, &config, &options)?),
+        }
+    }
+    if reports.is_empty() {
+        // Only --workspaces can get here: every package of the workspace is private.
+        eprintln!("packguard: no publishable package in the workspace (all are `private` or lack a name and version)");
     }
     let how = Emit {
         format: args.format,
@@ -143,6 +154,57 @@ fn init(args: InitArgs) -> Run {
     for p in written {
         text.push_str(&format!("wrote {}\n", p.display()));
     }
+    print(&text);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pack_options(args: &PackArgs) -> PackOptions {
+    let choice = match args.pack {
+        PackArg::Auto => PackChoice::Auto,
+        PackArg::Npm => PackChoice::Use(Packer::Npm),
+        PackArg::Pnpm => PackChoice::Use(Packer::Pnpm),
+        PackArg::Yarn => PackChoice::Use(Packer::Yarn),
+        PackArg::Bun => PackChoice::Use(Packer::Bun),
+        PackArg::Builtin => PackChoice::Use(Packer::Builtin),
+    };
+    PackOptions {
+        choice,
+        fallback_builtin: args.pack_fallback,
+    }
+}
+
+fn ls(args: LsArgs) -> Run {
+    let input = Input::parse(&args.path);
+    let options = Options {
+        pack: pack_options(&args.pack_args),
+        ..Options::default()
+    };
+    if args.paths {
+        let files = packguard::listing::paths(&input, &options).map_err(miette::Report::new)?;
+        let mut text = String::new();
+        for f in &files {
+            text.push_str(&packguard::scan::sanitize(f));
+            text.push('\n');
+        }
+        print(&text);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let near = match &input {
+        Input::Path(p) if p.is_dir() => Some(p.clone()),
+        Input::Path(p) => p.parent().map(Path::to_path_buf),
+        _ => None,
+    };
+    let (rules, config) = rules_and_config(&args.rule_args, near.as_deref())?;
+    let options = Options {
+        limits: config.limits(),
+        ..options
+    };
+    let listing =
+        packguard::listing::list(&input, &rules, &config, &options).map_err(miette::Report::new)?;
+    let text = match args.format {
+        ListFormat::Json => listing::json(std::slice::from_ref(&listing)),
+        ListFormat::Human => listing::human(std::slice::from_ref(&listing)),
+    };
     print(&text);
     Ok(ExitCode::SUCCESS)
 }

@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::artifact::{self, ArtifactError, Entry, EntryIssue, Limits, Visitor};
+use crate::artifact::pack::{FileList, PackOptions};
+use crate::artifact::{self, directory, ArtifactError, Entry, EntryIssue, Limits, Visitor};
 use crate::config::Config;
 use crate::finding::{fingerprint, redact, shorten, Excerpt, Finding, Severity};
 use crate::report::{ArtifactInfo, Report};
@@ -35,6 +36,8 @@ pub struct Options {
     /// The repository releases must come from (`owner/name` on GitHub): `--expect-repo`, or
     /// `GITHUB_REPOSITORY` in Actions.
     pub expect_repo: Option<String>,
+    /// How a package directory's files are chosen.
+    pub pack: PackOptions,
 }
 
 /// Rules prepared for scanning: the prefilter is built once and reused for every file.
@@ -96,6 +99,29 @@ impl<'a> Engine<'a> {
             paths: Vec::new(),
         };
         let stats = artifact::read_archive(name, input, &self.options.limits, &mut collector)?;
+        let info = ArtifactInfo {
+            path: name.to_string(),
+            kind: "tarball".to_string(),
+            name: None,
+            version: None,
+            files: stats.files,
+            unpacked_bytes: stats.unpacked_bytes,
+            packer: None,
+            packer_fallback: None,
+        };
+        Ok(self.finish(collector, &stats, info, None, started))
+    }
+
+    /// What every package scan ends with: the manifest checks, which need the whole file
+    /// list, then the report. `dir` is the package folder for a directory scan.
+    fn finish(
+        &self,
+        mut collector: Collector<'_>,
+        stats: &artifact::Stats,
+        mut info: ArtifactInfo,
+        dir: Option<&std::path::Path>,
+        started: Instant,
+    ) -> Report {
         let root = stats.root.as_deref().unwrap_or("package");
         let prefix = format!("{root}/");
         let files: std::collections::HashSet<String> = collector
@@ -111,23 +137,46 @@ impl<'a> Engine<'a> {
                 files: &files,
                 unpacked_bytes: stats.unpacked_bytes,
                 expect_repo: self.options.expect_repo.as_deref(),
+                dir,
             },
             &mut collector.findings,
         );
-        let (pkg_name, version) = collector
+        (info.name, info.version) = collector
             .manifest
             .as_deref()
             .map(package_identity)
             .unwrap_or_default();
+        Report::new(info, collector.findings, started.elapsed())
+    }
+
+    /// Scans the files `list` selected in the package folder `root`; `name` is how the
+    /// input is shown.
+    pub fn scan_directory(
+        &self,
+        name: &str,
+        root: &std::path::Path,
+        list: &FileList,
+    ) -> Result<Report, ArtifactError> {
+        let started = Instant::now();
+        let mut collector = Collector {
+            engine: self,
+            findings: Vec::new(),
+            manifest: None,
+            paths: Vec::new(),
+        };
+        let stats =
+            directory::read_directory(root, &list.files, &self.options.limits, &mut collector)?;
         let info = ArtifactInfo {
             path: name.to_string(),
-            kind: "tarball".to_string(),
-            name: pkg_name,
-            version,
+            kind: "directory".to_string(),
+            name: None,
+            version: None,
             files: stats.files,
             unpacked_bytes: stats.unpacked_bytes,
+            packer: Some(list.packer.as_str().to_string()),
+            packer_fallback: list.fallback_reason.clone(),
         };
-        Ok(Report::new(info, collector.findings, started.elapsed()))
+        Ok(self.finish(collector, &stats, info, Some(root), started))
     }
 
     /// Checks GitHub Actions workflow files (`(path, text)` pairs); `name` is how the set is
@@ -145,6 +194,8 @@ impl<'a> Engine<'a> {
             version: None,
             files: files.len() as u64,
             unpacked_bytes: files.iter().map(|(_, t)| t.len() as u64).sum(),
+            packer: None,
+            packer_fallback: None,
         };
         Report::new(info, findings, started.elapsed())
     }
@@ -274,6 +325,7 @@ impl<'a> Engine<'a> {
             fingerprint: fingerprint(&rule.id, path, b""),
             original: None,
             disk_path: None,
+            package: None,
             excerpt: None,
         }
     }
@@ -360,6 +412,7 @@ impl<'a> Engine<'a> {
             fingerprint: fingerprint(&rule.id, entry.path, &data[s_start..s_end]),
             original: None,
             disk_path: entry.disk_path.map(|p| p.display().to_string()),
+            package: None,
             excerpt: Some(excerpt),
         }
     }
@@ -407,7 +460,15 @@ impl Visitor for Collector<'_> {
             path: &path,
             ..entry
         };
+        let before = self.findings.len();
         self.engine.scan_file(&entry, &mut self.findings);
+        // Presence findings are built from the path alone; give them the disk path too.
+        if let Some(disk) = entry.disk_path {
+            for f in &mut self.findings[before..] {
+                f.disk_path
+                    .get_or_insert_with(|| disk.display().to_string());
+            }
+        }
     }
 
     fn issue(&mut self, path: &str, issue: EntryIssue) {

@@ -500,6 +500,7 @@ fn report_with(n: usize, severity: packguard::finding::Severity, name: &str) -> 
             fingerprint: format!("{i:032x}"),
             original: None,
             disk_path: None,
+            package: None,
             excerpt: None,
         })
         .collect();
@@ -510,6 +511,8 @@ fn report_with(n: usize, severity: packguard::finding::Severity, name: &str) -> 
         version: Some("1.0.0".into()),
         files: n as u64,
         unpacked_bytes: 0,
+        packer: None,
+        packer_fallback: None,
     };
     Report::new(artifact, findings, std::time::Duration::ZERO)
 }

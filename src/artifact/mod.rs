@@ -9,6 +9,8 @@
 //! It knows nothing about rules or findings.
 
 pub mod builder;
+pub mod directory;
+pub mod pack;
 
 use std::cell::Cell;
 use std::collections::HashSet;

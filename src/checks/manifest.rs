@@ -29,6 +29,7 @@ pub const CHECKS: &[&str] = &[
     "manifest.missing-types",
     "manifest.large-package",
     "manifest.publish-registry",
+    "manifest.no-files-list",
 ];
 
 /// What the manifest checks look at.
@@ -41,6 +42,9 @@ pub struct Package<'a> {
     pub unpacked_bytes: u64,
     /// The repository the package must come from (`owner/name` on GitHub), when known.
     pub expect_repo: Option<&'a str>,
+    /// The package folder, for a directory scan: what npm reads besides the files that ship
+    /// (`.npmignore` never ships, so only a folder can tell whether there is one).
+    pub dir: Option<&'a std::path::Path>,
 }
 
 pub fn check(engine: &Engine<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
@@ -142,6 +146,12 @@ pub fn check(engine: &Engine<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
             let detail = format!("{} bytes unpacked, over {}", pkg.unpacked_bytes, limit);
             hit("manifest.large-package", Some(detail), None, "");
             break;
+        }
+    }
+    // Without `files` and without `.npmignore`, npm publishes everything not in .gitignore.
+    if let Some(dir) = pkg.dir {
+        if obj.get("files").is_none() && !dir.join(".npmignore").exists() {
+            hit("manifest.no-files-list", None, None, "");
         }
     }
     if let Some(registry) = obj

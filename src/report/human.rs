@@ -55,8 +55,13 @@ fn summary_line(report: &Report, fail_on: FailOn) -> String {
         _ => a.path.clone(),
     };
     let verdict = if report.fails(fail_on) { "FAIL" } else { "ok" };
+    let chosen = match (&a.packer, &a.packer_fallback) {
+        (Some(p), None) => format!(" (files chosen by {p})"),
+        (Some(p), Some(why)) => format!(" (files chosen by {p}, as a fallback: {why})"),
+        _ => String::new(),
+    };
     format!(
-        "{verdict}: {} in {what}: {} files, {} scanned in {} ms",
+        "{verdict}: {} in {what}: {} files{chosen}, {} scanned in {} ms",
         counts(s.errors, s.warnings, s.infos),
         a.files,
         human_bytes(a.unpacked_bytes),

@@ -7,6 +7,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod jsonl;
+pub mod listing;
 pub mod repo;
 pub mod sarif;
 pub mod summary;
@@ -46,6 +47,13 @@ pub struct ArtifactInfo {
     pub version: Option<String>,
     pub files: u64,
     pub unpacked_bytes: u64,
+    /// For a directory: the packer that chose the files (`npm`, `pnpm`, `yarn`, `bun`,
+    /// `builtin`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packer: Option<String>,
+    /// For a directory: why `builtin` stood in for the detected packer (`--pack-fallback`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packer_fallback: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -125,6 +133,7 @@ mod tests {
             fingerprint: fingerprint(rule, file, value.as_bytes()),
             original: None,
             disk_path: None,
+            package: None,
             excerpt: None,
         }
     }
@@ -141,7 +150,7 @@ mod tests {
                 .collect();
             let info = ArtifactInfo {
                 path: "p".into(), kind: "tarball".into(), name: None, version: None,
-                files: 0, unpacked_bytes: 0,
+                files: 0, unpacked_bytes: 0, packer: None, packer_fallback: None,
             };
             let report = Report::new(info, findings.clone(), Duration::ZERO);
             for w in report.findings.windows(2) {

@@ -210,6 +210,7 @@ mod tests {
             fingerprint: "f".into(),
             original: None,
             disk_path: None,
+            package: None,
             excerpt: None,
         }
     }

@@ -238,6 +238,10 @@ pub struct RawExample {
     pub expect_repo: Option<String>,
     /// Run the example with the rule's `threshold` set to this (large sizes in small examples).
     pub threshold: Option<String>,
+    /// Scan the example as a package folder (written to a temporary folder, files chosen by
+    /// the built-in packer) instead of a tarball.
+    #[serde(default)]
+    pub directory: bool,
     pub files: Option<Vec<RawExample>>,
 }
 
@@ -505,6 +509,7 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
                 examples.push(Example {
                     expect_fire,
                     expect_repo: e.expect_repo.clone(),
+                    directory: e.directory,
                     threshold: match &e.threshold {
                         None => None,
                         Some(t) => Some(parse_size(t).ok_or_else(|| {

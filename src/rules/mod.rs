@@ -117,6 +117,8 @@ pub struct Example {
     pub expect_repo: Option<String>,
     /// Run the example with the rule's `threshold` set to this.
     pub threshold: Option<u64>,
+    /// Scan the example as a package folder rather than a tarball.
+    pub directory: bool,
     /// Line of the example in its rule file.
     pub line: usize,
 }

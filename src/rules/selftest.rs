@@ -82,6 +82,8 @@ pub fn run(rules: &RuleSet) -> Outcome {
                     })
                     .collect();
                 Ok(engine.scan_workflows(&at, &files))
+            } else if example.directory {
+                scan_as_directory(example, &only, &config, &options, outcome.examples)
             } else {
                 engine.scan_archive(&at, tgz.as_slice())
             };
@@ -106,6 +108,48 @@ pub fn run(rules: &RuleSet) -> Outcome {
         }
     }
     outcome
+}
+
+/// Writes the example's files into a fresh temporary folder, scans it as a package folder
+/// with the built-in packer (no external program runs), and removes the folder.
+fn scan_as_directory(
+    example: &Example,
+    rules: &RuleSet,
+    config: &Config,
+    options: &Options,
+    n: usize,
+) -> Result<crate::report::Report, crate::artifact::ArtifactError> {
+    use crate::artifact::pack::{PackChoice, PackOptions, Packer};
+    let dir = std::env::temp_dir().join(format!("packguard-rules-test-{}-{n}", std::process::id()));
+    let io = |source| crate::artifact::ArtifactError::Unreadable {
+        name: dir.display().to_string(),
+        source,
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    let result = (|| {
+        for e in &example.entries {
+            let path = dir.join(&e.path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            std::fs::write(&path, &e.content).map_err(io)?;
+        }
+        let options = Options {
+            pack: PackOptions {
+                choice: PackChoice::Use(Packer::Builtin),
+                fallback_builtin: false,
+            },
+            ..options.clone()
+        };
+        crate::scan_directory(&dir, rules, config, &options).map_err(|e| {
+            crate::artifact::ArtifactError::Corrupt {
+                name: dir.display().to_string(),
+                detail: e.to_string(),
+            }
+        })
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 fn build(example: &Example) -> TarBuilder {

@@ -1,0 +1,113 @@
+//! Reading a package directory: the files a packer selected, from disk, one at a time.
+//!
+//! Each file is handed to the same `Visitor` as a tarball entry, named as it would sit in
+//! the tarball (`package/<rel>`) and carrying its real path on disk, so every rule works
+//! unchanged and reports can point at the source file. The limits apply as for a tarball.
+//!
+//! A listed path is never trusted blindly: one that climbs out (`..`, absolute) is
+//! reported, not read, and a symlink is only followed to a regular file inside the
+//! package folder (packers that follow links pack the target's content; one pointing
+//! outside the package is reported as a symlink and not read). It never writes anything.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::{ArtifactError, Entry, EntryIssue, EntryName, Limits, Stats, Visitor};
+
+/// Reads `files` (relative to `root`) and hands each to `visitor`.
+pub fn read_directory(
+    root: &Path,
+    files: &[String],
+    limits: &Limits,
+    visitor: &mut dyn Visitor,
+) -> Result<Stats, ArtifactError> {
+    let name = root.display().to_string();
+    let canon_root = fs::canonicalize(root).map_err(|source| ArtifactError::Unreadable {
+        name: name.clone(),
+        source,
+    })?;
+    let mut stats = Stats {
+        root: Some("package".to_string()),
+        ..Stats::default()
+    };
+    let mut buf = Vec::new();
+    for rel in files {
+        stats.entries += 1;
+        if stats.entries > limits.max_entries {
+            return Err(ArtifactError::TooManyEntries {
+                name,
+                limit: limits.max_entries,
+            });
+        }
+        let parsed = EntryName::parse(format!("package/{rel}").as_bytes());
+        let path = parsed.path.clone();
+        if !parsed.issues.is_empty() {
+            for issue in parsed.issues {
+                visitor.issue(&path, issue);
+            }
+            continue;
+        }
+        let rel_clean = parsed.components[1..].join("/");
+        let disk: PathBuf = root.join(&rel_clean);
+        let meta = fs::symlink_metadata(&disk).map_err(|source| ArtifactError::Unreadable {
+            name: disk.display().to_string(),
+            source,
+        })?;
+        if meta.file_type().is_symlink() {
+            let target = fs::read_link(&disk)
+                .map(|t| t.display().to_string())
+                .unwrap_or_default();
+            match fs::canonicalize(&disk) {
+                Ok(real) if real.starts_with(&canon_root) && real.is_file() => {}
+                _ => {
+                    visitor.issue(&path, EntryIssue::Symlink { target });
+                    continue;
+                }
+            }
+        } else if !meta.is_file() {
+            visitor.issue(
+                &path,
+                EntryIssue::Special {
+                    kind: "not a regular file on disk".to_string(),
+                },
+            );
+            continue;
+        }
+        let size = fs::metadata(&disk).map(|m| m.len()).unwrap_or(0);
+        if size > limits.max_file_size {
+            visitor.issue(
+                &path,
+                EntryIssue::Oversized {
+                    size,
+                    limit: limits.max_file_size,
+                },
+            );
+            continue;
+        }
+        if stats.unpacked_bytes + size > limits.max_total_size {
+            return Err(ArtifactError::TooLarge {
+                name,
+                limit: limits.max_total_size,
+            });
+        }
+        buf.clear();
+        let read = fs::File::open(&disk).and_then(|f| {
+            // A file that grows while being read is cut at the limit, not followed.
+            f.take(limits.max_file_size + 1).read_to_end(&mut buf)
+        });
+        read.map_err(|source| ArtifactError::Unreadable {
+            name: disk.display().to_string(),
+            source,
+        })?;
+        stats.files += 1;
+        stats.unpacked_bytes += buf.len() as u64;
+        visitor.file(Entry {
+            path: &path,
+            rel: &rel_clean,
+            data: &buf,
+            disk_path: Some(&disk),
+        });
+    }
+    Ok(stats)
+}

@@ -1,0 +1,650 @@
+//! `--pack builtin`: npm's file selection, in Rust, for machines without Node.
+//!
+//! A port of npm-packlist 10 (npm 11) and the ignore-walk walker it extends, kept close to
+//! their structure so a difference can be traced to a line there:
+//!
+//! - every folder level has rule sets, applied in a fixed order: npm's defaults (`.git`,
+//!   `.npmrc`, `.DS_Store`, ...), the `files` field (root only), `.npmignore`, else
+//!   `.gitignore`, then "strict" rules that nothing can override (package.json, README,
+//!   LICENSE/LICENCE, COPYING, `main`, `browser`, `bin` targets are always in; `/.git`,
+//!   `/node_modules`, lock files, `.npmrc` are always out);
+//! - a file passes when the last matching rule of its own level, after its parent folders'
+//!   verdict, includes it; a folder is entered when it could contain an included file;
+//! - `files` present at the root silences the root's `.npmignore`/`.gitignore`, but nested
+//!   ones still apply below it (npm's real behaviour, often surprising);
+//! - symlinks and other non-regular entries are left out (npm lstat()s and skips them);
+//! - `bundleDependencies` are walked in `node_modules` with their own `files` rules.
+//!
+//! It reads folder listings, `package.json` and ignore files; it never reads other files'
+//! content and never follows a symlink.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::glob::Pattern;
+use super::{read_manifest, workspace, PackError};
+
+/// npm-packlist's `defaults`: applied at every level except inside plain bundled deps.
+const DEFAULTS: &[&str] = &[
+    ".npmignore",
+    ".gitignore",
+    "**/.git",
+    "**/.svn",
+    "**/.hg",
+    "**/CVS",
+    "**/.git/**",
+    "**/.svn/**",
+    "**/.hg/**",
+    "**/CVS/**",
+    "/.lock-wscript",
+    "/.wafpickle-*",
+    "/build/config.gypi",
+    "npm-debug.log",
+    "**/.npmrc",
+    ".*.swp",
+    ".DS_Store",
+    "**/.DS_Store/**",
+    "._*",
+    "**/._*/**",
+    "*.orig",
+    "/archived-packages/**",
+];
+
+const STRICT_DEFAULTS: &[&str] = &["/.git"];
+
+/// The rule sets of one level, in ignore-walk's `ignoreFiles` order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Defaults,
+    PackageJson,
+    NpmIgnore,
+    GitIgnore,
+    Strict,
+}
+
+impl Source {
+    fn file_name(self) -> Option<&'static str> {
+        match self {
+            Source::PackageJson => Some("package.json"),
+            Source::NpmIgnore => Some(".npmignore"),
+            Source::GitIgnore => Some(".gitignore"),
+            Source::Defaults | Source::Strict => None,
+        }
+    }
+}
+
+/// One folder being walked: its rules and a link to the parent's, since a child's verdict
+/// starts from its parent's verdict on `child/entry`.
+struct Level<'a> {
+    parent: Option<&'a Level<'a>>,
+    basename: String,
+    /// ignore-walk's `exact`: the folder itself was included as a match, so a parent's
+    /// "not included" does not end the child's evaluation.
+    exact: bool,
+    rules: Vec<(Source, Vec<Pattern>)>,
+}
+
+impl Level<'_> {
+    /// ignore-walk's `filterEntry`, line for line.
+    fn filter(&self, entry: &str, partial: bool, entry_basename: Option<&str>) -> bool {
+        let mut included = true;
+        if let Some(parent) = self.parent {
+            let parent_entry = format!("{}/{}", self.basename, entry);
+            let parent_basename = entry_basename.unwrap_or(entry);
+            included = parent.filter(&parent_entry, partial, Some(parent_basename));
+            if !included && !self.exact {
+                return false;
+            }
+        }
+        for (_, rules) in &self.rules {
+            for rule in rules {
+                if rule.negate == included {
+                    continue;
+                }
+                let relative_rule = entry_basename.is_some()
+                    && rule.glob_parts.iter().any(|part| {
+                        let last_nonempty = part.last().is_some_and(|s| !s.is_empty());
+                        part.len() <= if last_nonempty { 1 } else { 2 }
+                    });
+                let slash = format!("/{entry}");
+                let hit = rule.matches(&slash, false)
+                    || rule.matches(entry, false)
+                    || partial
+                        && (rule.matches(&format!("/{entry}/"), false)
+                            || rule.matches(&format!("{entry}/"), false)
+                            || rule.negate
+                                && (rule.matches(&slash, true) || rule.matches(entry, true))
+                            || relative_rule && {
+                                let b = entry_basename.unwrap_or_default();
+                                rule.matches(&format!("/{b}/"), false)
+                                    || rule.matches(&format!("{b}/"), false)
+                                    || rule.negate
+                                        && (rule.matches(&format!("/{b}"), true)
+                                            || rule.matches(b, true))
+                            });
+                if hit {
+                    included = rule.negate;
+                }
+            }
+        }
+        included
+    }
+}
+
+/// How a walker treats one package or folder.
+#[derive(Clone)]
+struct WalkOpts {
+    /// This folder is a package root: its package.json gives `files` and strict rules.
+    is_package: bool,
+    /// Rule sources read at this level, in order.
+    sources: Vec<Source>,
+    /// Files the parent's `files` field names directly in this folder.
+    required: Vec<String>,
+    /// Extra default rules (the ignore files above a workspace package).
+    extra_defaults: Vec<String>,
+    /// The package being walked declares `workspaces` (changes what subfolders read).
+    tree_workspaces: bool,
+}
+
+/// The files npm would pack from `root`, relative, `/`-separated, sorted.
+pub fn select(root: &Path) -> Result<Vec<String>, PackError> {
+    let root = &fs::canonicalize(root).map_err(|source| PackError::Unreadable {
+        path: root.display().to_string(),
+        source,
+    })?;
+    let manifest = read_manifest(root)?;
+    // npm refuses to pack such a package ("Invalid package, must have name and version").
+    for field in ["name", "version"] {
+        if manifest
+            .get(field)
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            return Err(PackError::NotPackable {
+                path: root.join("package.json").display().to_string(),
+                detail: format!(
+                    "it has no `{field}`, and npm packs only a package with a name and a version"
+                ),
+            });
+        }
+    }
+    let mut walker = Walker {
+        root: root.to_path_buf(),
+        result: BTreeSet::new(),
+        seen_bundles: HashSet::new(),
+    };
+    let mut extra = Vec::new();
+    // Packing a workspace: npm also applies the ignore files between the workspace root
+    // and the package, as default rules of the package's root level.
+    if let Some(ws_root) = workspace::root_of(root) {
+        extra.extend(out_of_tree_ignore_rules(&ws_root, root)?);
+    }
+    let opts = WalkOpts {
+        is_package: true,
+        sources: vec![
+            Source::Defaults,
+            Source::PackageJson,
+            Source::NpmIgnore,
+            Source::GitIgnore,
+            Source::Strict,
+        ],
+        required: Vec::new(),
+        extra_defaults: extra,
+        tree_workspaces: manifest.get("workspaces").is_some(),
+    };
+    walker.walk_package(root, &manifest, opts, "")?;
+    Ok(walker.result.into_iter().collect())
+}
+
+/// npm-packlist's `readOutOfTreeIgnoreFiles`: from the workspace root down to the
+/// package's parent folder, the `.npmignore` (else `.gitignore`) of each level.
+fn out_of_tree_ignore_rules(ws_root: &Path, pkg: &Path) -> Result<Vec<String>, PackError> {
+    let mut rules = Vec::new();
+    let Some(parent) = pkg.parent() else {
+        return Ok(rules);
+    };
+    let Ok(rel) = parent.strip_prefix(ws_root) else {
+        return Ok(rules);
+    };
+    let mut dir = ws_root.to_path_buf();
+    let mut levels = vec![dir.clone()];
+    for c in rel.components() {
+        dir.push(c);
+        levels.push(dir.clone());
+    }
+    for level in levels {
+        for name in [".npmignore", ".gitignore"] {
+            match fs::read(level.join(name)) {
+                Ok(bytes) => {
+                    rules.push(String::from_utf8_lossy(&bytes).into_owned());
+                    break;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(PackError::IgnoreFile {
+                        path: level.join(name).display().to_string(),
+                        source,
+                    })
+                }
+            }
+        }
+    }
+    Ok(rules)
+}
+
+struct Walker {
+    root: PathBuf,
+    result: BTreeSet<String>,
+    seen_bundles: HashSet<PathBuf>,
+}
+
+impl Walker {
+    fn walk_package(
+        &mut self,
+        dir: &Path,
+        manifest: &Value,
+        opts: WalkOpts,
+        prefix: &str,
+    ) -> Result<(), PackError> {
+        self.walk(dir, prefix, None, "", false, &opts, Some(manifest))?;
+        self.gather_bundles(dir, manifest, prefix.is_empty())
+    }
+
+    /// Walks one folder. `prefix` is the folder's path relative to the packed root.
+    #[allow(clippy::too_many_arguments)]
+    fn walk(
+        &mut self,
+        dir: &Path,
+        prefix: &str,
+        parent: Option<&Level<'_>>,
+        basename: &str,
+        exact: bool,
+        opts: &WalkOpts,
+        manifest: Option<&Value>,
+    ) -> Result<(), PackError> {
+        let unreadable = |source| PackError::Unreadable {
+            path: dir.display().to_string(),
+            source,
+        };
+        let mut names = Vec::new();
+        for entry in fs::read_dir(dir).map_err(unreadable)? {
+            let entry = entry.map_err(unreadable)?;
+            match entry.file_name().into_string() {
+                Ok(name) => names.push(name),
+                Err(raw) => {
+                    return Err(PackError::NonUtf8Name {
+                        path: dir.join(raw).display().to_string(),
+                    })
+                }
+            }
+        }
+        names.sort();
+
+        let mut rules: Vec<(Source, Vec<Pattern>)> = Vec::new();
+        for &source in &opts.sources {
+            let set = match source {
+                Source::Defaults => {
+                    // Compiled once: every folder level starts from the same defaults.
+                    static COMPILED: OnceLock<Vec<Pattern>> = OnceLock::new();
+                    let mut set = COMPILED
+                        .get_or_init(|| parse_rules(&DEFAULTS.join("\n")))
+                        .clone();
+                    set.extend(parse_rules(&opts.extra_defaults.join("\n")));
+                    Some(set)
+                }
+                Source::Strict if !opts.is_package => {
+                    let mut lines: Vec<String> =
+                        STRICT_DEFAULTS.iter().map(|s| s.to_string()).collect();
+                    lines.extend(opts.required.iter().map(|f| format!("!{f}")));
+                    Some(parse_rules(&lines.join("\n")))
+                }
+                Source::Strict => None, // filled from package.json below
+                Source::PackageJson if opts.is_package => None,
+                other => {
+                    let name = other.file_name().expect("file-backed source");
+                    if names.iter().any(|n| n == name) {
+                        let path = dir.join(name);
+                        let bytes = fs::read(&path).map_err(|source| PackError::IgnoreFile {
+                            path: path.display().to_string(),
+                            source,
+                        })?;
+                        Some(parse_rules(&String::from_utf8_lossy(&bytes)))
+                    } else {
+                        None
+                    }
+                }
+            };
+            if let Some(set) = set {
+                rules.push((source, set));
+            }
+        }
+        let mut required = opts.required.clone();
+        if opts.is_package && names.iter().any(|n| n == "package.json") {
+            if let Some(manifest) = manifest {
+                let (files_rules, strict, files_required) = self.package_rules(dir, manifest);
+                required.extend(files_required);
+                if let Some(files_rules) = files_rules {
+                    rules.push((Source::PackageJson, parse_rules(&files_rules.join("\n"))));
+                }
+                rules.push((Source::Strict, parse_rules(&strict.join("\n"))));
+            }
+        }
+        // Precedence: `files` silences .npmignore and .gitignore; .npmignore silences .gitignore.
+        let has = |s: Source| rules.iter().any(|(x, _)| *x == s);
+        if has(Source::PackageJson) {
+            rules.retain(|(s, _)| !matches!(s, Source::NpmIgnore | Source::GitIgnore));
+        } else if has(Source::NpmIgnore) {
+            rules.retain(|(s, _)| *s != Source::GitIgnore);
+        }
+        // Evaluate in the fixed source order, whatever order they were added in.
+        let order = |s: &Source| {
+            opts.sources
+                .iter()
+                .position(|x| x == s)
+                .unwrap_or(usize::MAX)
+        };
+        rules.sort_by_key(|(s, _)| order(s));
+
+        let level = Level {
+            parent,
+            basename: basename.to_string(),
+            exact,
+            rules,
+        };
+
+        for name in &names {
+            // npm refuses names with `*` (invalid on Windows).
+            if name.contains('*') {
+                continue;
+            }
+            let pass_file = level.filter(name, false, None);
+            let pass_dir = level.filter(name, true, None);
+            if !pass_file && !pass_dir {
+                continue;
+            }
+            let path = dir.join(name);
+            let meta = fs::symlink_metadata(&path).map_err(|source| PackError::Unreadable {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let rel = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            if meta.is_dir() {
+                if !pass_dir {
+                    continue;
+                }
+                let child_exact = pass_file || level.filter(&format!("{name}/"), false, None);
+                let child = child_opts(&required, name, opts.tree_workspaces);
+                self.walk(&path, &rel, Some(&level), name, child_exact, &child, None)?;
+            } else if meta.is_file() && pass_file {
+                self.result.insert(rel);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// npm-packlist's `walkerOpt`: what a subfolder reads.
+fn child_opts(parent_required: &[String], entry: &str, tree_workspaces: bool) -> WalkOpts {
+    let required = parent_required
+        .iter()
+        .filter_map(|f| {
+            let (dir, file) = f.rsplit_once('/')?;
+            (dir == entry).then(|| file.to_string())
+        })
+        .collect();
+    // With `workspaces` in the root package, every subfolder gets npm's full list,
+    // `package.json` included: a subfolder's package.json is read as an ignore file and
+    // silences that folder's .npmignore/.gitignore (npm's quirk, checked against npm 11).
+    let sources = if tree_workspaces {
+        vec![
+            Source::Defaults,
+            Source::PackageJson,
+            Source::NpmIgnore,
+            Source::GitIgnore,
+            Source::Strict,
+        ]
+    } else {
+        vec![
+            Source::Defaults,
+            Source::NpmIgnore,
+            Source::GitIgnore,
+            Source::Strict,
+        ]
+    };
+    WalkOpts {
+        is_package: false,
+        sources,
+        required,
+        extra_defaults: Vec::new(),
+        tree_workspaces,
+    }
+}
+
+impl Walker {
+    /// npm-packlist's `processPackage`: the `files` rules (inverted, after a `*`) and the
+    /// strict rules.
+    fn package_rules(
+        &self,
+        dir: &Path,
+        pkg: &Value,
+    ) -> (Option<Vec<String>>, Vec<String>, Vec<String>) {
+        let mut required = Vec::new();
+        let mut strict: Vec<String> = STRICT_DEFAULTS.iter().map(|s| s.to_string()).collect();
+        strict.extend(
+            [
+                "!/package.json",
+                "!/readme{,.*[^~$]}",
+                "!/copying{,.*[^~$]}",
+                "!/license{,.*[^~$]}",
+                "!/licence{,.*[^~$]}",
+                "/.git",
+                "/node_modules",
+                ".npmrc",
+                "/package-lock.json",
+                "/yarn.lock",
+                "/pnpm-lock.yaml",
+                "/bun.lockb",
+            ]
+            .map(String::from),
+        );
+        let mut files_rules = None;
+        if let Some(files) = pkg.get("files").and_then(Value::as_array) {
+            let mut ignores = vec!["*".to_string()];
+            for file in files {
+                let Some(file) = js_string(file) else {
+                    continue;
+                };
+                let mut file = file;
+                if file.starts_with("./") {
+                    file = file[1..].to_string();
+                }
+                if file.ends_with("/*") {
+                    file.push('*');
+                }
+                let inverse = format!("!{file}");
+                let target = dir.join(file.trim_start_matches('!').trim_start_matches('/'));
+                match fs::symlink_metadata(&target) {
+                    Ok(m) if m.is_file() => {
+                        strict.insert(0, inverse);
+                        required.push(file.strip_prefix('/').unwrap_or(&file).to_string());
+                    }
+                    Ok(m) if m.is_dir() => {
+                        ignores.push(inverse.clone());
+                        ignores.push(format!("{inverse}/**"));
+                    }
+                    Ok(_) => {}
+                    Err(_) => ignores.push(inverse),
+                }
+            }
+            files_rules = Some(ignores);
+        }
+        if let Some(browser) = pkg.get("browser").and_then(js_string) {
+            strict.push(format!("!/{browser}"));
+        }
+        if let Some(main) = pkg.get("main").and_then(js_string) {
+            strict.push(format!("!/{main}"));
+        }
+        for target in bin_targets(pkg) {
+            strict.push(format!("!/{target}"));
+        }
+        (files_rules, strict, required)
+    }
+
+    /// npm-packlist's `gatherBundles`: bundled dependencies' own packlists, recursively.
+    fn gather_bundles(&mut self, dir: &Path, pkg: &Value, is_root: bool) -> Result<(), PackError> {
+        let key = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if !self.seen_bundles.insert(key) {
+            return Ok(());
+        }
+        let deps = |k: &str| -> Vec<String> {
+            pkg.get(k)
+                .and_then(Value::as_object)
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let to_bundle: Vec<String> = if is_root {
+            match pkg
+                .get("bundleDependencies")
+                .or_else(|| pkg.get("bundledDependencies"))
+            {
+                Some(Value::Array(a)) => a.iter().filter_map(js_string).collect(),
+                Some(Value::Bool(true)) => deps("dependencies"),
+                _ => Vec::new(),
+            }
+        } else {
+            let mut d = deps("dependencies");
+            d.extend(deps("optionalDependencies"));
+            d
+        };
+        let prod: HashSet<String> = deps("dependencies")
+            .into_iter()
+            .chain(deps("optionalDependencies"))
+            .collect();
+        for dep in to_bundle {
+            // npm bundles only what an edge reaches: a dependency declared as prod or
+            // optional (not dev, not peer) that is installed.
+            if !prod.contains(&dep) {
+                continue;
+            }
+            let Some(node) = resolve(&self.root, dir, &dep) else {
+                continue;
+            };
+            let Ok(manifest) = read_manifest(&node) else {
+                continue;
+            };
+            let is_link = fs::symlink_metadata(&node)
+                .map(|m| m.file_type().is_symlink())
+                .unwrap_or(false);
+            let sources = if is_link {
+                vec![
+                    Source::Defaults,
+                    Source::PackageJson,
+                    Source::NpmIgnore,
+                    Source::GitIgnore,
+                    Source::Strict,
+                ]
+            } else {
+                vec![Source::PackageJson, Source::Strict]
+            };
+            let Ok(rel) = node.strip_prefix(&self.root) else {
+                continue;
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let opts = WalkOpts {
+                is_package: true,
+                sources,
+                required: Vec::new(),
+                extra_defaults: Vec::new(),
+                tree_workspaces: manifest.get("workspaces").is_some(),
+            };
+            self.walk(&node, &rel, None, "", false, &opts, Some(&manifest))?;
+            self.gather_bundles(&node, &manifest, false)?;
+        }
+        Ok(())
+    }
+}
+
+/// Node's resolution of `name` from `from`: `from/node_modules/name`, then each parent's,
+/// never above `root`.
+fn resolve(root: &Path, from: &Path, name: &str) -> Option<PathBuf> {
+    let mut dir = Some(from);
+    while let Some(d) = dir {
+        let candidate = d.join("node_modules").join(name);
+        if candidate.join("package.json").is_file() {
+            return Some(candidate);
+        }
+        if d == root {
+            break;
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Ignore-file text to rules: trimmed lines, no blanks or comments.
+fn parse_rules(text: &str) -> Vec<Pattern> {
+    text.split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l).trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| Pattern::new(l, true))
+        .collect()
+}
+
+/// What JavaScript's template literal would print, for the scalar cases npm meets.
+fn js_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// `bin` as npm normalises it (normalize-package-bin): a string becomes `{name: path}`,
+/// targets are normalised like `path.join('/', target)` without the leading slash.
+pub fn bin_targets(pkg: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    match pkg.get("bin") {
+        // A string `bin` is named after the package; without a name npm drops it.
+        Some(Value::String(s)) if pkg.get("name").and_then(Value::as_str).is_some() => {
+            out.push(s.clone());
+        }
+        Some(Value::Object(o)) => {
+            for (k, v) in o {
+                let base = posix_normalize(&k.replace(['\\', ':'], "/"));
+                let base = base.rsplit('/').next().unwrap_or("");
+                if let (Some(v), false) = (v.as_str(), base.is_empty()) {
+                    out.push(v.to_string());
+                }
+            }
+        }
+        _ => {}
+    }
+    out.into_iter()
+        .map(|t| posix_normalize(&t.replace('\\', "/")))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// `path.join('/', p).slice(1)`: `.` and `..` resolved, never above the root.
+fn posix_normalize(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in p.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}

@@ -1,0 +1,590 @@
+//! npm's glob dialect: a port of the parts of `minimatch` that npm-packlist and ignore-walk
+//! use, with the options they pass (`dot`, `nocase`, `flipNegate`, and `matchBase` for
+//! ignore files).
+//!
+//! Why not globset or the `ignore` crate: npm does not implement gitignore semantics. It
+//! matches every rule against `/entry`, `entry`, and (for folders) `entry/` and partial
+//! paths, and a basename-only rule may match anywhere. Differences that look minor
+//! (`*` never matching an empty segment, `**` never matching `.` or `..`, case-insensitive
+//! matching, `{a,b}` braces) change which files are published, so the matcher follows
+//! minimatch's own algorithm rather than an approximation of it.
+
+use regex::Regex;
+
+/// One path segment of a pattern.
+#[derive(Clone, Debug)]
+enum Part {
+    /// Compared case-insensitively; `""` only matches an empty segment (a trailing `/`).
+    Literal(String),
+    /// A segment with magic (`*`, `?`, `[...]`, extglobs). Never matches `.` or `..`.
+    Magic {
+        re: Matcher,
+        /// Only stars: must not match an empty segment.
+        non_empty: bool,
+    },
+    /// `**`: zero or more segments, none of them `.` or `..`.
+    Globstar,
+}
+
+/// Most segments compile with the regex crate; only `!(..)` needs a lookahead.
+#[derive(Clone, Debug)]
+enum Matcher {
+    Plain(Regex),
+    Fancy(fancy_regex::Regex),
+}
+
+impl Matcher {
+    fn is_match(&self, s: &str) -> bool {
+        match self {
+            Matcher::Plain(re) => re.is_match(s),
+            // A backtracking limit hit counts as no match (minimatch would be as stuck).
+            Matcher::Fancy(re) => re.is_match(s).unwrap_or(false),
+        }
+    }
+}
+
+impl Part {
+    fn matches(&self, segment: &str) -> bool {
+        match self {
+            Part::Literal(lit) => {
+                if lit.is_ascii() && segment.is_ascii() {
+                    lit.eq_ignore_ascii_case(segment)
+                } else {
+                    lit.to_lowercase() == segment.to_lowercase()
+                }
+            }
+            Part::Magic { re, non_empty } => {
+                segment != "."
+                    && segment != ".."
+                    && !(*non_empty && segment.is_empty())
+                    && re.is_match(segment)
+            }
+            Part::Globstar => false,
+        }
+    }
+}
+
+/// A compiled minimatch pattern.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    /// The pattern as written (for messages).
+    pub source: String,
+    /// Started with an odd number of `!`.
+    pub negate: bool,
+    comment: bool,
+    empty: bool,
+    /// After brace expansion and splitting on `/`, before compiling: ignore-walk inspects
+    /// these to decide whether a rule is "relative" (one segment, or one plus a trailing `/`).
+    pub glob_parts: Vec<Vec<String>>,
+    set: Vec<Vec<Part>>,
+    match_base: bool,
+}
+
+impl Pattern {
+    /// Compiles `pattern`. `match_base`: a pattern without `/` matches the basename of a
+    /// path, as ignore-walk asks for.
+    pub fn new(pattern: &str, match_base: bool) -> Pattern {
+        let mut p = Pattern {
+            source: pattern.to_string(),
+            negate: false,
+            comment: false,
+            empty: false,
+            glob_parts: Vec::new(),
+            set: Vec::new(),
+            match_base,
+        };
+        if pattern.starts_with('#') {
+            p.comment = true;
+            return p;
+        }
+        if pattern.is_empty() {
+            p.empty = true;
+            return p;
+        }
+        let bangs = pattern.chars().take_while(|c| *c == '!').count();
+        p.negate = bangs % 2 == 1;
+        let body = &pattern[bangs..];
+        let mut expanded = brace_expand(body);
+        let mut seen = std::collections::HashSet::new();
+        expanded.retain(|s| seen.insert(s.clone()));
+        p.glob_parts = expanded
+            .iter()
+            .map(|s| level_one_optimize(slash_split(s)))
+            .collect();
+        p.set = p
+            .glob_parts
+            .iter()
+            .map(|parts| parts.iter().map(|s| compile_part(s)).collect())
+            .collect();
+        p
+    }
+
+    /// minimatch's `match(path, partial)` with `flipNegate`: true when the pattern's body
+    /// matches, whatever its negation. `partial`: the path may be a prefix of a match (a
+    /// folder that could contain matching files).
+    pub fn matches(&self, path: &str, partial: bool) -> bool {
+        if self.comment {
+            return false;
+        }
+        if self.empty {
+            return path.is_empty();
+        }
+        if path == "/" && partial {
+            return true;
+        }
+        let ff = slash_split(path);
+        let filename = ff
+            .iter()
+            .rev()
+            .find(|s| !s.is_empty())
+            .cloned()
+            .unwrap_or_default();
+        let base = [filename];
+        self.set.iter().any(|pattern| {
+            let file: &[String] = if self.match_base && pattern.len() == 1 {
+                &base
+            } else {
+                &ff
+            };
+            match_one(file, pattern, partial)
+        })
+    }
+}
+
+/// Any run of `/` separates segments; a leading or trailing `/` gives an empty segment.
+fn slash_split(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut last_slash = false;
+    for c in s.chars() {
+        if c == '/' {
+            if !last_slash {
+                out.push(std::mem::take(&mut cur));
+            }
+            last_slash = true;
+        } else {
+            cur.push(c);
+            last_slash = false;
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// minimatch's default optimisation: adjacent `**` collapse and `x/..` cancels out.
+fn level_one_optimize(parts: Vec<String>) -> Vec<String> {
+    let mut set: Vec<String> = Vec::new();
+    for part in parts {
+        let prev = set.last().map(String::as_str);
+        if part == "**" && prev == Some("**") {
+            continue;
+        }
+        if part == ".." {
+            if let Some(p) = prev {
+                if p != ".." && p != "." && p != "**" {
+                    set.pop();
+                    continue;
+                }
+            }
+        }
+        set.push(part);
+    }
+    if set.is_empty() {
+        vec![String::new()]
+    } else {
+        set
+    }
+}
+
+fn match_one(file: &[String], pattern: &[Part], partial: bool) -> bool {
+    let (mut fi, mut pi) = (0, 0);
+    while fi < file.len() && pi < pattern.len() {
+        if let Part::Globstar = pattern[pi] {
+            if pi + 1 == pattern.len() {
+                // A trailing `**` swallows the rest, but never `.` or `..`.
+                return file[fi..].iter().all(|f| f != "." && f != "..");
+            }
+            let mut fr = fi;
+            while fr < file.len() {
+                if match_one(&file[fr..], &pattern[pi + 1..], partial) {
+                    return true;
+                }
+                if file[fr] == "." || file[fr] == ".." {
+                    break;
+                }
+                fr += 1;
+            }
+            return partial && fr == file.len();
+        }
+        if !pattern[pi].matches(&file[fi]) {
+            return false;
+        }
+        fi += 1;
+        pi += 1;
+    }
+    if fi == file.len() && pi == pattern.len() {
+        true
+    } else if fi == file.len() {
+        partial
+    } else {
+        // Out of pattern: only a trailing `/` (an empty last segment) may remain.
+        fi == file.len() - 1 && file[fi].is_empty()
+    }
+}
+
+/// One segment to a matcher, as minimatch's AST does it: `*`, `?`, `[...]` classes and the
+/// extglobs `@(a|b)`, `?(..)`, `*(..)`, `+(..)` and `!(..)`.
+fn compile_part(s: &str) -> Part {
+    if s == "**" {
+        return Part::Globstar;
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let t = translate(&chars);
+    if !t.magic {
+        return Part::Literal(t.literal);
+    }
+    let source = format!("(?is)^(?:{})$", t.re);
+    let re = if t.negation {
+        fancy_regex::Regex::new(&source).map(Matcher::Fancy).ok()
+    } else {
+        Regex::new(&source).map(Matcher::Plain).ok()
+    };
+    match re {
+        Some(re) => Part::Magic {
+            re,
+            non_empty: t.only_stars,
+        },
+        // A pattern the regex engine refuses: minimatch would also fail to compile it and
+        // the pattern then matches nothing; a literal that cannot occur does the same.
+        None => Part::Literal("\u{0}".to_string()),
+    }
+}
+
+/// A segment's regex (unanchored), and what it contains.
+struct Translated {
+    re: String,
+    literal: String,
+    magic: bool,
+    only_stars: bool,
+    /// Has a `!(..)`, which needs a lookahead.
+    negation: bool,
+}
+
+fn translate(chars: &[char]) -> Translated {
+    let mut t = Translated {
+        re: String::new(),
+        literal: String::new(),
+        magic: false,
+        only_stars: true,
+        negation: false,
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if matches!(c, '!' | '?' | '+' | '*' | '@') && chars.get(i + 1) == Some(&'(') {
+            if let Some(close) = closing_paren(chars, i + 1) {
+                let alts: Vec<Translated> = split_alternatives(&chars[i + 2..close])
+                    .iter()
+                    .map(|a| translate(a))
+                    .collect();
+                let rest = translate(&chars[close + 1..]);
+                t.magic = true;
+                t.only_stars = false;
+                t.negation |= c == '!' || rest.negation || alts.iter().any(|a| a.negation);
+                let body = |with_rest: bool| {
+                    alts.iter()
+                        .map(|a| {
+                            if with_rest {
+                                format!("{}{}", a.re, rest.re)
+                            } else {
+                                a.re.clone()
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("|")
+                };
+                match c {
+                    // minimatch: `(?:(?!(?:alt REST)$)[^/]*?)` then REST, so the negated
+                    // part is "anything that does not make the whole rest match".
+                    '!' => t.re.push_str(&format!("(?:(?!(?:{})$)[^/]*?)", body(true))),
+                    '@' => t.re.push_str(&format!("(?:{})", body(false))),
+                    '?' => t.re.push_str(&format!("(?:{})?", body(false))),
+                    '*' => t.re.push_str(&format!("(?:{})*", body(false))),
+                    _ => t.re.push_str(&format!("(?:{})+", body(false))),
+                }
+                t.re.push_str(&rest.re);
+                return t;
+            }
+        }
+        match c {
+            '\\' if i + 1 < chars.len() => {
+                t.re.push_str(&regex::escape(&chars[i + 1].to_string()));
+                t.literal.push(chars[i + 1]);
+                t.only_stars = false;
+                i += 2;
+                continue;
+            }
+            '*' => {
+                t.magic = true;
+                if !t.re.ends_with("[^/]*?") {
+                    t.re.push_str("[^/]*?");
+                }
+            }
+            '?' => {
+                t.magic = true;
+                t.only_stars = false;
+                t.re.push_str("[^/]");
+            }
+            '[' => {
+                t.only_stars = false;
+                if let Some((class, next)) = char_class(chars, i) {
+                    t.magic = true;
+                    t.re.push_str(&class);
+                    i = next;
+                    continue;
+                }
+                t.re.push_str(r"\[");
+                t.literal.push('[');
+            }
+            _ => {
+                t.only_stars = false;
+                t.re.push_str(&regex::escape(&c.to_string()));
+                t.literal.push(c);
+            }
+        }
+        i += 1;
+    }
+    t
+}
+
+/// The `)` closing the `(` at `open`, skipping escapes and nested parentheses.
+fn closing_paren(chars: &[char], open: usize) -> Option<usize> {
+    let mut depth = 0;
+    let mut i = open;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 1,
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `a|b(c|d)` -> `a`, `b(c|d)`: splits on top-level `|`.
+fn split_alternatives(chars: &[char]) -> Vec<&[char]> {
+    let mut out = Vec::new();
+    let (mut depth, mut from, mut i) = (0, 0, 0);
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 1,
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '|' if depth == 0 => {
+                out.push(&chars[from..i]);
+                from = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push(&chars[from..]);
+    out
+}
+
+/// `[...]` starting at `chars[start]`: the regex class and the index after `]`, or None
+/// when it does not close (then `[` is literal, as in minimatch).
+fn char_class(chars: &[char], start: usize) -> Option<(String, usize)> {
+    let mut i = start + 1;
+    let mut out = String::from("[");
+    if i < chars.len() && (chars[i] == '!' || chars[i] == '^') {
+        out.push('^');
+        i += 1;
+    }
+    let first = i;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == ']' && i > first {
+            out.push(']');
+            return Some((out, i + 1));
+        }
+        if c == '\\' && i + 1 < chars.len() {
+            out.push_str(&regex::escape(&chars[i + 1].to_string()));
+            i += 2;
+            continue;
+        }
+        if c == '-' && i > first && i + 1 < chars.len() && chars[i + 1] != ']' {
+            out.push('-');
+        } else if c == '[' && chars.get(i + 1) == Some(&':') {
+            // POSIX class such as [:alpha:]: copied through, the regex crate knows them.
+            let end = chars[i..].iter().position(|x| *x == ']')? + i;
+            out.extend(&chars[i..=end]);
+            i = end + 1;
+            continue;
+        } else {
+            out.push_str(&regex::escape(&c.to_string()));
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Bash-style brace expansion as minimatch does it: `a{b,c}d` -> `abd`, `acd`; nested
+/// braces expand; a brace without a comma (and not a range) stays literal.
+pub fn brace_expand(s: &str) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    // Find the first top-level `{` with a matching `}` and at least one top-level comma.
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '\\' {
+            i += 2;
+            continue;
+        }
+        if chars[i] == '{' {
+            let mut depth = 0;
+            let mut commas = Vec::new();
+            let mut j = i;
+            let mut close = None;
+            while j < chars.len() {
+                match chars[j] {
+                    '\\' => {
+                        j += 2;
+                        continue;
+                    }
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            close = Some(j);
+                            break;
+                        }
+                    }
+                    ',' if depth == 1 => commas.push(j),
+                    _ => {}
+                }
+                j += 1;
+            }
+            if let Some(close) = close {
+                let pre: String = chars[..i].iter().collect();
+                let post: String = chars[close + 1..].iter().collect();
+                let inner: String = chars[i + 1..close].iter().collect();
+                let alternatives: Vec<String> = if commas.is_empty() {
+                    match range(&inner) {
+                        Some(r) => r,
+                        None => {
+                            // Literal braces; expand what follows.
+                            let head: String = chars[..=close].iter().collect();
+                            return brace_expand(&post)
+                                .into_iter()
+                                .map(|p| format!("{head}{p}"))
+                                .collect();
+                        }
+                    }
+                } else {
+                    let mut alts = Vec::new();
+                    let mut from = i + 1;
+                    for &c in commas.iter().chain(std::iter::once(&close)) {
+                        alts.push(chars[from..c].iter().collect());
+                        from = c + 1;
+                    }
+                    alts
+                };
+                let mut out = Vec::new();
+                for alt in alternatives {
+                    for tail in brace_expand(&format!("{alt}{post}")) {
+                        out.push(format!("{pre}{tail}"));
+                    }
+                }
+                return out;
+            }
+        }
+        i += 1;
+    }
+    vec![s.to_string()]
+}
+
+/// `{1..3}` and `{a..c}`.
+fn range(inner: &str) -> Option<Vec<String>> {
+    let (a, b) = inner.split_once("..")?;
+    if let (Ok(x), Ok(y)) = (a.parse::<i64>(), b.parse::<i64>()) {
+        if (x - y).abs() > 10_000 {
+            return None;
+        }
+        let v: Vec<String> = if x <= y {
+            (x..=y).map(|n| n.to_string()).collect()
+        } else {
+            (y..=x).rev().map(|n| n.to_string()).collect()
+        };
+        return Some(v);
+    }
+    let (mut ca, mut cb) = (a.chars(), b.chars());
+    let (x, y) = (ca.next()?, cb.next()?);
+    if ca.next().is_some() || cb.next().is_some() {
+        return None;
+    }
+    let v: Vec<String> = if x <= y {
+        (x..=y).map(|c| c.to_string()).collect()
+    } else {
+        (y..=x).rev().map(|c| c.to_string()).collect()
+    };
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, path: &str) -> bool {
+        Pattern::new(p, true).matches(path, false)
+    }
+
+    #[test]
+    fn basics_follow_minimatch() {
+        assert!(m("*.js", "a/b.js"));
+        assert!(
+            m("*.js", ".js"),
+            "dot: true, and * may be empty inside a segment"
+        );
+        assert!(!m("*", ""), "a lone star needs a character");
+        assert!(m("/lib", "/lib"));
+        assert!(!m("/lib", "lib"));
+        assert!(m("lib/**", "lib/a/b.js"));
+        assert!(!m("lib/**", "lib"));
+        assert!(m("README.MD", "readme.md"), "nocase");
+        assert!(m("lib", "lib/"), "a trailing slash on the path is allowed");
+        assert!(!m("lib/", "lib"));
+        assert!(Pattern::new("lib/", true).matches("lib", true));
+        assert!(Pattern::new("!/readme{,.*[^~$]}", true).matches("/README.md", false));
+        assert!(!Pattern::new("!/readme{,.*[^~$]}", true).matches("/README.md~", false));
+        assert!(Pattern::new("!/readme{,.*[^~$]}", true).negate);
+        assert!(m("**/.git", "/a/.git"));
+        assert!(!m("a/**/b", "a/../b"));
+    }
+
+    #[test]
+    fn extglobs() {
+        let p = |s: &str, path: &str| Pattern::new(s, false).matches(path, false);
+        assert!(p("dist/**/!(*.tsbuildinfo)", "dist/cjs/index.js"));
+        assert!(!p("dist/**/!(*.tsbuildinfo)", "dist/cjs/x.tsbuildinfo"));
+        assert!(p("@(a|b).js", "b.js"));
+        assert!(!p("@(a|b).js", "c.js"));
+        assert!(p("+(a|b).js", "abba.js"));
+        assert!(p("a!(b)c", "axc"));
+        assert!(!p("a!(b)c", "abc"));
+    }
+
+    #[test]
+    fn braces_expand() {
+        assert_eq!(brace_expand("a{b,c}d"), vec!["abd", "acd"]);
+        assert_eq!(brace_expand("readme{,.*}"), vec!["readme", "readme.*"]);
+        assert_eq!(brace_expand("{x}"), vec!["{x}"]);
+        assert_eq!(brace_expand("a{1..3}"), vec!["a1", "a2", "a3"]);
+    }
+}

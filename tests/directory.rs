@@ -1,0 +1,1327 @@
+//! Scanning a package directory: the packer's file list decides what is scanned, findings
+//! keep the tarball path and the disk path, `ls` shows what ships, `--workspaces` covers a
+//! monorepo, and the builtin selection matches real npm on a table of edge cases.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A rule that flags a fake secret, so content scanning is visible in these tests
+/// whatever built-in secret rules exist.
+const SECRET_RULE: &str = r#"
+rules:
+  - id: test/fake-secret
+    message: a fake secret
+    severity: error
+    category: secret
+    pattern: 'FAKESECRET_[A-Z0-9]{8}'
+    keywords: [FAKESECRET_]
+    examples:
+      fail: [{path: a.js, content: "k = FAKESECRET_ABCDEFGH"}]
+      pass: [{path: a.js, content: "k = 1"}]
+"#;
+
+/// Builds a folder from `(path, content)` pairs; parents are created.
+fn tree(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), files);
+    dir
+}
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (path, content) in files {
+        let p = root.join(path);
+        fs::create_dir_all(p.parent().expect("a file has a parent")).expect("mkdir");
+        fs::write(&p, content).expect("write");
+    }
+}
+
+fn rules_file(dir: &Path) -> PathBuf {
+    let p = dir.join("secret-rule.yaml");
+    fs::write(&p, SECRET_RULE).expect("write rule");
+    p
+}
+
+fn packguard() -> Command {
+    let mut c = Command::cargo_bin("packguard").expect("binary");
+    c.env("NO_COLOR", "1");
+    c
+}
+
+/// `scan --format json` of `dir` with the given extra args; returns (exit code, JSON).
+fn scan_json(dir: &Path, args: &[&str]) -> (i32, Value) {
+    let rules_dir = tempfile::tempdir().expect("temp dir");
+    let rules = rules_file(rules_dir.path());
+    let out = packguard()
+        .arg("scan")
+        .arg(dir)
+        .args(["--format", "json", "--no-config", "--rules"])
+        .arg(&rules)
+        .args(args)
+        .output()
+        .expect("run");
+    let code = out.status.code().expect("exit code");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let json = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {text}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, json)
+}
+
+fn rules_of(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn npm_available() -> bool {
+    StdCommand::new("npm")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn an_env_file_that_slips_past_npmignore_is_a_finding_with_its_disk_path() {
+    let dir = tree(&[
+        (
+            "package.json",
+            r#"{"name":"demo","version":"1.0.0","main":"index.js"}"#,
+        ),
+        (".npmignore", "secrets/\n"),
+        (".env", "TOKEN=1\n"),
+        ("secrets/.env", "TOKEN=2\n"),
+        ("index.js", "module.exports = 1\n"),
+    ]);
+    let (code, report) = scan_json(dir.path(), &["--pack", "builtin"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["artifact"]["kind"], "directory");
+    assert_eq!(report["artifact"]["packer"], "builtin");
+    assert_eq!(report["artifact"]["name"], "demo");
+    let env: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "file/env")
+        .collect();
+    assert_eq!(env.len(), 1, "only the .env that ships: {report:#}");
+    assert_eq!(env[0]["file"], "package/.env");
+    let disk = env[0]["disk_path"].as_str().expect("disk_path");
+    assert_eq!(Path::new(disk), dir.path().join(".env"));
+}
+
+#[test]
+fn a_secret_that_files_leaves_out_is_not_a_finding_and_one_it_ships_is() {
+    let dir = tree(&[
+        (
+            "package.json",
+            r#"{"name":"demo","version":"1.0.0","files":["lib"]}"#,
+        ),
+        ("src/config.js", "const k = 'FAKESECRET_AAAAAAAA'\n"),
+        (
+            "lib/index.js",
+            "// built\nconst k = 'FAKESECRET_BBBBBBBB'\n",
+        ),
+    ]);
+    let (code, report) = scan_json(dir.path(), &["--pack", "builtin"]);
+    assert_eq!(code, 1);
+    let hits: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "test/fake-secret")
+        .collect();
+    assert_eq!(hits.len(), 1, "{report:#}");
+    assert_eq!(hits[0]["file"], "package/lib/index.js");
+    assert_eq!(hits[0]["line"], 2);
+    assert_eq!(hits[0]["column"], 12);
+    assert_eq!(
+        Path::new(hits[0]["disk_path"].as_str().unwrap()),
+        dir.path().join("lib/index.js")
+    );
+    // Redacted by default, like a tarball scan.
+    let snippet = hits[0]["snippet"].as_str().unwrap();
+    assert!(!snippet.contains("BBBBBBBB"), "{snippet}");
+}
+
+#[test]
+fn a_clean_package_passes_and_reports_its_files() {
+    let dir = tree(&[
+        (
+            "package.json",
+            r#"{"name":"clean","version":"2.0.0","repository":"github:example/clean","files":["index.js"]}"#,
+        ),
+        ("index.js", "module.exports = 1\n"),
+        ("README.md", "# clean\n"),
+    ]);
+    let (code, report) = scan_json(dir.path(), &["--pack", "builtin"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["artifact"]["files"], 3);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn auto_asks_npm_when_it_is_installed() {
+    if !npm_available() {
+        eprintln!("skipped: npm is not on PATH");
+        return;
+    }
+    let dir = tree(&[
+        (
+            "package.json",
+            // A prepack script that would leave a mark: it must never run.
+            r#"{"name":"auto","version":"1.0.0","files":["lib"],"scripts":{"prepack":"node -e \"require('fs').writeFileSync('RAN','')\"","prepare":"node -e \"require('fs').writeFileSync('RAN','')\""}}"#,
+        ),
+        ("lib/.env", "A=1\n"),
+        ("src/.env", "A=1\n"),
+    ]);
+    let (code, report) = scan_json(dir.path(), &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["artifact"]["packer"], "npm");
+    let files: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "file/env")
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, vec!["package/lib/.env"]);
+    assert!(
+        !dir.path().join("RAN").exists(),
+        "a lifecycle script ran during the scan"
+    );
+}
+
+#[test]
+fn a_missing_packer_is_exit_2_unless_fallback_is_asked() {
+    let dir = tree(&[
+        (
+            "package.json",
+            r#"{"name":"p","version":"1.0.0","packageManager":"pnpm@10.0.0"}"#,
+        ),
+        (".env", "A=1\n"),
+    ]);
+    let out = packguard()
+        .arg("scan")
+        .arg(dir.path())
+        .env("PACKGUARD_PNPM", "/nonexistent/pnpm")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("pnpm is needed"), "{stderr}");
+    assert!(stderr.contains("--pack-fallback"), "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    let rules_dir = tempfile::tempdir().unwrap();
+    let out = packguard()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--pack-fallback", "--format", "json", "--rules"])
+        .arg(rules_file(rules_dir.path()))
+        .env("PACKGUARD_PNPM", "/nonexistent/pnpm")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["artifact"]["packer"], "builtin");
+    assert!(report["artifact"]["packer_fallback"]
+        .as_str()
+        .unwrap()
+        .contains("/nonexistent/pnpm"));
+    assert!(rules_of(&report).contains(&"file/env".to_string()));
+}
+
+#[test]
+fn a_folder_without_package_json_is_exit_2_with_a_clear_message() {
+    let dir = tree(&[("index.js", "1\n")]);
+    let out = packguard()
+        .args(["scan", "--pack", "builtin"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no readable package.json"), "{stderr}");
+}
+
+#[test]
+fn broken_package_json_and_unreadable_ignore_file_are_exit_2() {
+    let dir = tree(&[("package.json", "{ not json")]);
+    let out = packguard()
+        .args(["scan", "--pack", "builtin"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not valid JSON"));
+
+    // A folder where .npmignore should be: npm stops on it too (EISDIR).
+    let dir = tree(&[
+        ("package.json", r#"{"name":"x","version":"1.0.0"}"#),
+        (".npmignore/oops", ""),
+    ]);
+    let out = packguard()
+        .args(["scan", "--pack", "builtin"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ignore file"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_are_left_out_like_npm_and_never_followed_outside() {
+    use std::os::unix::fs::symlink;
+    let outside = tree(&[("secret.txt", "FAKESECRET_OUTSIDE1\n")]);
+    let dir = tree(&[
+        ("package.json", r#"{"name":"l","version":"1.0.0"}"#),
+        ("real.js", "1\n"),
+    ]);
+    symlink(
+        outside.path().join("secret.txt"),
+        dir.path().join("link.txt"),
+    )
+    .unwrap();
+    symlink(outside.path(), dir.path().join("linkdir")).unwrap();
+    let out = packguard()
+        .args(["ls", "--paths", "--pack", "builtin"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "package.json\nreal.js\n"
+    );
+    if npm_available() {
+        assert_eq!(
+            npm_list(dir.path()).expect("npm pack"),
+            vec!["package.json", "real.js"],
+            "npm leaves links (to files and to folders) out too"
+        );
+    }
+
+    // A packer that lists a link (pnpm and bun follow them) gets it read only when it
+    // stays inside the package; one pointing outside is reported, not read.
+    struct Seen(Vec<String>, Vec<String>);
+    impl packguard::artifact::Visitor for Seen {
+        fn file(&mut self, e: packguard::artifact::Entry<'_>) {
+            self.0.push(e.path.to_string());
+        }
+        fn issue(&mut self, path: &str, issue: packguard::artifact::EntryIssue) {
+            self.1.push(format!("{path}: {}", issue.check_name()));
+        }
+    }
+    symlink(dir.path().join("real.js"), dir.path().join("inside.js")).unwrap();
+    let mut seen = Seen(Vec::new(), Vec::new());
+    let files = ["inside.js", "link.txt", "real.js", "../escape.js"].map(String::from);
+    packguard::artifact::directory::read_directory(
+        dir.path(),
+        &files,
+        &packguard::artifact::Limits::default(),
+        &mut seen,
+    )
+    .expect("read");
+    assert_eq!(seen.0, vec!["package/inside.js", "package/real.js"]);
+    assert_eq!(
+        seen.1,
+        vec![
+            "package/link.txt: archive.symlink",
+            "package/../escape.js: archive.path-traversal"
+        ]
+    );
+}
+
+#[test]
+fn limits_apply_to_directory_files() {
+    let big = "x".repeat(5000);
+    let dir = tree(&[
+        ("package.json", r#"{"name":"big","version":"1.0.0"}"#),
+        ("big.js", &big),
+    ]);
+    let (_, report) = scan_json(
+        dir.path(),
+        &["--pack", "builtin", "--max-file-size", "1KiB"],
+    );
+    assert!(
+        rules_of(&report).contains(&"file/oversized-entry".to_string()),
+        "{report:#}"
+    );
+    let out = packguard()
+        .args(["scan", "--pack", "builtin", "--max-total-size", "1KiB"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn ls_shows_sizes_total_and_flags() {
+    let dir = tree(&[
+        (
+            "package.json",
+            r#"{"name":"shop","version":"1.0.0","repository":"github:example/shop"}"#,
+        ),
+        (".npmignore", "test/\n"),
+        (".env", "A=1\n"),
+        ("index.js", "module.exports = 42;\n"),
+    ]);
+    let out = packguard()
+        .args(["ls", "--pack", "builtin", "--no-config"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("shop@1.0.0"), "{text}");
+    assert!(text.contains("files chosen by builtin"), "{text}");
+    let env_line = text
+        .lines()
+        .find(|l| l.contains("package/.env"))
+        .expect("the .env is listed");
+    assert!(env_line.contains("4 B"), "{env_line}");
+    assert!(env_line.contains("<- error: file/env"), "{env_line}");
+    let js_line = text.lines().find(|l| l.contains("index.js")).unwrap();
+    assert!(!js_line.contains("<-"), "{js_line}");
+    assert!(text.contains("3 files"), "{text}");
+    assert!(text.contains("1 flagged"), "{text}");
+
+    let out = packguard()
+        .args(["ls", "--pack", "builtin", "--no-config", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let listing: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let files = listing["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    let env = files.iter().find(|f| f["path"] == "package/.env").unwrap();
+    assert_eq!(env["size"], 4);
+    assert_eq!(env["severity"], "error");
+    assert_eq!(env["rules"][0], "file/env");
+    let total: u64 = files.iter().map(|f| f["size"].as_u64().unwrap()).sum();
+    assert_eq!(listing["total_bytes"], total);
+}
+
+#[test]
+fn ls_reads_a_tarball_too() {
+    let tgz = packguard::artifact::builder::TarBuilder::new()
+        .file("package.json", r#"{"name":"t","version":"1.0.0"}"#)
+        .file(".npmrc", "//registry.npmjs.org/:_authToken=x\n")
+        .tgz();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.tgz");
+    fs::write(&path, tgz).unwrap();
+    let out = packguard()
+        .args(["ls", "--no-config"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("package/.npmrc") && l.contains("file/npmrc")),
+        "{text}"
+    );
+    assert!(text.contains("2 files"), "{text}");
+}
+
+fn monorepo() -> TempDir {
+    tree(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"workspaces":["packages/*"]}"#,
+        ),
+        (
+            "packages/a/package.json",
+            r#"{"name":"@m/a","version":"1.0.0"}"#,
+        ),
+        ("packages/a/.env", "A=1\n"),
+        (
+            "packages/b/package.json",
+            r#"{"name":"@m/b","version":"1.0.0","files":["dist"]}"#,
+        ),
+        (
+            "packages/b/dist/index.js",
+            "const k = 'FAKESECRET_CCCCCCCC'\n",
+        ),
+        (
+            "packages/internal/package.json",
+            r#"{"name":"@m/internal","version":"1.0.0","private":true}"#,
+        ),
+        ("packages/internal/.env", "A=1\n"),
+    ])
+}
+
+#[test]
+fn workspaces_scan_every_publishable_package_and_name_it() {
+    let dir = monorepo();
+    let (code, reports) = scan_json(dir.path(), &["--workspaces", "--pack", "builtin"]);
+    assert_eq!(code, 1);
+    let reports = reports.as_array().expect("one report per package");
+    let names: Vec<&str> = reports
+        .iter()
+        .map(|r| r["artifact"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["@m/a", "@m/b"], "private ones are skipped");
+    let a = &reports[0]["findings"];
+    assert_eq!(a[0]["rule"], "file/env");
+    assert_eq!(a[0]["package"], "@m/a");
+    assert!(a[0]["disk_path"]
+        .as_str()
+        .unwrap()
+        .ends_with("packages/a/.env"));
+    let b = &reports[1]["findings"];
+    assert_eq!(b[0]["rule"], "test/fake-secret");
+    assert_eq!(b[0]["package"], "@m/b");
+    assert_eq!(b[0]["file"], "package/dist/index.js");
+}
+
+#[test]
+fn workspaces_from_pnpm_workspace_yaml() {
+    let dir = tree(&[
+        ("package.json", r#"{"name":"root","private":true}"#),
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - 'libs/*'\n  - '!libs/skip'\n",
+        ),
+        (
+            "libs/one/package.json",
+            r#"{"name":"one","version":"1.0.0"}"#,
+        ),
+        ("libs/one/.env", "A=1\n"),
+        (
+            "libs/skip/package.json",
+            r#"{"name":"skip","version":"1.0.0"}"#,
+        ),
+    ]);
+    let (_, reports) = scan_json(dir.path(), &["--workspaces", "--pack", "builtin"]);
+    let names: Vec<&str> = reports
+        .as_array()
+        .map(|a| a.iter().collect::<Vec<_>>())
+        .unwrap_or_else(|| vec![&reports])
+        .iter()
+        .map(|r| r["artifact"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["one"]);
+}
+
+#[test]
+fn workspaces_without_any_is_exit_2() {
+    let dir = tree(&[("package.json", r#"{"name":"solo","version":"1.0.0"}"#)]);
+    let out = packguard()
+        .args(["scan", "--workspaces", "--pack", "builtin"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("declares no workspaces"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Parity with npm: each case is a folder; builtin's list must equal
+// `npm pack --dry-run --json --ignore-scripts`. The expected lists are also written out,
+// so the table documents npm's behaviour (verified with npm 11.19) and builtin is checked
+// against them even where npm is absent.
+// ---------------------------------------------------------------------------------------
+
+struct Case {
+    name: &'static str,
+    files: &'static [(&'static str, &'static str)],
+    /// Where npm runs, relative to the case folder ("" = its root).
+    pack_in: &'static str,
+    /// npm 11's answer, relative paths sorted.
+    expected: &'static [&'static str],
+}
+
+const PJ: &str = "package.json";
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "no files field, no ignore file: everything but npm's defaults",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                ("index.js", ""),
+                (".eslintrc", ""),
+                (".npmrc", ""),
+                ("sub/.npmrc", ""),
+                ("package-lock.json", "{}"),
+                ("sub/package-lock.json", "{}"),
+                ("yarn.lock", ""),
+                ("pnpm-lock.yaml", ""),
+                ("bun.lockb", ""),
+                (".DS_Store", ""),
+                ("a.orig", ""),
+                ("npm-debug.log", ""),
+                (".x.swp", ""),
+                ("._resource", ""),
+                (".git/config", ""),
+                ("sub/.git/config", ""),
+                ("node_modules/dep/index.js", ""),
+                ("sub/node_modules/dep/index.js", ""),
+                ("build/config.gypi", ""),
+                ("sub/build/config.gypi", ""),
+                ("star*name.js", ""),
+            ],
+            pack_in: "",
+            expected: &[
+                ".eslintrc",
+                "index.js",
+                "package.json",
+                // npm's defaults apply afresh in every folder, so `/build/config.gypi`
+                // also hides sub/build/config.gypi; lock files and node_modules are only
+                // refused at the root.
+                "sub/node_modules/dep/index.js",
+                "sub/package-lock.json",
+            ],
+        },
+        Case {
+            name: "files: folder, glob, file, ./ prefix, trailing /*, negation",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"c","version":"1.0.0","files":["lib","*.d.ts","./bin/cli.js","dist/*","!lib/test"]}"#,
+                ),
+                ("lib/a.js", ""),
+                ("lib/test/t.js", ""),
+                ("lib/.env", ""),
+                ("types.d.ts", ""),
+                ("sub/deep.d.ts", ""),
+                ("bin/cli.js", ""),
+                ("bin/other.js", ""),
+                ("dist/x.js", ""),
+                ("dist/nested/y.js", ""),
+                ("src/s.js", ""),
+            ],
+            pack_in: "",
+            expected: &[
+                "bin/cli.js",
+                "dist/nested/y.js",
+                "dist/x.js",
+                "lib/.env",
+                "lib/a.js",
+                "package.json",
+                // `*.d.ts` in `files` does not reach sub/deep.d.ts: the leading `*` rule
+                // shuts `sub` and the negation only matches at the top.
+                "types.d.ts",
+            ],
+        },
+        Case {
+            name: "files plus a nested .npmignore inside an included folder",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0","files":["lib"]}"#),
+                (".npmignore", "lib\n"),
+                ("lib/a.js", ""),
+                ("lib/a.test.js", ""),
+                ("lib/.npmignore", "*.test.js\n"),
+            ],
+            pack_in: "",
+            expected: &["lib/a.js", "package.json"],
+        },
+        Case {
+            name: ".npmignore wins over .gitignore; negation and case-insensitivity",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                (".gitignore", "dist\n"),
+                (".npmignore", "*.LOG\n!keep.log\n/rooted.js\ntmp/\n"),
+                ("dist/d.js", ""),
+                ("a.log", ""),
+                ("keep.log", ""),
+                ("rooted.js", ""),
+                ("sub/rooted.js", ""),
+                ("tmp/x", ""),
+                ("sub/tmp/y", ""),
+            ],
+            pack_in: "",
+            expected: &["dist/d.js", "keep.log", "package.json", "sub/rooted.js"],
+        },
+        Case {
+            name: "only .gitignore, at two levels",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                (".gitignore", "coverage\n*.tmp\n"),
+                ("coverage/lcov.info", ""),
+                ("a.tmp", ""),
+                ("src/b.tmp", ""),
+                ("src/.gitignore", "local.js\n"),
+                ("src/local.js", ""),
+                ("src/keep.js", ""),
+            ],
+            pack_in: "",
+            expected: &["package.json", "src/keep.js"],
+        },
+        Case {
+            name: "an empty .npmignore publishes what .gitignore hides",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                (".gitignore", ".env\n"),
+                (".npmignore", ""),
+                (".env", "A=1"),
+            ],
+            pack_in: "",
+            expected: &[".env", "package.json"],
+        },
+        Case {
+            name: "always included: readme, license, licence, copying, main, bin, browser",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"c","version":"1.0.0","files":[],"main":"lib/main.js","browser":"web.js","bin":{"c":"./bin/c.js"}}"#,
+                ),
+                ("README.md", ""),
+                ("readme.txt", ""),
+                ("README~", ""),
+                ("LICENSE", ""),
+                ("LICENCE.md", ""),
+                ("COPYING", ""),
+                ("docs/README.md", ""),
+                ("lib/main.js", ""),
+                ("lib/other.js", ""),
+                ("web.js", ""),
+                ("bin/c.js", ""),
+                ("CHANGELOG.md", ""),
+            ],
+            pack_in: "",
+            expected: &[
+                "bin/c.js",
+                "COPYING",
+                "LICENCE.md",
+                "LICENSE",
+                "lib/main.js",
+                "package.json",
+                "README.md",
+                "readme.txt",
+                "web.js",
+            ],
+        },
+        Case {
+            name: "main with ./ and a string bin survive an .npmignore that hides them",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"c","version":"1.0.0","main":"./index.js","bin":"./cli.js"}"#,
+                ),
+                (".npmignore", "*.js\n"),
+                ("index.js", ""),
+                ("cli.js", ""),
+                ("other.js", ""),
+            ],
+            pack_in: "",
+            expected: &["cli.js", "package.json"],
+        },
+        Case {
+            name: "files with a trailing slash folder and a nested glob",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"c","version":"1.0.0","files":["dist/","src/**/*.ts"]}"#,
+                ),
+                ("dist/a.js", ""),
+                ("dist/.env", ""),
+                ("src/x.ts", ""),
+                ("src/deep/y.ts", ""),
+                ("src/deep/y.js", ""),
+            ],
+            pack_in: "",
+            expected: &[
+                "dist/.env",
+                "dist/a.js",
+                "package.json",
+                "src/deep/y.ts",
+                "src/x.ts",
+            ],
+        },
+        Case {
+            name: "bundled dependencies and their own dependencies",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"c","version":"1.0.0","dependencies":{"dep":"1","other":"1"},"devDependencies":{"dev":"1"},"bundleDependencies":["dep","dev"]}"#,
+                ),
+                ("index.js", ""),
+                (
+                    "node_modules/dep/package.json",
+                    r#"{"name":"dep","version":"1.0.0","files":["lib"],"dependencies":{"sub":"1"}}"#,
+                ),
+                ("node_modules/dep/lib/d.js", ""),
+                ("node_modules/dep/test/t.js", ""),
+                ("node_modules/dep/.npmignore", "lib\n"),
+                (
+                    "node_modules/sub/package.json",
+                    r#"{"name":"sub","version":"1.0.0"}"#,
+                ),
+                ("node_modules/sub/s.js", ""),
+                ("node_modules/sub/.gitignore", "s.js\n"),
+                (
+                    "node_modules/other/package.json",
+                    r#"{"name":"other","version":"1.0.0"}"#,
+                ),
+                (
+                    "node_modules/dev/package.json",
+                    r#"{"name":"dev","version":"1.0.0"}"#,
+                ),
+            ],
+            pack_in: "",
+            expected: &[
+                "index.js",
+                "node_modules/dep/lib/d.js",
+                "node_modules/dep/package.json",
+                "node_modules/sub/.gitignore",
+                "node_modules/sub/package.json",
+                "node_modules/sub/s.js",
+                "package.json",
+            ],
+        },
+        Case {
+            name: "a workspace member also obeys the ignore files above it",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"root","version":"1.0.0","workspaces":["packages/*"]}"#,
+                ),
+                (".gitignore", "dist\n*.secret\n"),
+                (
+                    "packages/a/package.json",
+                    r#"{"name":"a","version":"1.0.0"}"#,
+                ),
+                ("packages/a/dist/x.js", ""),
+                ("packages/a/k.secret", ""),
+                ("packages/a/index.js", ""),
+            ],
+            pack_in: "packages/a",
+            expected: &["index.js", "package.json"],
+        },
+        Case {
+            name: "a workspaces root: a subfolder package.json silences its .npmignore",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"root","version":"1.0.0","workspaces":["packages/*"]}"#,
+                ),
+                (
+                    "packages/a/package.json",
+                    r#"{"name":"a","version":"1.0.0"}"#,
+                ),
+                ("packages/a/.npmignore", "x.js\n"),
+                ("packages/a/x.js", ""),
+                ("tools/.npmignore", "y.js\n"),
+                ("tools/y.js", ""),
+                ("tools/z.js", ""),
+            ],
+            pack_in: "",
+            expected: &[
+                "package.json",
+                "packages/a/package.json",
+                "packages/a/x.js",
+                "tools/z.js",
+            ],
+        },
+        Case {
+            name: "extglob negation in files (rxjs ships `dist/cjs/**/!(*.tsbuildinfo)`)",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"c","version":"1.0.0","files":["dist/**/!(*.tsbuildinfo)","@(a|b).js"]}"#,
+                ),
+                ("dist/a.js", ""),
+                ("dist/x.tsbuildinfo", ""),
+                ("dist/sub/b.js", ""),
+                ("dist/sub/y.tsbuildinfo", ""),
+                ("a.js", ""),
+                ("c.js", ""),
+            ],
+            pack_in: "",
+            expected: &["a.js", "dist/a.js", "dist/sub/b.js", "package.json"],
+        },
+        Case {
+            name: "rooted and folder patterns, ** and dot folders",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                (
+                    ".npmignore",
+                    "**/fixtures/**\n/docs\ntest/\n.github\n!.github/keep.yml\n",
+                ),
+                ("a/fixtures/f.json", ""),
+                ("fixtures/g.json", ""),
+                ("docs/d.md", ""),
+                ("sub/docs/e.md", ""),
+                ("test/t.js", ""),
+                ("sub/test/u.js", ""),
+                (".github/workflows/ci.yml", ""),
+                (".github/keep.yml", ""),
+                (".vscode/settings.json", ""),
+            ],
+            pack_in: "",
+            // `!.github/keep.yml` re-opens `.github` as a folder that may hold an included
+            // file, and npm then keeps all of it: the whole folder ships.
+            expected: &[
+                ".github/keep.yml",
+                ".github/workflows/ci.yml",
+                ".vscode/settings.json",
+                "package.json",
+                "sub/docs/e.md",
+            ],
+        },
+    ]
+}
+
+fn npm_list(dir: &Path) -> Result<Vec<String>, String> {
+    let out = StdCommand::new("npm")
+        .args(["pack", "--dry-run", "--json", "--ignore-scripts"])
+        .current_dir(dir)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+    let mut files: Vec<String> = v[0]["files"]
+        .as_array()
+        .ok_or("no files")?
+        .iter()
+        .map(|f| f["path"].as_str().unwrap_or_default().to_string())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn sorted(v: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn builtin_matches_npm_on_the_edge_case_table() {
+    let npm = npm_available();
+    if !npm {
+        eprintln!("npm is not on PATH: checking builtin against the recorded npm answers only");
+    }
+    let mut failures = Vec::new();
+    for case in cases() {
+        let dir = tree(case.files);
+        let at = dir.path().join(case.pack_in);
+        let builtin = packguard::artifact::pack::builtin::select(&at)
+            .map_err(|e| e.to_string())
+            .map(|mut v| {
+                v.sort();
+                v
+            });
+        let expected = sorted(case.expected);
+        if builtin.as_ref() != Ok(&expected) {
+            failures.push(format!(
+                "{}\n  recorded npm: {expected:?}\n  builtin:      {builtin:?}",
+                case.name
+            ));
+        }
+        if npm {
+            match npm_list(&at) {
+                Ok(real) if real == expected => {}
+                Ok(real) => failures.push(format!(
+                    "{}: the recorded answer is stale\n  npm now:  {real:?}\n  recorded: {expected:?}",
+                    case.name
+                )),
+                Err(e) => failures.push(format!("{}: npm failed: {e}", case.name)),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Other packers: run where installed (on PATH, or named by PACKGUARD_PNPM / PACKGUARD_YARN /
+// PACKGUARD_BUN), skipped with a printed reason elsewhere. Each must list the same files
+// for a plain package and never run its lifecycle scripts.
+// ---------------------------------------------------------------------------------------
+
+fn packer_available(name: &str) -> Option<String> {
+    let var = format!("PACKGUARD_{}", name.to_ascii_uppercase());
+    let cmd = std::env::var(&var).unwrap_or_else(|_| name.to_string());
+    let parts: Vec<&str> = cmd.split_whitespace().collect();
+    let ok = StdCommand::new(parts.first()?)
+        .args(&parts[1..])
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok.then_some(cmd)
+}
+
+fn check_packer(name: &str, with_scripts: bool) {
+    let Some(cmd) = packer_available(name) else {
+        eprintln!(
+            "skipped: {name} is not installed (set PACKGUARD_{} to test it)",
+            name.to_ascii_uppercase()
+        );
+        return;
+    };
+    let scripts = if with_scripts {
+        r#","scripts":{"prepack":"node -e \"require('fs').writeFileSync('RAN','')\"","prepare":"node -e \"require('fs').writeFileSync('RAN','')\""}"#
+    } else {
+        ""
+    };
+    let manifest = format!(r#"{{"name":"pk","version":"1.0.0","files":["lib"]{scripts}}}"#);
+    let dir = tree(&[
+        ("package.json", manifest.as_str()),
+        ("lib/a.js", "1\n"),
+        ("lib/.env", "A=1\n"),
+        ("src/s.js", "1\n"),
+    ]);
+    let out = packguard()
+        .args(["ls", "--paths", "--pack", name])
+        .arg(dir.path())
+        .env(format!("PACKGUARD_{}", name.to_ascii_uppercase()), &cmd)
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout,
+        "lib/.env\nlib/a.js\npackage.json\n",
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !dir.path().join("RAN").exists(),
+        "{name} ran a lifecycle script"
+    );
+}
+
+#[test]
+fn pnpm_lists_without_scripts() {
+    check_packer("pnpm", true);
+}
+
+#[test]
+fn bun_lists_without_scripts() {
+    check_packer("bun", true);
+}
+
+#[test]
+fn yarn_lists_a_package_or_refuses_one_with_pack_scripts() {
+    let Some(cmd) = packer_available("yarn") else {
+        eprintln!("skipped: yarn is not installed (set PACKGUARD_YARN to test it)");
+        return;
+    };
+    let parts: Vec<&str> = cmd.split_whitespace().collect();
+    let version = StdCommand::new(parts[0])
+        .args(&parts[1..])
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    if version.starts_with("1.") {
+        check_packer("yarn", true);
+        return;
+    }
+    // yarn 2+ needs an installed project to pack; its prepack cannot be switched off, so
+    // a package with one is refused with exit 2 and nothing runs.
+    let dir = tree(&[
+        (
+            "package.json",
+            r#"{"name":"pk","version":"1.0.0","scripts":{"prepack":"node -e \"require('fs').writeFileSync('RAN','')\""}}"#,
+        ),
+        ("yarn.lock", ""),
+    ]);
+    let out = packguard()
+        .args(["ls", "--paths", "--pack", "yarn"])
+        .arg(dir.path())
+        .env("PACKGUARD_YARN", &cmd)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never runs lifecycle scripts"));
+    assert!(!dir.path().join("RAN").exists());
+}
+
+/// The glob matcher against npm's own minimatch, with the options ignore-walk passes
+/// (`dot`, `nocase`, `flipNegate`, with and without `matchBase`), full and partial.
+#[test]
+fn glob_matches_npms_minimatch() {
+    let Some(minimatch) = npm_minimatch() else {
+        eprintln!("skipped: npm's minimatch is not installed (needs node and npm)");
+        return;
+    };
+    let patterns = [
+        "*.js",
+        "/lib",
+        "lib/",
+        "lib/**",
+        "**/test/**",
+        "!*.log",
+        "!!*.log",
+        "readme{,.*[^~$]}",
+        "/readme{,.*[^~$]}",
+        "a/*/c",
+        "a/**/c",
+        "a/**",
+        ".*",
+        "*",
+        "?.js",
+        "[abc].js",
+        "[!a].js",
+        "**",
+        "/build/config.gypi",
+        "dist/*",
+        "dist/**",
+        "foo/**/*.ts",
+        "*.D.TS",
+        "x/../y",
+        "**/.git",
+        "**/.git/**",
+        "/.wafpickle-*",
+        "._*",
+        "{a,b}/c",
+        "/node_modules",
+        ".npmrc",
+        "lib/*.js",
+        "**/*.map",
+        "/*",
+        "*/",
+        "a/**/b/**/c",
+        "!(*.tsbuildinfo)",
+        "dist/**/!(*.map)",
+        "@(a|b).js",
+        "*(a|b)",
+        "+(a|b).js",
+        "?(a).js",
+        "!(a|b)",
+        "a!(b)c",
+        "x/!(*.d).ts",
+    ];
+    let paths = [
+        // No bare `.` or `..`: folder listings never contain them, and minimatch's partial
+        // match of `**/x/**` against them (true) is the one known difference.
+        "/lib",
+        "lib",
+        "lib/",
+        "/lib/",
+        "/lib/a.js",
+        "lib/a.js",
+        "a.js",
+        "/a.js",
+        "",
+        "/",
+        "a/b/c",
+        "a/c",
+        "a/../c",
+        "a/b/",
+        "README.md",
+        "/README.md",
+        "readme.md~",
+        "/readme",
+        "sub/test/x.js",
+        "/sub/test/x.js",
+        "/.eslintrc",
+        "x.log",
+        "b.js",
+        "ab.js",
+        "foo/bar/baz.ts",
+        "foo/baz.ts",
+        "y",
+        "/y",
+        "x/y",
+        "/.git",
+        "/sub/.git",
+        "/sub/.git/x",
+        "a",
+        "/a/",
+        "/dist/x.js",
+        "dist/nested/y.js",
+        "/a/x/b/y/c",
+        "/a/b/c/",
+        "b/c",
+        "/node_modules",
+        "sub/node_modules",
+        "/x.d.ts",
+        "/._x",
+        "/.wafpickle-1",
+        "x.tsbuildinfo",
+        "dist/x/a.map",
+        "/dist/x/a.js",
+        "abc",
+        "ac",
+        "abbc",
+        "aab.js",
+        "ab",
+        "x/y.d.ts",
+        "x/y.ts",
+        "b.js",
+        "ba.js",
+    ];
+    let mut cases = Vec::new();
+    for p in patterns {
+        for base in [true, false] {
+            for path in paths {
+                for partial in [false, true] {
+                    cases.push((p, base, path, partial));
+                }
+            }
+        }
+    }
+    let input = serde_json::to_string(&cases).expect("json");
+    let script = format!(
+        r#"const {{Minimatch}} = require({mm:?});
+           const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+           const out = cases.map(([p, base, path, partial]) => {{
+             const m = new Minimatch(p, {{matchBase: base, dot: true, flipNegate: true, nocase: true}});
+             return [m.match(path, partial), !!m.negate];
+           }});
+           console.log(JSON.stringify(out));"#,
+        mm = minimatch
+    );
+    let mut child = StdCommand::new("node")
+        .args(["-e", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("node output");
+    let expected: Vec<(bool, bool)> = serde_json::from_slice(&out.stdout).expect("node json");
+    let mut wrong = Vec::new();
+    for ((p, base, path, partial), (want, negate)) in cases.iter().zip(expected) {
+        let pat = packguard::artifact::pack::glob::Pattern::new(p, *base);
+        let got = pat.matches(path, *partial);
+        if got != want || pat.negate != negate {
+            wrong.push(format!(
+                "{p:?} matchBase={base} path={path:?} partial={partial}: minimatch {want} (negate {negate}), ours {got} (negate {})",
+                pat.negate
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} differ:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
+    );
+}
+
+/// npm's bundled minimatch, if node and npm are installed.
+fn npm_minimatch() -> Option<String> {
+    let out = StdCommand::new("npm").args(["root", "-g"]).output().ok()?;
+    let root = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let p = Path::new(&root).join("npm/node_modules/minimatch");
+    p.join("package.json")
+        .is_file()
+        .then(|| p.display().to_string())
+}
+
+mod path_safety {
+    use super::*;
+    use proptest::prelude::*;
+
+    struct DiskPaths(Vec<PathBuf>);
+    impl packguard::artifact::Visitor for DiskPaths {
+        fn file(&mut self, e: packguard::artifact::Entry<'_>) {
+            self.0.push(
+                e.disk_path
+                    .expect("directory entries have a disk path")
+                    .to_path_buf(),
+            );
+        }
+        fn issue(&mut self, _: &str, _: packguard::artifact::EntryIssue) {}
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Whatever a packer lists, nothing outside the package folder is read.
+        #[test]
+        fn listed_paths_never_escape_the_package(
+            lists in proptest::collection::vec(
+                proptest::collection::vec(
+                    prop_oneof!["a", "b", "c", r"\.\.", r"\.", "", "outside\\.txt", "pkg"],
+                    1..5,
+                ).prop_map(|segs| segs.join("/")),
+                1..6,
+            )
+        ) {
+            let top = tree(&[
+                ("outside.txt", "FAKESECRET_OUTSIDE1"),
+                ("pkg/a", "1"),
+                ("pkg/b/c", "2"),
+            ]);
+            let root = top.path().join("pkg");
+            let mut seen = DiskPaths(Vec::new());
+            // Errors (a listed file that does not exist) are fine; escaping is not.
+            let _ = packguard::artifact::directory::read_directory(
+                &root,
+                &lists,
+                &packguard::artifact::Limits::default(),
+                &mut seen,
+            );
+            let canon_root = fs::canonicalize(&root).unwrap();
+            for p in seen.0 {
+                let real = fs::canonicalize(&p).unwrap();
+                prop_assert!(real.starts_with(&canon_root), "{} escaped", p.display());
+            }
+        }
+    }
+}
+
+fn shop() -> TempDir {
+    tree(&[
+        (
+            "package.json",
+            r#"{"name":"shop","version":"1.0.0","files":["lib"]}"#,
+        ),
+        ("lib/.env", "A=1\n"),
+        ("lib/index.js", "const k = 'FAKESECRET_DDDDDDDD';\n"),
+        ("src/index.ts", "const k = 'FAKESECRET_EEEEEEEE';\n"),
+    ])
+}
+
+#[test]
+fn ls_human_snapshot() {
+    let dir = shop();
+    let rules_dir = tempfile::tempdir().unwrap();
+    let out = packguard()
+        .current_dir(dir.path())
+        .args(["ls", ".", "--pack", "builtin", "--no-config", "--rules"])
+        .arg(rules_file(rules_dir.path()))
+        .output()
+        .expect("run");
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn directory_json_report_snapshot() {
+    let dir = shop();
+    let rules_dir = tempfile::tempdir().unwrap();
+    let out = packguard()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            ".",
+            "--pack",
+            "builtin",
+            "--no-config",
+            "--format",
+            "json",
+            "--rules",
+        ])
+        .arg(rules_file(rules_dir.path()))
+        .output()
+        .expect("run");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    insta::assert_json_snapshot!(report, {".summary.duration_ms" => "[ms]", ".tool.version" => "[version]"});
+}
