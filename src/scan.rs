@@ -10,9 +10,10 @@ use std::time::Instant;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::artifact::{self, ArtifactError, Entry, EntryIssue, Limits, Visitor};
+use crate::checks::sourcemap::SourceMapCheck;
 use crate::config::Config;
 use crate::finding::{fingerprint, redact, shorten, Excerpt, Finding, Severity};
-use crate::report::{ArtifactInfo, Report};
+use crate::report::{ArtifactInfo, Report, SourceMapSummary};
 use crate::rules::{Rule, RuleSet};
 
 /// Bytes looked at to decide a file is binary (what git does: a NUL in the first 8000).
@@ -90,8 +91,10 @@ impl<'a> Engine<'a> {
             engine: self,
             findings: Vec::new(),
             manifest: None,
+            sourcemaps: SourceMapCheck::default(),
         };
         let stats = artifact::read_archive(name, input, &self.options.limits, &mut collector)?;
+        let sourcemaps = collector.finish();
         let (pkg_name, version) = collector
             .manifest
             .as_deref()
@@ -105,7 +108,7 @@ impl<'a> Engine<'a> {
             files: stats.files,
             unpacked_bytes: stats.unpacked_bytes,
         };
-        Ok(Report::new(info, collector.findings, started.elapsed()))
+        Ok(Report::new(info, collector.findings, started.elapsed()).with_sourcemaps(sourcemaps))
     }
 
     fn ignored(&self, rule: &Rule, rel: &str) -> bool {
@@ -114,12 +117,75 @@ impl<'a> Engine<'a> {
 
     /// Findings for one file's path and content.
     pub fn scan_file(&self, entry: &Entry<'_>, out: &mut Vec<Finding>) {
+        self.scan_entry(entry, true, out);
+    }
+
+    /// Content-rule findings for bytes that are not an archive entry of their own (an original
+    /// source inside a map's `sourcesContent`, a decoded inline map), shown under `path` and
+    /// filtered by `rel`. Presence rules (`paths` without `pattern`) do not apply: the bytes
+    /// are not a file the package ships.
+    pub fn scan_virtual(&self, path: &str, rel: &str, data: &[u8], out: &mut Vec<Finding>) {
+        let entry = Entry {
+            path,
+            rel,
+            data,
+            disk_path: None,
+        };
+        self.scan_entry(&entry, false, out);
+    }
+
+    /// The rules that claim a structural check and look at `rel` (not ignored by the config).
+    pub fn check_rules<'s>(
+        &'s self,
+        check: &'s str,
+        rel: &'s str,
+    ) -> impl Iterator<Item = &'s Rule> + 's {
+        self.rules
+            .rules
+            .iter()
+            .filter(move |r| r.check.as_deref() == Some(check) && !self.ignored(r, rel))
+    }
+
+    /// The rule set the engine runs (structural checks read their settings from it).
+    pub fn rule_set(&self) -> &RuleSet {
+        self.rules
+    }
+
+    /// A finding of `rule` on a whole file, with no position.
+    pub fn file_finding(&self, rule: &Rule, path: &str) -> Finding {
+        self.presence_finding(rule, path)
+    }
+
+    /// A finding of `rule` at a byte range of `data` (the content of `path`), with its line,
+    /// column and excerpt. Not redacted unless the rule redacts.
+    pub fn located_finding(
+        &self,
+        rule: &Rule,
+        path: &str,
+        data: &[u8],
+        (start, end): (usize, usize),
+    ) -> Finding {
+        let entry = Entry {
+            path,
+            rel: path,
+            data,
+            disk_path: None,
+        };
+        let mut lines = LineIndex::new(data);
+        self.content_finding(rule, &entry, &mut lines, (start, end), (start, end))
+    }
+
+    fn scan_entry(&self, entry: &Entry<'_>, presence: bool, out: &mut Vec<Finding>) {
         let applicable: Vec<usize> = self
             .rules
             .rules
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.applies_to(entry.rel) && !self.ignored(r, entry.rel))
+            .filter(|(_, r)| {
+                r.applies_to(entry.rel)
+                    && !self.ignored(r, entry.rel)
+                    && (presence || r.pattern.is_some())
+            })
             .map(|(i, _)| i)
             .collect();
         if applicable.is_empty() {
@@ -298,6 +364,15 @@ struct Collector<'e> {
     engine: &'e Engine<'e>,
     findings: Vec<Finding>,
     manifest: Option<Vec<u8>>,
+    /// Source maps seen so far (small metadata only) for the cross-file checks.
+    sourcemaps: SourceMapCheck,
+}
+
+impl Collector<'_> {
+    /// Checks that need the whole archive, run once after its last entry.
+    fn finish(&mut self) -> Vec<SourceMapSummary> {
+        self.sourcemaps.finish(self.engine, &mut self.findings)
+    }
 }
 
 impl Visitor for Collector<'_> {
@@ -306,9 +381,12 @@ impl Visitor for Collector<'_> {
             self.manifest = Some(entry.data.to_vec());
         }
         self.engine.scan_file(&entry, &mut self.findings);
+        self.sourcemaps
+            .file(self.engine, &entry, &mut self.findings);
     }
 
     fn issue(&mut self, path: &str, issue: EntryIssue) {
+        self.sourcemaps.issue(path);
         self.engine
             .issue_findings(&sanitize(path), &issue, &mut self.findings);
     }

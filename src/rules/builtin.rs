@@ -13,6 +13,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../rules/archive.yaml"),
     ),
     ("rules/files.yaml", include_str!("../../rules/files.yaml")),
+    (
+        "rules/sourcemap.yaml",
+        include_str!("../../rules/sourcemap.yaml"),
+    ),
 ];
 
 /// The built-in rules. An error here is a bug in `rules/`, caught by the test suite.

@@ -293,7 +293,11 @@ impl RawExample {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRuleFile {
+    #[serde(default)]
     rules: Vec<RawRule>,
+    /// Knobs of the source-map check (bucket hosts, allowed hosts, ...), added to the
+    /// built-in ones.
+    sourcemap: Option<crate::checks::sourcemap::settings::RawSettings>,
 }
 
 fn rule_files(path: &Path) -> Result<Vec<PathBuf>, SpannedError> {
@@ -423,13 +427,19 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
         })?),
     };
     if let Some(check) = &raw.check {
-        if !EntryIssue::CHECKS.contains(&check.as_str()) {
+        if !EntryIssue::CHECKS.contains(&check.as_str()) && !crate::checks::is_known(check.as_str())
+        {
+            let known: Vec<&str> = EntryIssue::CHECKS
+                .iter()
+                .copied()
+                .chain(crate::checks::names())
+                .collect();
             return Err(src.at(
                 check,
                 Some(check.len()),
                 format!("rule `{id}`: unknown check `{}`", check.as_str()),
                 "no such check",
-                Some(format!("known checks: {}", EntryIssue::CHECKS.join(", "))),
+                Some(format!("known checks: {}", known.join(", "))),
             ));
         }
         if raw.pattern.is_some() || raw.paths.is_some() {
@@ -557,6 +567,9 @@ pub fn load_all(builtin: bool, extra: &[PathBuf]) -> Result<RuleSet, SpannedErro
 /// Adds a file's rules to `set`, refusing ids that are taken.
 pub fn add_from_source(set: &mut RuleSet, src: &Source) -> Result<(), SpannedError> {
     let file: RawRuleFile = src.parse()?;
+    if let Some(settings) = file.sourcemap {
+        set.sourcemap.extend(settings, src)?;
+    }
     add_raw(set, file.rules, src)
 }
 

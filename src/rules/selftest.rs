@@ -41,6 +41,7 @@ pub fn run(rules: &RuleSet) -> Outcome {
         outcome.rules += 1;
         let only = RuleSet {
             rules: vec![rule.clone()],
+            sourcemap: rules.sourcemap.clone(),
         };
         let engine = Engine::new(&only, &config, &options);
         if !has_examples(rule) {
