@@ -588,7 +588,12 @@ fn missing_and_unreferenced_maps_are_paired_across_the_archive() {
             "types/a.d.ts",
             "export {};\n//# sourceMappingURL=a.d.ts.map\n",
         )
-        .file("types/a.d.ts.map", map(r#""sources":["a.ts"]"#));
+        .file("types/a.d.ts.map", map(r#""sources":["a.ts"]"#))
+        // A declaration map only serves editors: not shipping it is not worth a finding.
+        .file(
+            "types/b.d.ts",
+            "export {};\n//# sourceMappingURL=b.d.ts.map\n",
+        );
     let report = scan(&tar);
     let missing: Vec<(&str, Option<usize>)> = of(&report, "sourcemap/missing-map")
         .iter()
@@ -743,5 +748,46 @@ fn corpus_jquery() {
 fn corpus_node_forge() {
     if let Some(s) = corpus_summary("node-forge-1.4.3.tgz") {
         insta::assert_snapshot!(s);
+    }
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_text() -> impl Strategy<Value = String> {
+        // Pieces of real maps and references, shuffled into hostile shapes.
+        let piece = prop_oneof![
+            Just("{\"version\":3,".to_string()),
+            Just("\"sources\":[".to_string()),
+            Just("\"sourcesContent\":[".to_string()),
+            Just("\"sections\":[{\"map\":".to_string()),
+            Just("\"sourceRoot\":\"".to_string()),
+            Just("\"mappings\":\"AAAA\"".to_string()),
+            Just("//# sourceMappingURL=".to_string()),
+            Just("data:application/json;base64,".to_string()),
+            Just("file:é".to_string()),
+            Just("https://[::1]:80/".to_string()),
+            Just("s3://".to_string()),
+            Just("../".to_string()),
+            "[\\PC]{0,12}",
+            Just("\n".to_string()),
+            Just("]}\"".to_string()),
+        ];
+        prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn any_map_or_script_scans_without_panicking(map in arb_text(), js in arb_text()) {
+            let tar = TarBuilder::new()
+                .file("dist/a.js", &js)
+                .file("dist/a.js.map", &map);
+            let report = scan(&tar);
+            for f in &report.findings {
+                prop_assert!(f.file.starts_with("package/"));
+            }
+        }
     }
 }

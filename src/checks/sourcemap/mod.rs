@@ -67,6 +67,12 @@ const GENERATED: &[&str] = &[
     ".js", ".mjs", ".cjs", ".jsx", ".css", ".ts", ".mts", ".cts", ".tsx",
 ];
 
+fn is_declaration(rel_lower: &str) -> bool {
+    [".d.ts", ".d.mts", ".d.cts"]
+        .iter()
+        .any(|e| rel_lower.ends_with(e))
+}
+
 fn is_generated(rel_lower: &str) -> bool {
     let name = rel_lower.rsplit('/').next().unwrap_or(rel_lower);
     GENERATED.iter().any(|e| name.ends_with(e)) || (!name.contains('.') && !name.is_empty())
@@ -110,6 +116,9 @@ struct Reference {
     url: String,
     line: usize,
     column: usize,
+    /// From a TypeScript declaration (`.d.ts`): its map only serves an editor's
+    /// go-to-definition, so a missing one is not reported (apollo-client names 587 of them).
+    declaration: bool,
 }
 
 /// Where a map's findings point.
@@ -195,7 +204,7 @@ impl SourceMapCheck {
         let mut referenced: HashSet<&str> = HashSet::new();
         for r in &self.references {
             referenced.insert(r.target.as_str());
-            if self.seen.contains(&r.target) {
+            if r.declaration || self.seen.contains(&r.target) {
                 continue;
             }
             for rule in engine.check_rules(MISSING_MAP, &r.from_rel) {
@@ -294,6 +303,7 @@ impl SourceMapCheck {
                 url: text,
                 line,
                 column,
+                declaration: is_declaration(&entry.rel.to_ascii_lowercase()),
             });
         }
     }
@@ -434,6 +444,7 @@ impl SourceMapCheck {
                         url: u,
                         line: 1,
                         column: 1,
+                        declaration: false,
                     });
                 }
             }

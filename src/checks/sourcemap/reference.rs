@@ -178,7 +178,7 @@ pub fn classify(value: &str, settings: &Settings) -> Vec<Hit> {
 /// folder (also behind a bundler's scheme, as in `webpack:///home/ci/app/src/x.js`).
 pub fn is_local_path(value: &str, settings: &Settings) -> bool {
     let b = value.as_bytes();
-    if value.len() >= 5 && value[..5].eq_ignore_ascii_case("file:") {
+    if b.len() >= 5 && b[..5].eq_ignore_ascii_case(b"file:") {
         return true;
     }
     let drive = |s: &[u8]| {
