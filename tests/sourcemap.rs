@@ -791,3 +791,44 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn human_output_never_shows_a_secret_from_a_map() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tgz = dir.path().join("p.tgz");
+    let rules = dir.path().join("acme.yaml");
+    std::fs::write(&rules, TEST_RULES).expect("write rules");
+    let inline = map(r#""sources":["b.ts"],"sourcesContent":["k='acme_live_0123456789abcdef'"]"#);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&inline);
+    let tar = TarBuilder::new()
+        .file(
+            "dist/a.js.map",
+            map(r#""sourceRoot":"https://acme.r2.dev/","sources":["a.ts"],"sourcesContent":["const k = 'acme_live_0123456789abcdef';\n"]"#),
+        )
+        .file("dist/b.js", format!("x();\n//# sourceMappingURL=data:application/json;base64,{b64}\n"));
+    std::fs::write(&tgz, tar.tgz()).expect("write fixture");
+    for format in ["human", "json"] {
+        let out = Command::cargo_bin("packguard")
+            .expect("binary is built")
+            .args([
+                "scan",
+                "--no-config",
+                "--color",
+                "never",
+                "--format",
+                format,
+                "--rules",
+            ])
+            .arg(&rules)
+            .arg(&tgz)
+            .output()
+            .expect("packguard runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("test/acme-key"), "{stdout}");
+        assert!(stdout.contains("sourcemap/sources-content"), "{stdout}");
+        assert!(
+            !stdout.contains("456789abcdef"),
+            "{format} output leaks the secret:\n{stdout}"
+        );
+    }
+}

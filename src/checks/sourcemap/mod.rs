@@ -247,10 +247,16 @@ impl SourceMapCheck {
         };
         let range = (offset, offset + url.len());
         if let Some(decoded) = reference::decode_data_url(url) {
+            // Point at `data:...,` only: the payload can be megabytes on one line.
+            let head = url
+                .iter()
+                .position(|&b| b == b',')
+                .map_or(url.len(), |i| i + 1);
+            let range = (offset, offset + head.min(80));
             match decoded {
                 Err(why) => {
                     for rule in engine.check_rules(INVALID, entry.rel) {
-                        let mut f = engine.located_finding(rule, entry.path, entry.data, range);
+                        let mut f = located(engine, rule, entry.path, entry.data, range);
                         f.message = format!("{}: inline map: {why}", rule.message);
                         out.push(f);
                     }
@@ -536,7 +542,7 @@ fn emit(
     };
     for rule in engine.check_rules(check, src.rel) {
         let mut f = match at {
-            Some((data, range)) => engine.located_finding(rule, src.path, data, range),
+            Some((data, range)) => located(engine, rule, src.path, data, range),
             None => engine.file_finding(rule, src.path),
         };
         f.message = format!("{}: {detail}", rule.message);
@@ -545,10 +551,30 @@ fn emit(
     }
 }
 
+/// A finding at a value, whose excerpt shows the value alone. The lines around a value in a
+/// map are other parts of the map, `sourcesContent` included, and the engine's context
+/// window would print them unredacted.
+fn located(
+    engine: &Engine<'_>,
+    rule: &crate::rules::Rule,
+    path: &str,
+    data: &[u8],
+    range: (usize, usize),
+) -> Finding {
+    let mut f = engine.located_finding(rule, path, data, range);
+    if let (Some(e), Some(snippet)) = (f.excerpt.as_mut(), f.snippet.as_ref()) {
+        let text = snippet.split('\n').next().unwrap_or("").to_string();
+        e.highlight = (0, text.len());
+        e.text = text;
+        e.first_line = f.line.unwrap_or(1);
+    }
+    f
+}
+
 fn emit_invalid(engine: &Engine<'_>, src: &MapSource<'_>, why: &str, out: &mut Vec<Finding>) {
     for rule in engine.check_rules(INVALID, src.rel) {
         let mut f = match src.anchor {
-            Anchor::Fixed(data, range) => engine.located_finding(rule, src.path, data, range),
+            Anchor::Fixed(data, range) => located(engine, rule, src.path, data, range),
             Anchor::MapText => engine.file_finding(rule, src.path),
         };
         f.message = format!("{}: {}", rule.message, sanitize(why));
