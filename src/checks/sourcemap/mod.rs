@@ -11,8 +11,9 @@
 //!
 //! Invariants. Memory stays bounded: a map is parsed while its entry is in hand and dropped;
 //! only paths and counts are kept for the cross-file step. `mappings` are never decoded for
-//! the checks (real maps carry tens of megabytes of them); they are only validated with the
-//! `sourcemap` crate for maps up to `decode_max_size`. A map that does not parse is a
+//! the checks (real maps carry tens of megabytes of them): every map gets a one-pass check
+//! that they are well-formed VLQ, and only maps up to `decode_max_size` are fully decoded by
+//! the `sourcemap` crate to validate them further. A map that does not parse is a
 //! `sourcemap.invalid` finding with the parser's reason, never an error of the run.
 //!
 //! What it must not do: print, exit, or hard-code a host. Hosts, prefixes and extensions are
@@ -25,7 +26,8 @@ pub mod settings;
 use std::collections::{BTreeMap, HashSet};
 
 use memchr::memmem;
-use serde::de::IgnoredAny;
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 use crate::artifact::Entry;
@@ -78,10 +80,11 @@ fn is_generated(rel_lower: &str) -> bool {
     GENERATED.iter().any(|e| name.ends_with(e)) || (!name.contains('.') && !name.is_empty())
 }
 
-/// A map as the checks read it: `mappings` is skipped, not decoded. Unknown fields (`names`,
+/// A map as the checks read it: `mappings` is borrowed and only checked for well-formed VLQ,
+/// never decoded. Unknown fields (`names`,
 /// `x_google_ignoreList`, ...) are allowed, as in every consumer of maps.
 #[derive(Debug, Deserialize)]
-struct RawMap {
+struct RawMap<'a> {
     #[serde(default)]
     file: Option<String>,
     #[serde(default, rename = "sourceRoot")]
@@ -90,19 +93,21 @@ struct RawMap {
     sources: Vec<Option<String>>,
     #[serde(default, rename = "sourcesContent")]
     sources_content: Vec<Option<String>>,
+    #[serde(default, borrow)]
+    sections: Option<Vec<RawSection<'a>>>,
     #[serde(default)]
-    sections: Option<Vec<RawSection>>,
-    #[serde(default)]
-    mappings: Option<IgnoredAny>,
+    #[serde(borrow)]
+    mappings: Option<Cow<'a, str>>,
 }
 
 /// A section of an index map: an embedded map or the URL of one.
 #[derive(Debug, Deserialize)]
-struct RawSection {
+struct RawSection<'a> {
     #[serde(default)]
     url: Option<String>,
     #[serde(default)]
-    map: Option<RawMap>,
+    #[serde(borrow)]
+    map: Option<RawMap<'a>>,
 }
 
 /// A `sourceMappingURL` that names a map by relative path, kept until the archive ends.
@@ -329,7 +334,7 @@ impl SourceMapCheck {
         };
         let settings = &engine.rule_set().sourcemap;
         let data = strip_junk(src.data);
-        let map: RawMap = match serde_json::from_slice(data) {
+        let map: RawMap<'_> = match serde_json::from_slice(data) {
             Ok(m) => m,
             Err(e) => {
                 emit_invalid(engine, src, &format!("not valid JSON: {e}"), out);
@@ -345,7 +350,13 @@ impl SourceMapCheck {
             );
             return summary;
         }
-        if map.sections.is_none() && data.len() as u64 <= settings.decode_max_size {
+        let malformed = map
+            .mappings
+            .as_deref()
+            .and_then(|m| check_mappings(m).err());
+        if let Some(why) = malformed {
+            emit_invalid(engine, src, &why, out);
+        } else if map.sections.is_none() && data.len() as u64 <= settings.decode_max_size {
             if let Err(e) = sourcemap::decode_slice(data) {
                 emit_invalid(engine, src, &e.to_string(), out);
             }
@@ -364,7 +375,7 @@ impl SourceMapCheck {
                 });
         };
         let mut section_urls = Vec::new();
-        let mut stack: Vec<(String, &RawMap)> = vec![(String::new(), &map)];
+        let mut stack: Vec<(String, &RawMap<'_>)> = vec![(String::new(), &map)];
         while let Some((prefix, m)) = stack.pop() {
             let root = m.source_root.as_deref().unwrap_or("");
             let mut values: Vec<(String, &str)> = Vec::new();
@@ -463,7 +474,7 @@ impl SourceMapCheck {
         &mut self,
         engine: &Engine<'_>,
         src: &MapSource<'_>,
-        m: &RawMap,
+        m: &RawMap<'_>,
         summary: &mut SourceMapSummary,
         out: &mut Vec<Finding>,
     ) {
@@ -582,6 +593,50 @@ fn emit_invalid(engine: &Engine<'_>, src: &MapSource<'_>, why: &str, out: &mut V
     }
 }
 
+/// Checks that `mappings` is well-formed base64 VLQ: every segment has 1, 4 or 5 values and no
+/// value is cut off. One pass over the bytes and no allocation, so it runs on every map, even a
+/// 60 MB one, where a full decode (which also builds every token) would not be worth it.
+fn check_mappings(mappings: &str) -> Result<(), String> {
+    let mut values = 0usize;
+    let mut continued = false;
+    let segment_end = |values: usize, continued: bool, at: usize| {
+        if continued {
+            Err(format!("`mappings`: a VLQ value is cut off at offset {at}"))
+        } else if !matches!(values, 0 | 1 | 4 | 5) {
+            Err(format!(
+                "`mappings`: a segment has {values} values at offset {at} (expected 1, 4 or 5)"
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    for (i, b) in mappings.bytes().enumerate() {
+        if b == b',' || b == b';' {
+            segment_end(values, continued, i)?;
+            values = 0;
+            continue;
+        }
+        let digit = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => {
+                return Err(format!(
+                    "`mappings`: `{}` at offset {i} is not a base64 VLQ character",
+                    sanitize(&String::from_utf8_lossy(&[b]))
+                ))
+            }
+        };
+        continued = digit & 32 != 0;
+        if !continued {
+            values += 1;
+        }
+    }
+    segment_end(values, continued, mappings.len())
+}
+
 /// Skips the `)]}'` line some servers prefix maps with against JSON hijacking, and a BOM.
 fn strip_junk(data: &[u8]) -> &[u8] {
     let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
@@ -682,5 +737,10 @@ mod tests {
         assert_eq!(join("https://x/", "a.ts"), "https://x/a.ts");
         assert_eq!(strip_junk(b")]}'\n{}"), b"{}");
         assert_eq!(position(b"ab\ncd", 4), (2, 2));
+        assert!(check_mappings("AAAA,CAAC;;EAAEC,G").is_ok());
+        assert!(check_mappings("").is_ok());
+        assert!(check_mappings("AA").unwrap_err().contains("2 values"));
+        assert!(check_mappings("AAAg").unwrap_err().contains("cut off"));
+        assert!(check_mappings("AA!A").unwrap_err().contains("`!`"));
     }
 }
