@@ -832,3 +832,40 @@ fn human_output_never_shows_a_secret_from_a_map() {
         );
     }
 }
+
+/// A package with one of everything, as the human and JSON reports show it.
+fn showcase() -> TarBuilder {
+    TarBuilder::new()
+        .file("package.json", r#"{"name":"acme-cli","version":"2.0.0"}"#)
+        .file("dist/cli.js", js_with_map("cli.js.map"))
+        .file(
+            "dist/cli.js.map",
+            map(r#""file":"cli.js","sourceRoot":"https://acme-src.s3.amazonaws.com/cli/","sources":["main.ts","/Users/alice/acme/util.ts"],"sourcesContent":["import './util';\nmain();\n","export const u = 1;\n"]"#),
+        )
+        .file("dist/web.js", "w();\n//# sourceMappingURL=web.js.map\n")
+        .file("dist/old.js.map", "{not json")
+}
+
+#[test]
+fn human_report_snapshot() {
+    let report = scan(&showcase());
+    let style = packguard::report::human::Style {
+        color: false,
+        width: 100,
+    };
+    let text = packguard::report::human::render(
+        std::slice::from_ref(&report),
+        packguard::FailOn::Severity(Severity::Error),
+        style,
+    );
+    let text = regex::Regex::new(r"in \d+ ms")
+        .expect("valid regex")
+        .replace(&text, "in [ms] ms");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn json_report_snapshot() {
+    let report = scan(&showcase());
+    insta::assert_json_snapshot!(report, {".summary.duration_ms" => "[ms]"});
+}

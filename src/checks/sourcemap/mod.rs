@@ -337,7 +337,15 @@ impl SourceMapCheck {
         let map: RawMap<'_> = match serde_json::from_slice(data) {
             Ok(m) => m,
             Err(e) => {
+                let start = out.len();
                 emit_invalid(engine, src, &format!("not valid JSON: {e}"), out);
+                // The parser knows where in the map it stopped.
+                if let (Anchor::MapText, true) = (src.anchor, e.line() > 0) {
+                    for f in &mut out[start..] {
+                        f.line = Some(e.line());
+                        f.column = Some(e.column());
+                    }
+                }
                 return summary;
             }
         };
