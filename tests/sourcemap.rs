@@ -869,3 +869,33 @@ fn json_report_snapshot() {
     let report = scan(&showcase());
     insta::assert_json_snapshot!(report, {".summary.duration_ms" => "[ms]"});
 }
+
+#[test]
+fn a_secret_in_generated_code_is_mapped_back_to_its_original() {
+    // Generated line 1: `a();` then the key at column 5; the mapping `AAAA,IAEE` says column 0
+    // comes from a.ts 1:1 and column 4 from a.ts line 3, column 3 (0-based 2,2).
+    let tar = TarBuilder::new()
+        .file(
+            "dist/a.js",
+            "a();const k='acme_live_0123456789abcdef';\n//# sourceMappingURL=a.js.map\n",
+        )
+        .file(
+            "dist/a.js.map",
+            r#"{"version":3,"sources":["../src/a.ts"],"names":[],"mappings":"AAAA,IAEE"}"#,
+        );
+    let report = scan(&tar);
+    let f = only(&report, "test/acme-key");
+    assert_eq!(f.file, "package/dist/a.js");
+    assert_eq!((f.line, f.column), (Some(1), Some(14)));
+    let o = f.original.as_ref().expect("mapped back through the map");
+    assert_eq!(
+        (o.map.as_str(), o.source.as_str()),
+        ("package/dist/a.js.map", "../src/a.ts")
+    );
+    assert_eq!((o.line, o.column), (Some(3), Some(3)));
+    assert!(
+        f.message.contains("(original: ../src/a.ts:3:3)"),
+        "{}",
+        f.message
+    );
+}

@@ -143,10 +143,11 @@ struct FindingDiagnostic<'a> {
 
 impl<'a> FindingDiagnostic<'a> {
     fn new(finding: &'a Finding) -> Self {
-        // A finding inside a map's `sourcesContent`: the excerpt is the original source.
+        // A finding inside a map's `sourcesContent` (it has no line in `file`): the excerpt is
+        // the original source.
         let name = match &finding.original {
-            Some(o) => format!("{} → {}", finding.file, o.source),
-            None => finding.file.clone(),
+            Some(o) if finding.line.is_none() => format!("{} → {}", finding.file, o.source),
+            _ => finding.file.clone(),
         };
         let source = finding
             .excerpt
