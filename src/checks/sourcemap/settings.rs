@@ -209,3 +209,86 @@ impl Settings {
             .map(String::as_str)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(yaml: &str) -> Result<Settings, SpannedError> {
+        let src = Source::new("r.yaml", yaml);
+        let raw: RawSettings = src.parse()?;
+        let mut s = Settings::default();
+        s.extend(raw, &src)?;
+        Ok(s)
+    }
+
+    #[test]
+    fn allowlist_exact_and_subdomains() {
+        let s = settings("allow_hosts: [cdn.acme.dev, '*.static.acme.dev']\n").unwrap();
+        assert!(s.allowed("cdn.acme.dev"));
+        assert!(!s.allowed("x.cdn.acme.dev"));
+        assert!(s.allowed("static.acme.dev"));
+        assert!(s.allowed("eu.static.acme.dev"));
+        assert!(!s.allowed("evilstatic.acme.dev"));
+    }
+
+    #[test]
+    fn internal_hosts_by_ip_and_name() {
+        let s = settings("internal_hosts: [localhost, .corp]\n").unwrap();
+        for h in [
+            "localhost",
+            "api.localhost",
+            "10.0.0.1",
+            "172.16.5.4",
+            "192.168.0.1",
+            "127.0.0.1",
+            "[::1]",
+            "[fd00::1]",
+            "git.acme.corp",
+        ] {
+            assert!(s.internal(h), "{h}");
+        }
+        for h in [
+            "8.8.8.8",
+            "example.com",
+            "corp.example.com",
+            "[2001:db8::1]",
+        ] {
+            assert!(!s.internal(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn buckets_by_host_or_scheme_and_archives() {
+        let s = settings(
+            "bucket_hosts:\n  - {name: S3, hosts: ['(?:[a-z0-9.-]+\\.)?s3\\.amazonaws\\.com'], schemes: [S3]}\narchive_extensions: [zip, .tar.gz]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.bucket("https", "b.s3.amazonaws.com")
+                .map(|b| b.name.as_str()),
+            Some("S3")
+        );
+        assert_eq!(
+            s.bucket("s3", "anything").map(|b| b.name.as_str()),
+            Some("S3")
+        );
+        assert!(
+            s.bucket("https", "s3.amazonaws.com.evil.dev").is_none(),
+            "regexes are anchored"
+        );
+        assert_eq!(s.archive_extension("/a/SRC.ZIP"), Some(".zip"));
+        assert_eq!(s.archive_extension("/a/src.tar.gz"), Some(".tar.gz"));
+        assert_eq!(s.archive_extension("/a/src.gz"), None);
+    }
+
+    #[test]
+    fn bad_values_point_at_themselves() {
+        let e = settings("allow_hosts: ['https://cdn.acme.dev/']\n").unwrap_err();
+        assert!(e.message.contains("allow_hosts"), "{}", e.message);
+        let e = settings("decode_max_size: lots\n").unwrap_err();
+        assert!(e.message.contains("decode_max_size"), "{}", e.message);
+        let e = settings("bucket_hosts: [{name: x, hots: [a]}]\n").unwrap_err();
+        assert!(e.message.contains("hots"), "{}", e.message);
+    }
+}
