@@ -899,3 +899,22 @@ fn a_secret_in_generated_code_is_mapped_back_to_its_original() {
         f.message
     );
 }
+
+#[test]
+fn a_secret_in_code_with_an_inline_map_is_mapped_back_too() {
+    let inline = r#"{"version":3,"sources":["../src/a.ts"],"names":[],"mappings":"AAAA,IAEE"}"#;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(inline);
+    let js = format!(
+        "a();const k='acme_live_0123456789abcdef';\n//# sourceMappingURL=data:application/json;base64,{b64}\n"
+    );
+    let report = scan(&TarBuilder::new().file("dist/a.js", &js));
+    let f = only(&report, "test/acme-key");
+    let o = f
+        .original
+        .as_ref()
+        .expect("mapped back through the inline map");
+    assert_eq!(
+        (o.map.as_str(), o.source.as_str(), o.line),
+        ("package/dist/a.js", "../src/a.ts", Some(3))
+    );
+}

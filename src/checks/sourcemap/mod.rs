@@ -182,64 +182,15 @@ impl SourceMapCheck {
             };
             let summary = self.analyze(engine, &src, false, out);
             self.summaries.push(summary);
-            self.map_back(entry, out);
+            let generated: HashSet<&str> = self
+                .references
+                .iter()
+                .filter(|r| r.target == entry.path)
+                .map(|r| r.from.as_str())
+                .collect();
+            map_back(entry.path, entry.data, &generated, out);
         } else if is_generated(&lower) {
             self.generated(engine, entry, out);
-        }
-    }
-
-    /// Names the original source, line and column of content findings already raised in the
-    /// generated files that reference this map. This is the one place `mappings` are decoded,
-    /// and only when such a finding exists. A generated file read after its map (npm packs in
-    /// path order, so `cli.js` comes before `cli.js.map`) is not mapped back: keeping maps
-    /// until the end would break the memory bound.
-    fn map_back(&self, entry: &Entry<'_>, out: &mut [Finding]) {
-        let generated: HashSet<&str> = self
-            .references
-            .iter()
-            .filter(|r| r.target == entry.path)
-            .map(|r| r.from.as_str())
-            .collect();
-        let wanted = |f: &Finding| {
-            f.original.is_none()
-                && f.category != "sourcemap"
-                && f.line.is_some()
-                && generated.contains(f.file.as_str())
-        };
-        if generated.is_empty() || !out.iter().any(wanted) {
-            return;
-        }
-        let Ok(decoded) = sourcemap::decode_slice(strip_junk(entry.data)) else {
-            return;
-        };
-        for f in out.iter_mut().filter(|f| wanted(f)) {
-            let (Some(line), Some(column)) = (f.line, f.column) else {
-                continue;
-            };
-            let (Ok(l), Ok(c)) = (u32::try_from(line - 1), u32::try_from(column - 1)) else {
-                continue;
-            };
-            let Some(token) = decoded.lookup_token(l, c) else {
-                continue;
-            };
-            let Some(source) = token.get_source() else {
-                continue;
-            };
-            let (src_line, src_col) = (
-                token.get_src_line() as usize + 1,
-                token.get_src_col() as usize + 1,
-            );
-            f.message = format!(
-                "{} (original: {}:{src_line}:{src_col})",
-                f.message,
-                sanitize(source)
-            );
-            f.original = Some(OriginalLocation {
-                map: entry.path.to_string(),
-                source: sanitize(source),
-                line: Some(src_line),
-                column: Some(src_col),
-            });
         }
     }
 
@@ -332,6 +283,7 @@ impl SourceMapCheck {
                     let mut summary = self.analyze(engine, &src, true, out);
                     summary.referenced_by = vec![entry.path.to_string()];
                     self.summaries.push(summary);
+                    map_back(entry.path, &map, &HashSet::from([entry.path]), out);
                     // The decoded text itself (names, URLs with tokens): base64 hid it from
                     // the plain scan of the file.
                     let start = out.len();
@@ -578,6 +530,55 @@ impl SourceMapCheck {
     }
 }
 
+/// Names the original source, line and column of content findings already raised in the
+/// generated files that reference this map. This is the one place `mappings` are decoded,
+/// and only when such a finding exists. A generated file read after its map (npm packs in
+/// path order, so `cli.js` comes before `cli.js.map`) is not mapped back: keeping maps
+/// until the end would break the memory bound. An inline map is always in hand.
+fn map_back(map_path: &str, map: &[u8], generated: &HashSet<&str>, out: &mut [Finding]) {
+    let wanted = |f: &Finding| {
+        f.original.is_none()
+            && f.category != "sourcemap"
+            && f.line.is_some()
+            && generated.contains(f.file.as_str())
+    };
+    if generated.is_empty() || !out.iter().any(wanted) {
+        return;
+    }
+    let Ok(decoded) = sourcemap::decode_slice(strip_junk(map)) else {
+        return;
+    };
+    for f in out.iter_mut().filter(|f| wanted(f)) {
+        let (Some(line), Some(column)) = (f.line, f.column) else {
+            continue;
+        };
+        let (Ok(l), Ok(c)) = (u32::try_from(line - 1), u32::try_from(column - 1)) else {
+            continue;
+        };
+        let Some(token) = decoded.lookup_token(l, c) else {
+            continue;
+        };
+        let Some(source) = token.get_source() else {
+            continue;
+        };
+        let (src_line, src_col) = (
+            token.get_src_line() as usize + 1,
+            token.get_src_col() as usize + 1,
+        );
+        f.message = format!(
+            "{} (original: {}:{src_line}:{src_col})",
+            f.message,
+            sanitize(source)
+        );
+        f.original = Some(OriginalLocation {
+            map: map_path.to_string(),
+            source: sanitize(source),
+            line: Some(src_line),
+            column: Some(src_col),
+        });
+    }
+}
+
 /// The check and the message detail for one hit on `field`.
 fn describe(hit: &Hit, field: &str, value: &str) -> (&'static str, String) {
     let v = sanitize(&crate::finding::shorten(value, 160));
@@ -620,7 +621,7 @@ fn emit(
             Some((data, range)) => located(engine, rule, src.path, data, range),
             None => engine.file_finding(rule, src.path),
         };
-        f.message = format!("{}: {detail}", rule.message);
+        f.message = format!("{}: {}", rule.message, sanitize(detail));
         f.fingerprint = fingerprint(&rule.id, src.path, value.as_bytes());
         out.push(f);
     }
