@@ -29,6 +29,7 @@ use memchr::memmem;
 use std::borrow::Cow;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::artifact::Entry;
 use crate::finding::{fingerprint, Finding, OriginalLocation};
@@ -92,7 +93,10 @@ struct RawMap<'a> {
     #[serde(default)]
     sources: Vec<Option<String>>,
     #[serde(default, rename = "sourcesContent")]
-    sources_content: Vec<Option<String>>,
+    // Kept as raw JSON and decoded one original at a time, so a 60 MB map never holds all
+    // of its originals decoded at once.
+    #[serde(borrow)]
+    sources_content: Vec<Option<&'a RawValue>>,
     #[serde(default, borrow)]
     sections: Option<Vec<RawSection<'a>>>,
     #[serde(default)]
@@ -495,8 +499,15 @@ impl SourceMapCheck {
         out: &mut Vec<Finding>,
     ) {
         let root = m.source_root.as_deref().unwrap_or("");
-        for (i, content) in m.sources_content.iter().enumerate() {
-            let Some(text) = content else { continue };
+        for (i, raw) in m.sources_content.iter().enumerate() {
+            let Some(raw) = raw else { continue };
+            let text: Cow<'_, str> = match serde_json::from_str(raw.get()) {
+                Ok(t) => t,
+                Err(e) => {
+                    emit_invalid(engine, src, &format!("`sourcesContent[{i}]`: {e}"), out);
+                    continue;
+                }
+            };
             summary.sources_content += 1;
             summary.bytes += text.len() as u64;
             summary.lines += line_count(text.as_bytes());
