@@ -918,3 +918,20 @@ fn a_secret_in_code_with_an_inline_map_is_mapped_back_too() {
         ("package/dist/a.js", "../src/a.ts", Some(3))
     );
 }
+
+#[test]
+fn the_maps_file_field_is_checked_like_the_others() {
+    let tar = TarBuilder::new().file(
+        "dist/a.js.map",
+        map(r#""file":"https://acme.nyc3.digitaloceanspaces.com/dist/a.js","sources":["a.ts"]"#),
+    );
+    let report = scan(&tar);
+    let f = only(&report, "sourcemap/bucket-url");
+    assert!(
+        f.message
+            .starts_with("source map points at a cloud storage bucket: file `"),
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains("DigitalOcean Spaces"), "{}", f.message);
+}
