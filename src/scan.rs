@@ -125,13 +125,32 @@ impl<'a> Engine<'a> {
     /// filtered by `rel`. Presence rules (`paths` without `pattern`) do not apply: the bytes
     /// are not a file the package ships.
     pub fn scan_virtual(&self, path: &str, rel: &str, data: &[u8], out: &mut Vec<Finding>) {
+        let rules = self.content_rules_for(rel);
+        self.scan_virtual_with(&rules, path, rel, data, out);
+    }
+
+    /// The content rules that look at `rel`, for `scan_virtual_with`: a map's thousands of
+    /// originals share its path, so the globs are matched once.
+    pub fn content_rules_for(&self, rel: &str) -> Vec<usize> {
+        self.applicable(rel, false)
+    }
+
+    /// `scan_virtual` with the rules already chosen by `content_rules_for`.
+    pub fn scan_virtual_with(
+        &self,
+        rules: &[usize],
+        path: &str,
+        rel: &str,
+        data: &[u8],
+        out: &mut Vec<Finding>,
+    ) {
         let entry = Entry {
             path,
             rel,
             data,
             disk_path: None,
         };
-        self.scan_entry(&entry, false, out);
+        self.scan_applicable(&entry, rules, out);
     }
 
     /// The rules that claim a structural check and look at `rel` (not ignored by the config).
@@ -156,44 +175,31 @@ impl<'a> Engine<'a> {
         self.presence_finding(rule, path)
     }
 
-    /// A finding of `rule` at a byte range of `data` (the content of `path`), with its line,
-    /// column and excerpt. Not redacted unless the rule redacts.
-    pub fn located_finding(
-        &self,
-        rule: &Rule,
-        path: &str,
-        data: &[u8],
-        (start, end): (usize, usize),
-    ) -> Finding {
-        let entry = Entry {
-            path,
-            rel: path,
-            data,
-            disk_path: None,
-        };
-        let mut lines = LineIndex::new(data);
-        self.content_finding(rule, &entry, &mut lines, (start, end), (start, end))
-    }
-
-    fn scan_entry(&self, entry: &Entry<'_>, presence: bool, out: &mut Vec<Finding>) {
-        let applicable: Vec<usize> = self
-            .rules
+    /// Indices of the rules that look at `rel`; content rules only unless `presence`.
+    fn applicable(&self, rel: &str, presence: bool) -> Vec<usize> {
+        self.rules
             .rules
             .iter()
             .enumerate()
             .filter(|(_, r)| {
-                r.applies_to(entry.rel)
-                    && !self.ignored(r, entry.rel)
-                    && (presence || r.pattern.is_some())
+                (presence || r.pattern.is_some()) && r.applies_to(rel) && !self.ignored(r, rel)
             })
             .map(|(i, _)| i)
-            .collect();
+            .collect()
+    }
+
+    fn scan_entry(&self, entry: &Entry<'_>, presence: bool, out: &mut Vec<Finding>) {
+        let applicable = self.applicable(entry.rel, presence);
+        self.scan_applicable(entry, &applicable, out);
+    }
+
+    fn scan_applicable(&self, entry: &Entry<'_>, applicable: &[usize], out: &mut Vec<Finding>) {
         if applicable.is_empty() {
             return;
         }
         let binary = entry.data[..entry.data.len().min(BINARY_SNIFF)].contains(&0);
         let mut wants_content = Vec::new();
-        for &i in &applicable {
+        for &i in applicable {
             let rule = &self.rules.rules[i];
             if rule.pattern.is_none() {
                 out.push(self.presence_finding(rule, entry.path));

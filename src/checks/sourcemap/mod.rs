@@ -32,7 +32,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::artifact::Entry;
-use crate::finding::{fingerprint, Finding, OriginalLocation};
+use crate::finding::{fingerprint, shorten, Excerpt, Finding, OriginalLocation};
 use crate::report::SourceMapSummary;
 use crate::scan::{sanitize, Engine};
 
@@ -125,6 +125,8 @@ struct Reference {
     url: String,
     line: usize,
     column: usize,
+    /// Whether the generated file has content findings to map back through the map.
+    has_findings: bool,
     /// From a TypeScript declaration (`.d.ts`): its map only serves an editor's
     /// go-to-definition, so a missing one is not reported (apollo-client names 587 of them).
     declaration: bool,
@@ -189,10 +191,12 @@ impl SourceMapCheck {
             let generated: HashSet<&str> = self
                 .references
                 .iter()
-                .filter(|r| r.target == entry.path)
+                .filter(|r| r.has_findings && r.target == entry.path)
                 .map(|r| r.from.as_str())
                 .collect();
-            map_back(entry.path, entry.data, &generated, out);
+            if !generated.is_empty() {
+                map_back(entry.path, entry.data, &generated, out);
+            }
         } else if is_generated(&lower) {
             self.generated(engine, entry, out);
         }
@@ -261,6 +265,12 @@ impl SourceMapCheck {
         let Some((offset, url)) = reference::find(entry.data) else {
             return;
         };
+        // The engine has just scanned this entry, so its findings are the last ones.
+        let has_findings = out
+            .iter()
+            .rev()
+            .take_while(|f| f.file == entry.path)
+            .any(|f| f.category != "sourcemap" && f.line.is_some());
         let range = (offset, offset + url.len());
         if let Some(decoded) = reference::decode_data_url(url) {
             // Point at `data:...,` only: the payload can be megabytes on one line.
@@ -327,6 +337,7 @@ impl SourceMapCheck {
                 line,
                 column,
                 declaration: is_declaration(&entry.rel.to_ascii_lowercase()),
+                has_findings,
             });
         }
     }
@@ -482,6 +493,7 @@ impl SourceMapCheck {
                         line: 1,
                         column: 1,
                         declaration: false,
+                        has_findings: false,
                     });
                 }
             }
@@ -499,6 +511,7 @@ impl SourceMapCheck {
         out: &mut Vec<Finding>,
     ) {
         let root = m.source_root.as_deref().unwrap_or("");
+        let rules = engine.content_rules_for(src.rel);
         for (i, raw) in m.sources_content.iter().enumerate() {
             let Some(raw) = raw else { continue };
             let text: Cow<'_, str> = match serde_json::from_str(raw.get()) {
@@ -516,7 +529,7 @@ impl SourceMapCheck {
                 _ => format!("sourcesContent[{i}]"),
             };
             let start = out.len();
-            engine.scan_virtual(src.path, src.rel, text.as_bytes(), out);
+            engine.scan_virtual_with(&rules, src.path, src.rel, text.as_bytes(), out);
             for f in &mut out[start..] {
                 self.virtual_hits
                     .insert((f.file.clone(), f.fingerprint.clone()));
@@ -639,22 +652,39 @@ fn emit(
 }
 
 /// A finding at a value, whose excerpt shows the value alone. The lines around a value in a
-/// map are other parts of the map, `sourcesContent` included, and the engine's context
-/// window would print them unredacted.
+/// map are other parts of the map, `sourcesContent` included, and a context window would print
+/// them unredacted. Positions are counted here, from the start of the value's line only: a
+/// map is often one line of megabytes, and the engine's excerpt measures the whole line.
 fn located(
     engine: &Engine<'_>,
     rule: &crate::rules::Rule,
     path: &str,
     data: &[u8],
-    range: (usize, usize),
+    (start, end): (usize, usize),
 ) -> Finding {
-    let mut f = engine.located_finding(rule, path, data, range);
-    if let (Some(e), Some(snippet)) = (f.excerpt.as_mut(), f.snippet.as_ref()) {
-        let text = snippet.split('\n').next().unwrap_or("").to_string();
-        e.highlight = (0, text.len());
-        e.text = text;
-        e.first_line = f.line.unwrap_or(1);
-    }
+    let mut f = engine.file_finding(rule, path);
+    let end = end.min(data.len());
+    let start = start.min(end);
+    let (line, column) = position(data, start);
+    let value = &data[start..end];
+    let shown = sanitize(&String::from_utf8_lossy(value));
+    let snippet = shorten(&shown, 200);
+    let first = snippet.split('\n').next().unwrap_or("").to_string();
+    let (end_line, end_column) = match memchr::memchr(b'\n', value) {
+        None => (line, column + count_chars(value)),
+        Some(_) => position(data, end),
+    };
+    f.line = Some(line);
+    f.column = Some(column);
+    f.end_line = Some(end_line);
+    f.end_column = Some(end_column);
+    f.excerpt = Some(Excerpt {
+        highlight: (0, first.len()),
+        text: first,
+        first_line: line,
+        column,
+    });
+    f.snippet = Some(snippet);
     f
 }
 
@@ -668,6 +698,20 @@ fn emit_invalid(engine: &Engine<'_>, src: &MapSource<'_>, why: &str, out: &mut V
         out.push(f);
     }
 }
+
+const INVALID_DIGIT: u8 = 0xff;
+
+/// Base64 digit values by byte; the check runs over every byte of every map's `mappings`.
+const BASE64: [u8; 256] = {
+    let mut t = [INVALID_DIGIT; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Checks that `mappings` is well-formed base64 VLQ: every segment has 1, 4 or 5 values and no
 /// value is cut off. One pass over the bytes and no allocation, so it runs on every map, even a
@@ -692,19 +736,13 @@ fn check_mappings(mappings: &str) -> Result<(), String> {
             values = 0;
             continue;
         }
-        let digit = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => {
-                return Err(format!(
-                    "`mappings`: `{}` at offset {i} is not a base64 VLQ character",
-                    sanitize(&String::from_utf8_lossy(&[b]))
-                ))
-            }
-        };
+        let digit = BASE64[usize::from(b)];
+        if digit == INVALID_DIGIT {
+            return Err(format!(
+                "`mappings`: `{}` at offset {i} is not a base64 VLQ character",
+                sanitize(&String::from_utf8_lossy(&[b]))
+            ));
+        }
         continued = digit & 32 != 0;
         if !continued {
             values += 1;
@@ -756,12 +794,12 @@ fn position(data: &[u8], offset: usize) -> (usize, usize) {
     let before = &data[..offset.min(data.len())];
     let line = memchr::memchr_iter(b'\n', before).count() + 1;
     let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-    let column = before[start..]
-        .iter()
-        .filter(|&&b| (b & 0xC0) != 0x80)
-        .count()
-        + 1;
-    (line, column)
+    (line, count_chars(&before[start..]) + 1)
+}
+
+/// Unicode scalar values in UTF-8 bytes (continuation bytes do not start one).
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
 fn line_count(text: &[u8]) -> u64 {
