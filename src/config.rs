@@ -69,6 +69,8 @@ struct RawConfig {
     ignore: Option<Vec<Spanned<RawIgnore>>>,
     fail_on: Option<Spanned<String>>,
     limits: Option<RawLimits>,
+    /// Source-map check settings (allow a CDN, add a bucket host), as in rule files.
+    sourcemap: Option<crate::checks::sourcemap::settings::RawSettings>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,6 +165,9 @@ pub fn apply(src: &Source, base: &Path, rules: &mut RuleSet) -> Result<Config, S
         add_from_source(rules, &rule_src)?;
     }
     add_raw(rules, raw.rules.unwrap_or_default(), src)?;
+    if let Some(settings) = raw.sourcemap {
+        rules.sourcemap.extend(settings, src)?;
+    }
 
     let known = |pattern: &Spanned<String>, rules: &RuleSet| -> Result<(), SpannedError> {
         if rules.matching(pattern.as_str()).next().is_none() {

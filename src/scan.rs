@@ -11,9 +11,10 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::artifact::pack::{FileList, PackOptions};
 use crate::artifact::{self, directory, ArtifactError, Entry, EntryIssue, Limits, Visitor};
+use crate::checks::sourcemap::SourceMapCheck;
 use crate::config::Config;
 use crate::finding::{fingerprint, redact, shorten, Excerpt, Finding, Severity};
-use crate::report::{ArtifactInfo, Report};
+use crate::report::{ArtifactInfo, Report, SourceMapSummary};
 use crate::rules::{Rule, RuleSet};
 
 /// Bytes looked at to decide a file is binary (what git does: a NUL in the first 8000).
@@ -97,6 +98,7 @@ impl<'a> Engine<'a> {
             findings: Vec::new(),
             manifest: None,
             paths: Vec::new(),
+            sourcemaps: SourceMapCheck::default(),
         };
         let stats = artifact::read_archive(name, input, &self.options.limits, &mut collector)?;
         let info = ArtifactInfo {
@@ -122,6 +124,7 @@ impl<'a> Engine<'a> {
         dir: Option<&std::path::Path>,
         started: Instant,
     ) -> Report {
+        let sourcemaps = collector.finish_sourcemaps();
         let root = stats.root.as_deref().unwrap_or("package");
         let prefix = format!("{root}/");
         let files: std::collections::HashSet<String> = collector
@@ -146,7 +149,7 @@ impl<'a> Engine<'a> {
             .as_deref()
             .map(package_identity)
             .unwrap_or_default();
-        Report::new(info, collector.findings, started.elapsed())
+        Report::new(info, collector.findings, started.elapsed()).with_sourcemaps(sourcemaps)
     }
 
     /// Scans the files `list` selected in the package folder `root`; `name` is how the
@@ -163,6 +166,7 @@ impl<'a> Engine<'a> {
             findings: Vec::new(),
             manifest: None,
             paths: Vec::new(),
+            sourcemaps: SourceMapCheck::default(),
         };
         let stats =
             directory::read_directory(root, &list.files, &self.options.limits, &mut collector)?;
@@ -206,20 +210,89 @@ impl<'a> Engine<'a> {
 
     /// Findings for one file's path and content.
     pub fn scan_file(&self, entry: &Entry<'_>, out: &mut Vec<Finding>) {
-        let applicable: Vec<usize> = self
+        self.scan_entry(entry, true, out);
+    }
+
+    /// Content-rule findings for bytes that are not an archive entry of their own (an original
+    /// source inside a map's `sourcesContent`, a decoded inline map), shown under `path` and
+    /// filtered by `rel`. Presence rules (`paths` without `pattern`) do not apply: the bytes
+    /// are not a file the package ships.
+    pub fn scan_virtual(&self, path: &str, rel: &str, data: &[u8], out: &mut Vec<Finding>) {
+        let rules = self.content_rules_for(rel);
+        self.scan_virtual_with(&rules, path, rel, data, out);
+    }
+
+    /// The content rules that look at `rel`, for `scan_virtual_with`: a map's thousands of
+    /// originals share its path, so the globs are matched once.
+    pub fn content_rules_for(&self, rel: &str) -> Vec<usize> {
+        self.applicable(rel, false)
+    }
+
+    /// `scan_virtual` with the rules already chosen by `content_rules_for`.
+    pub fn scan_virtual_with(
+        &self,
+        rules: &[usize],
+        path: &str,
+        rel: &str,
+        data: &[u8],
+        out: &mut Vec<Finding>,
+    ) {
+        let entry = Entry {
+            path,
+            rel,
+            data,
+            disk_path: None,
+        };
+        self.scan_applicable(&entry, rules, out);
+    }
+
+    /// The rules that claim a structural check and look at `rel` (not ignored by the config).
+    pub fn check_rules<'s>(
+        &'s self,
+        check: &'s str,
+        rel: &'s str,
+    ) -> impl Iterator<Item = &'s Rule> + 's {
+        self.rules
             .rules
+            .iter()
+            .filter(move |r| r.check.as_deref() == Some(check) && !self.ignored(r, rel))
+    }
+
+    /// The rule set the engine runs (structural checks read their settings from it).
+    pub fn rule_set(&self) -> &RuleSet {
+        self.rules
+    }
+
+    /// A finding of `rule` on a whole file, with no position.
+    pub fn file_finding(&self, rule: &Rule, path: &str) -> Finding {
+        self.presence_finding(rule, path)
+    }
+
+    /// Indices of the rules that look at `rel`; content rules only unless `presence`.
+    fn applicable(&self, rel: &str, presence: bool) -> Vec<usize> {
+        self.rules
             .rules
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.applies_to(entry.rel) && !self.ignored(r, entry.rel))
+            .filter(|(_, r)| {
+                (presence || r.pattern.is_some()) && r.applies_to(rel) && !self.ignored(r, rel)
+            })
             .map(|(i, _)| i)
-            .collect();
+            .collect()
+    }
+
+    fn scan_entry(&self, entry: &Entry<'_>, presence: bool, out: &mut Vec<Finding>) {
+        let applicable = self.applicable(entry.rel, presence);
+        self.scan_applicable(entry, &applicable, out);
+    }
+
+    fn scan_applicable(&self, entry: &Entry<'_>, applicable: &[usize], out: &mut Vec<Finding>) {
         if applicable.is_empty() {
             return;
         }
         let binary = entry.data[..entry.data.len().min(BINARY_SNIFF)].contains(&0);
         let mut wants_content = Vec::new();
-        for &i in &applicable {
+        for &i in applicable {
             let rule = &self.rules.rules[i];
             if rule.pattern.is_none() {
                 out.push(self.presence_finding(rule, entry.path));
@@ -441,6 +514,15 @@ struct Collector<'e> {
     manifest: Option<Vec<u8>>,
     /// Every regular file's path, for checks that compare the manifest with what ships.
     paths: Vec<String>,
+    /// Source maps seen so far (small metadata only) for the cross-file checks.
+    sourcemaps: SourceMapCheck,
+}
+
+impl Collector<'_> {
+    /// The source-map checks that need the whole archive, run once after its last entry.
+    fn finish_sourcemaps(&mut self) -> Vec<SourceMapSummary> {
+        self.sourcemaps.finish(self.engine, &mut self.findings)
+    }
 }
 
 impl Visitor for Collector<'_> {
@@ -462,6 +544,8 @@ impl Visitor for Collector<'_> {
         };
         let before = self.findings.len();
         self.engine.scan_file(&entry, &mut self.findings);
+        self.sourcemaps
+            .file(self.engine, &entry, &mut self.findings);
         // Presence findings are built from the path alone; give them the disk path too.
         if let Some(disk) = entry.disk_path {
             for f in &mut self.findings[before..] {
@@ -472,6 +556,7 @@ impl Visitor for Collector<'_> {
     }
 
     fn issue(&mut self, path: &str, issue: EntryIssue) {
+        self.sourcemaps.issue(path);
         self.engine
             .issue_findings(&sanitize(path), &issue, &mut self.findings);
     }

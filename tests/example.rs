@@ -21,6 +21,8 @@ fn the_readme_example_fails_with_the_findings_it_promises() {
         ("file/env", "package/.env"),
         ("file/log", "package/npm-debug.log"),
         ("manifest/install-script-download", "package/package.json"),
+        ("sourcemap/bucket-url", "package/dist/cli.js.map"),
+        ("sourcemap/sources-content", "package/dist/cli.js.map"),
     ] {
         assert!(
             common::has(&r, rule, file),

@@ -4,6 +4,7 @@
 //! messages, severities and knobs stay in YAML. Checks never print and never exit.
 
 pub mod manifest;
+pub mod sourcemap;
 pub mod workflow;
 
 use crate::artifact::EntryIssue;
@@ -19,5 +20,6 @@ pub fn all() -> impl Iterator<Item = &'static str> {
         .iter()
         .chain(manifest::CHECKS.iter())
         .chain(workflow::CHECKS.iter())
+        .chain(sourcemap::CHECKS.iter())
         .copied()
 }

@@ -74,6 +74,28 @@ pub struct Report {
     pub artifact: ArtifactInfo,
     pub findings: Vec<Finding>,
     pub summary: Summary,
+    /// Every source map found (files and inline), with what it exposes, largest first.
+    /// Left out of the JSON when the package has none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sourcemaps: Vec<SourceMapSummary>,
+}
+
+/// One source map and what it gives away: the exposure table of the report.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SourceMapSummary {
+    /// The map file (`package/dist/cli.js.map`), or the generated file an inline map is in.
+    pub map: String,
+    /// Whether the map is a `data:` URL inside `map` rather than a file of its own.
+    pub inline: bool,
+    /// The generated files whose `sourceMappingURL` names this map.
+    pub referenced_by: Vec<String>,
+    /// Entries in `sources` (index maps: all sections together).
+    pub sources: usize,
+    /// Original files whose full text ships in `sourcesContent`.
+    pub sources_content: usize,
+    /// Lines and bytes of that original text.
+    pub lines: u64,
+    pub bytes: u64,
 }
 
 impl Report {
@@ -104,7 +126,19 @@ impl Report {
             artifact,
             findings,
             summary,
+            sourcemaps: Vec::new(),
         }
+    }
+
+    /// Adds the source maps found, largest exposure first.
+    pub fn with_sourcemaps(mut self, mut maps: Vec<SourceMapSummary>) -> Report {
+        maps.sort_by(|a, b| {
+            (b.lines, b.sources_content, b.sources)
+                .cmp(&(a.lines, a.sources_content, a.sources))
+                .then_with(|| a.map.cmp(&b.map))
+        });
+        self.sourcemaps = maps;
+        self
     }
 
     /// Whether any finding is at or above the threshold.

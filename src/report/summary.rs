@@ -143,40 +143,43 @@ fn artifact_section(out: &mut String, report: &Report, fail_on: FailOn, left: &m
 /// One source map and what it exposes: a row of the exposure table.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MapExposure {
-    /// The map's path inside the package.
+    /// The map's path inside the package (or the file holding an inline map).
     pub map: String,
-    /// Original sources the findings name (distinct).
+    /// Entries in the map's `sources`.
     pub sources: usize,
+    /// Original files whose full text ships in `sourcesContent`, and their lines.
+    pub originals: usize,
+    pub lines: u64,
     /// Findings about this map or located through it.
     pub findings: usize,
     /// The most severe of those findings.
     pub worst: Option<Severity>,
 }
 
-/// HOOK for the source-map analysis: the rows of the exposure table. Until the report carries
-/// per-map exposure data of its own, the rows are derived from the findings: a source-map
-/// finding's file, or the map a finding's original location was read from. When the report
-/// gains that data, build the rows from it here; `exposure_table` stays as it is.
+/// The rows of the exposure table: one per source map the scan found (`Report::sourcemaps`),
+/// largest exposure first, with the findings about each map or located through it.
 pub fn exposures(report: &Report) -> Vec<MapExposure> {
-    let mut maps: BTreeMap<&str, (MapExposure, std::collections::BTreeSet<&str>)> = BTreeMap::new();
-    for f in &report.findings {
-        let (map, source) = match (&f.original, f.category.as_str()) {
-            (Some(o), _) => (o.map.as_str(), Some(o.source.as_str())),
-            (None, "sourcemap") => (f.file.as_str(), None),
-            _ => continue,
-        };
-        let (row, sources) = maps.entry(map).or_default();
-        row.findings += 1;
-        row.worst = row.worst.max(Some(f.severity));
-        sources.extend(source);
-    }
-    maps.into_iter()
-        .map(|(map, (mut row, sources))| {
-            row.map = map.to_string();
-            row.sources = sources.len();
-            row
+    let mut rows: Vec<MapExposure> = report
+        .sourcemaps
+        .iter()
+        .map(|m| {
+            let related: Vec<&crate::finding::Finding> = report
+                .findings
+                .iter()
+                .filter(|f| f.file == m.map || f.original.as_ref().is_some_and(|o| o.map == m.map))
+                .collect();
+            MapExposure {
+                map: m.map.clone(),
+                sources: m.sources,
+                originals: m.sources_content,
+                lines: m.lines,
+                findings: related.len(),
+                worst: related.iter().map(|f| f.severity).max(),
+            }
         })
-        .collect()
+        .collect();
+    rows.sort_by(|a, b| b.lines.cmp(&a.lines).then_with(|| a.map.cmp(&b.map)));
+    rows
 }
 
 /// The exposure table; `more` maps were left out for space.
@@ -186,14 +189,18 @@ pub fn exposure_table(out: &mut String, rows: &[MapExposure], more: usize) {
     }
     out.push_str("#### Source-map exposure\n\n");
     if !rows.is_empty() {
-        out.push_str("| Map | Original sources named | Findings | Worst |\n|---|---:|---:|---|\n");
+        out.push_str(
+            "| Map | Sources | Originals shipped | Original lines | Findings | Worst |\n|---|---:|---:|---:|---:|---|\n",
+        );
     }
     for r in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             code(&r.map),
             r.sources,
+            r.originals,
+            r.lines,
             r.findings,
             r.worst.map(Severity::as_str).unwrap_or("")
         );

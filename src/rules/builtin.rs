@@ -21,6 +21,10 @@ pub const FILES: &[(&str, &str)] = &[
         "rules/workflow.yaml",
         include_str!("../../rules/workflow.yaml"),
     ),
+    (
+        "rules/sourcemap.yaml",
+        include_str!("../../rules/sourcemap.yaml"),
+    ),
 ];
 
 /// The built-in rules. An error here is a bug in `rules/`, caught by the test suite.

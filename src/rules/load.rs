@@ -302,7 +302,11 @@ impl RawExample {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRuleFile {
+    #[serde(default)]
     rules: Vec<RawRule>,
+    /// Knobs of the source-map check (bucket hosts, allowed hosts, ...), added to the
+    /// built-in ones.
+    sourcemap: Option<crate::checks::sourcemap::settings::RawSettings>,
 }
 
 fn rule_files(path: &Path) -> Result<Vec<PathBuf>, SpannedError> {
@@ -599,6 +603,9 @@ pub fn load_all(builtin: bool, extra: &[PathBuf]) -> Result<RuleSet, SpannedErro
 /// Adds a file's rules to `set`, refusing ids that are taken.
 pub fn add_from_source(set: &mut RuleSet, src: &Source) -> Result<(), SpannedError> {
     let file: RawRuleFile = src.parse()?;
+    if let Some(settings) = file.sourcemap {
+        set.sourcemap.extend(settings, src)?;
+    }
     add_raw(set, file.rules, src)
 }
 

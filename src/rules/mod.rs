@@ -144,6 +144,8 @@ pub struct ExampleEntry {
 #[derive(Clone, Debug, Default)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
+    /// The source-map check's host lists and limits, from every `sourcemap:` section read.
+    pub sourcemap: crate::checks::sourcemap::settings::Settings,
 }
 
 impl RuleSet {

@@ -63,6 +63,7 @@ pub fn run(rules: &RuleSet) -> Outcome {
             under_test.threshold = example.threshold.or(rule.threshold);
             let only = RuleSet {
                 rules: vec![under_test],
+                sourcemap: rules.sourcemap.clone(),
             };
             let engine = Engine::new(&only, &config, &options);
             let scanned = if rule
