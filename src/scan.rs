@@ -208,6 +208,33 @@ impl<'a> Engine<'a> {
         self.config.ignores(&rule.id, rel)
     }
 
+    /// Opens an archive inside the package (`.tgz`, `.tar`, `.zip`, `.jar`) one level deep,
+    /// under the same limits, and scans its files. One that cannot be opened is a finding.
+    fn scan_nested(&self, entry: &Entry<'_>, out: &mut Vec<Finding>) {
+        let Some(kind) = nested_kind(entry.rel) else {
+            return;
+        };
+        let mut nested = Nested {
+            engine: self,
+            outer: entry.path,
+            findings: out,
+        };
+        let read = match kind {
+            NestedKind::Tar => {
+                artifact::read_archive(entry.path, entry.data, &self.options.limits, &mut nested)
+            }
+            NestedKind::Zip => {
+                artifact::zip::read_zip(entry.path, entry.data, &self.options.limits, &mut nested)
+            }
+        };
+        if let Err(e) = read {
+            let issue = EntryIssue::NestedUnreadable {
+                detail: e.to_string(),
+            };
+            self.issue_findings(entry.path, &issue, out);
+        }
+    }
+
     /// Findings for one file's path and content.
     pub fn scan_file(&self, entry: &Entry<'_>, out: &mut Vec<Finding>) {
         self.scan_entry(entry, true, out);
@@ -546,6 +573,7 @@ impl Visitor for Collector<'_> {
         self.engine.scan_file(&entry, &mut self.findings);
         self.sourcemaps
             .file(self.engine, &entry, &mut self.findings);
+        self.engine.scan_nested(&entry, &mut self.findings);
         // Presence findings are built from the path alone; give them the disk path too.
         if let Some(disk) = entry.disk_path {
             for f in &mut self.findings[before..] {
@@ -559,6 +587,54 @@ impl Visitor for Collector<'_> {
         self.sourcemaps.issue(path);
         self.engine
             .issue_findings(&sanitize(path), &issue, &mut self.findings);
+    }
+}
+
+/// What an archive inside the package is, by its name.
+enum NestedKind {
+    Tar,
+    Zip,
+}
+
+fn nested_kind(rel: &str) -> Option<NestedKind> {
+    let lower = rel.to_ascii_lowercase();
+    if [".tgz", ".tar.gz", ".tar"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        Some(NestedKind::Tar)
+    } else if [".zip", ".jar"].iter().any(|e| lower.ends_with(e)) {
+        Some(NestedKind::Zip)
+    } else {
+        None
+    }
+}
+
+/// Scans the entries of an archive inside the package, naming each `outer!/inner`. Only the
+/// content and presence rules run there: one level deep, so an archive inside it is not
+/// opened, and the package-level checks (manifest, source-map pairing) are the outer
+/// package's.
+struct Nested<'e, 'o> {
+    engine: &'e Engine<'e>,
+    outer: &'o str,
+    findings: &'o mut Vec<Finding>,
+}
+
+impl Visitor for Nested<'_, '_> {
+    fn file(&mut self, entry: Entry<'_>) {
+        let path = sanitize(&format!("{}!/{}", self.outer, entry.path));
+        let inner = Entry {
+            path: &path,
+            rel: entry.rel,
+            data: entry.data,
+            disk_path: None,
+        };
+        self.engine.scan_file(&inner, self.findings);
+    }
+
+    fn issue(&mut self, path: &str, issue: EntryIssue) {
+        let path = sanitize(&format!("{}!/{}", self.outer, path));
+        self.engine.issue_findings(&path, &issue, self.findings);
     }
 }
 

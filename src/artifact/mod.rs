@@ -11,6 +11,7 @@
 pub mod builder;
 pub mod directory;
 pub mod pack;
+pub mod zip;
 
 use std::cell::Cell;
 use std::collections::HashSet;
@@ -80,6 +81,10 @@ pub enum EntryIssue {
     /// Control characters (escape sequences, newlines) in a name: they can rewrite a
     /// terminal or forge lines in logs.
     ControlCharacters,
+    /// An archive inside the package that could not be opened: its content was not scanned.
+    NestedUnreadable {
+        detail: String,
+    },
     Oversized {
         size: u64,
         limit: u64,
@@ -99,6 +104,7 @@ impl EntryIssue {
             EntryIssue::Duplicate => "archive.duplicate-entry",
             EntryIssue::NonUtf8Name => "archive.non-utf8-name",
             EntryIssue::ControlCharacters => "archive.control-characters",
+            EntryIssue::NestedUnreadable { .. } => "archive.nested-unreadable",
             EntryIssue::Oversized { .. } => "archive.oversized-entry",
         }
     }
@@ -114,6 +120,7 @@ impl EntryIssue {
         "archive.duplicate-entry",
         "archive.non-utf8-name",
         "archive.control-characters",
+        "archive.nested-unreadable",
         "archive.oversized-entry",
     ];
 
@@ -124,6 +131,7 @@ impl EntryIssue {
                 Some(format!("points to `{target}`"))
             }
             EntryIssue::Special { kind } => Some(kind.clone()),
+            EntryIssue::NestedUnreadable { detail } => Some(detail.clone()),
             EntryIssue::OutsideRoot { root } => Some(format!("package root is `{root}/`")),
             EntryIssue::Oversized { size, limit } => Some(format!(
                 "{} bytes, over the {} byte limit; raise it with --max-file-size",

@@ -1,0 +1,94 @@
+//! Zip and jar archives, read from memory like tarballs: every entry accounted for, names
+//! checked, sizes bounded, nothing written to disk. Used for archives found inside a package.
+
+use std::io::{Cursor, Read};
+
+use super::{ArtifactError, Entry, EntryIssue, EntryName, Limits, Stats, Visitor};
+
+/// Reads the zip archive `data`, handing each file to `visitor`. `name` is used in errors.
+pub fn read_zip(
+    name: &str,
+    data: &[u8],
+    limits: &Limits,
+    visitor: &mut dyn Visitor,
+) -> Result<Stats, ArtifactError> {
+    let corrupt = |e: zip::result::ZipError| ArtifactError::Corrupt {
+        name: name.to_string(),
+        detail: e.to_string(),
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(data)).map_err(corrupt)?;
+    if archive.len() as u64 > limits.max_entries {
+        return Err(ArtifactError::TooManyEntries {
+            name: name.to_string(),
+            limit: limits.max_entries,
+        });
+    }
+    let mut stats = Stats::default();
+    let mut buf = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).map_err(corrupt)?;
+        stats.entries += 1;
+        if file.is_dir() {
+            continue;
+        }
+        let named = EntryName::parse(file.name_raw());
+        let path = named.path.clone();
+        let mut issues = named.issues.clone();
+        if !seen.insert(path.clone()) {
+            issues.push(EntryIssue::Duplicate);
+        }
+        if file.is_symlink() {
+            issues.push(EntryIssue::Symlink {
+                target: String::new(),
+            });
+        }
+        // The declared size can lie; the read below is bounded by the limit whatever it says.
+        let declared = file.size();
+        if declared > limits.max_file_size {
+            issues.push(EntryIssue::Oversized {
+                size: declared,
+                limit: limits.max_file_size,
+            });
+        }
+        for issue in &issues {
+            visitor.issue(&path, issue.clone());
+        }
+        if file.is_symlink() || declared > limits.max_file_size {
+            continue;
+        }
+        buf.clear();
+        (&mut file)
+            .take(limits.max_file_size + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| ArtifactError::Corrupt {
+                name: name.to_string(),
+                detail: format!("`{path}`: {e}"),
+            })?;
+        if buf.len() as u64 > limits.max_file_size {
+            visitor.issue(
+                &path,
+                EntryIssue::Oversized {
+                    size: buf.len() as u64,
+                    limit: limits.max_file_size,
+                },
+            );
+            continue;
+        }
+        stats.files += 1;
+        stats.unpacked_bytes += buf.len() as u64;
+        if stats.unpacked_bytes > limits.max_total_size {
+            return Err(ArtifactError::TooLarge {
+                name: name.to_string(),
+                limit: limits.max_total_size,
+            });
+        }
+        visitor.file(Entry {
+            path: &path,
+            rel: &path,
+            data: &buf,
+            disk_path: None,
+        });
+    }
+    Ok(stats)
+}
