@@ -18,6 +18,10 @@ use crate::finding::Severity;
 /// limit keeps a user's rule from compiling into something huge.
 const REGEX_SIZE_LIMIT: usize = 16 << 20;
 const REGEX_DFA_SIZE_LIMIT: usize = 32 << 20;
+/// Rules one run may load, and the longest pattern text: generous for any real policy, and a
+/// clear error instead of a slow start for a generated or hostile rule file.
+pub const MAX_RULES: usize = 5_000;
+pub const MAX_PATTERN_LEN: usize = 64 << 10;
 
 /// A text that rules or config were read from.
 #[derive(Clone, Debug)]
@@ -411,6 +415,18 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
     };
     let paths = globs(&raw.paths, "paths")?;
     let exclude = globs(&raw.exclude, "exclude")?;
+    if let Some(p) = raw.pattern.as_ref().filter(|p| p.len() > MAX_PATTERN_LEN) {
+        return Err(src.at(
+            p,
+            Some(40),
+            format!(
+                "rule `{id}`: `pattern` is {} bytes, over the {MAX_PATTERN_LEN} byte limit",
+                p.len()
+            ),
+            "this pattern",
+            Some("split it into several rules, or use `keywords` and a shorter pattern".into()),
+        ));
+    }
     let pattern = match &raw.pattern {
         None => None,
         Some(p) => Some(compile_regex(p.as_str()).map_err(|e| {
@@ -612,6 +628,17 @@ pub fn add_from_source(set: &mut RuleSet, src: &Source) -> Result<(), SpannedErr
 /// Adds rules as written (from a rule file or a config's `rules:`), refusing ids that are
 /// taken.
 pub fn add_raw(set: &mut RuleSet, raw: Vec<RawRule>, src: &Source) -> Result<(), SpannedError> {
+    if set.rules.len() + raw.len() > MAX_RULES {
+        return Err(src.error(
+            format!(
+                "{} rules would be loaded, over the limit of {MAX_RULES}",
+                set.rules.len() + raw.len()
+            ),
+            None,
+            "",
+            Some("packguard loads at most that many rules in one run".into()),
+        ));
+    }
     let mut new = Vec::new();
     for r in raw {
         let span = src
@@ -672,6 +699,42 @@ mod tests {
         let e = err("rules:\n  - {id: a, message: m, severity: info, paths: [x]}\n  - {id: a, message: m, severity: info, paths: [y]}\n");
         assert!(e.message.contains("duplicate rule id"), "{}", e.message);
         assert_eq!(line_col(&e).0, 3);
+    }
+
+    #[test]
+    fn rules_cannot_make_a_scan_slow_or_huge() {
+        // Compiles past the size limit: a clear error, not minutes of compiling.
+        let e = err("rules:\n  - id: a\n    message: m\n    severity: info\n    pattern: '\\w{1000}{1000}'\n");
+        assert!(e.message.contains("invalid regex"), "{}", e.message);
+        assert!(
+            e.help.as_deref().unwrap_or("").contains("size limit"),
+            "{:?}",
+            e.help
+        );
+        // A pattern that backtracks exponentially elsewhere is linear here.
+        let mut set = RuleSet::default();
+        add_from_source(
+            &mut set,
+            &Source::new(
+                "r.yaml",
+                "rules:\n  - id: a\n    message: m\n    severity: info\n    pattern: '(a|aa)*c'\n",
+            ),
+        )
+        .unwrap();
+        let re = set.rules[0].pattern.as_ref().unwrap();
+        assert!(!re.is_match("a".repeat(100_000).as_bytes()));
+        let long = format!(
+            "rules:\n  - id: a\n    message: m\n    severity: info\n    pattern: '{}'\n",
+            "a".repeat(MAX_PATTERN_LEN + 1)
+        );
+        assert!(err(&long).message.contains("byte limit"));
+        let mut many = String::from("rules:\n");
+        for i in 0..=MAX_RULES {
+            many.push_str(&format!(
+                "  - {{id: r{i}, message: m, severity: info, pattern: x}}\n"
+            ));
+        }
+        assert!(err(&many).message.contains("over the limit"));
     }
 
     #[test]
