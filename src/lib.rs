@@ -154,7 +154,7 @@ pub fn scan(
     let name = input.display();
     match input {
         Input::Stdin => {
-            let stdin = std::io::stdin().lock();
+            let stdin = std::io::stdin();
             Ok(scan::scan_reader(&name, stdin, rules, config, options)?)
         }
         Input::Path(path) => {

@@ -90,6 +90,11 @@ fn scan(args: ScanArgs) -> Run {
         show_secrets: args.show_secrets,
         expect_repo,
         pack: pack_options(&args.pack_args),
+        // PACKGUARD_THREADS=1 reads and scans on one thread (for comparing and debugging).
+        threads: std::env::var("PACKGUARD_THREADS")
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0),
     };
     let fail_on = fail_on(args.fail_on, &config);
     // Every input is scanned before anything is printed: a bad input exits 2 with nothing

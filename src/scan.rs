@@ -39,6 +39,9 @@ pub struct Options {
     pub expect_repo: Option<String>,
     /// How a package directory's files are chosen.
     pub pack: PackOptions,
+    /// Threads for one scan: 1 reads and scans on one thread; otherwise decompression runs
+    /// beside scanning. 0 (the default) means "as the machine allows".
+    pub threads: usize,
 }
 
 /// Rules prepared for scanning: the prefilter is built once and reused for every file.
@@ -90,7 +93,7 @@ impl<'a> Engine<'a> {
     pub fn scan_archive(
         &self,
         name: &str,
-        input: impl std::io::Read,
+        input: impl std::io::Read + Send,
     ) -> Result<Report, ArtifactError> {
         let started = Instant::now();
         let mut collector = Collector {
@@ -100,7 +103,12 @@ impl<'a> Engine<'a> {
             paths: Vec::new(),
             sourcemaps: SourceMapCheck::default(),
         };
-        let stats = artifact::read_archive(name, input, &self.options.limits, &mut collector)?;
+        // Decompression on one thread, scanning on this one, unless asked for one thread.
+        let stats = if self.options.threads == 1 {
+            artifact::read_archive(name, input, &self.options.limits, &mut collector)?
+        } else {
+            artifact::read_archive_parallel(name, input, &self.options.limits, &mut collector)?
+        };
         let info = ArtifactInfo {
             path: name.to_string(),
             kind: "tarball".to_string(),
@@ -845,7 +853,7 @@ fn context_line(data: &[u8], lines: &LineIndex<'_>, start: usize) -> String {
 /// Scans one input with the given rules and config; the library's entry point for a tarball.
 pub fn scan_reader(
     name: &str,
-    input: impl std::io::Read,
+    input: impl std::io::Read + Send,
     rules: &RuleSet,
     config: &Config,
     options: &Options,

@@ -171,7 +171,7 @@ fn garbage_after_the_gzip_stream_is_an_error() {
 }
 
 #[test]
-fn output_is_byte_identical_across_runs() {
+fn output_is_byte_identical_across_runs_and_thread_counts() {
     let s = Scratch::new();
     let tgz = package("p", "1.0.0")
         .file(".npmrc", "x")
@@ -180,21 +180,22 @@ fn output_is_byte_identical_across_runs() {
         .file("b/.DS_Store", "x")
         .tgz();
     let f = s.write("p.tgz", tgz);
-    let run = || {
+    let run_with = |threads: &str| {
         let out = s
             .cmd()
             .arg("scan")
             .arg(&f)
             .args(["--format", "json"])
+            .env("PACKGUARD_THREADS", threads)
             .output()
             .unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
         let re = regex::Regex::new(r#""duration_ms": \d+"#).unwrap();
         re.replace_all(&text, "").into_owned()
     };
-    let first = run();
-    for _ in 0..3 {
-        assert_eq!(run(), first);
+    let first = run_with("0");
+    for threads in ["0", "1", "2", "0"] {
+        assert_eq!(run_with(threads), first, "PACKGUARD_THREADS={threads}");
     }
     s.cmd()
         .arg("scan")

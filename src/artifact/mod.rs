@@ -325,6 +325,133 @@ pub fn read_archive(
     }
 }
 
+/// Bytes of entries read ahead and not yet visited. With one entry being read and one being
+/// visited, memory stays under this plus twice the largest file.
+const READ_AHEAD: u64 = 32 << 20;
+
+/// Like `read_archive`, but decompresses and reads on a second thread while `visitor` works
+/// on this one, so scanning hides behind decompression instead of adding to it. Entries reach
+/// the visitor in archive order, so results do not depend on timing.
+pub fn read_archive_parallel(
+    name: &str,
+    input: impl Read + Send,
+    limits: &Limits,
+    visitor: &mut dyn Visitor,
+) -> Result<Stats, ArtifactError> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Condvar, Mutex};
+
+    enum Msg {
+        File {
+            path: String,
+            rel: String,
+            data: Vec<u8>,
+        },
+        Issue {
+            path: String,
+            issue: EntryIssue,
+        },
+    }
+
+    /// In-flight bytes, and whether the visiting side is gone (so the reader never waits on
+    /// a consumer that stopped).
+    struct Budget {
+        inflight: Mutex<u64>,
+        freed: Condvar,
+        closed: AtomicBool,
+    }
+
+    struct Pipe<'b> {
+        tx: mpsc::SyncSender<Msg>,
+        budget: &'b Budget,
+    }
+
+    impl Visitor for Pipe<'_> {
+        fn file(&mut self, entry: Entry<'_>) {
+            let size = entry.data.len() as u64;
+            let mut inflight = self
+                .budget
+                .inflight
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            while *inflight > 0
+                && *inflight + size > READ_AHEAD
+                && !self.budget.closed.load(Ordering::Acquire)
+            {
+                inflight = self
+                    .budget
+                    .freed
+                    .wait_timeout(inflight, std::time::Duration::from_millis(50))
+                    .map(|(g, _)| g)
+                    .unwrap_or_else(|e| e.into_inner().0);
+            }
+            *inflight += size;
+            drop(inflight);
+            let _ = self.tx.send(Msg::File {
+                path: entry.path.to_string(),
+                rel: entry.rel.to_string(),
+                data: entry.data.to_vec(),
+            });
+        }
+
+        fn issue(&mut self, path: &str, issue: EntryIssue) {
+            let _ = self.tx.send(Msg::Issue {
+                path: path.to_string(),
+                issue,
+            });
+        }
+    }
+
+    /// Marks the visiting side closed when it stops, however it stops.
+    struct Closer<'b>(&'b Budget);
+    impl Drop for Closer<'_> {
+        fn drop(&mut self) {
+            self.0.closed.store(true, Ordering::Release);
+            self.0.freed.notify_all();
+        }
+    }
+
+    let budget = Budget {
+        inflight: Mutex::new(0),
+        freed: Condvar::new(),
+        closed: AtomicBool::new(false),
+    };
+    let (tx, rx) = mpsc::sync_channel::<Msg>(1024);
+    std::thread::scope(|s| {
+        let budget = &budget;
+        let reader = s.spawn(move || {
+            let mut pipe = Pipe { tx, budget };
+            read_archive(name, input, limits, &mut pipe)
+        });
+        {
+            let _closer = Closer(budget);
+            for msg in rx.iter() {
+                match msg {
+                    Msg::File { path, rel, data } => {
+                        visitor.file(Entry {
+                            path: &path,
+                            rel: &rel,
+                            data: &data,
+                            disk_path: None,
+                        });
+                        let mut inflight =
+                            budget.inflight.lock().unwrap_or_else(|e| e.into_inner());
+                        *inflight = inflight.saturating_sub(data.len() as u64);
+                        budget.freed.notify_one();
+                    }
+                    Msg::Issue { path, issue } => visitor.issue(&path, issue),
+                }
+            }
+        }
+        reader.join().unwrap_or_else(|_| {
+            Err(ArtifactError::Corrupt {
+                name: name.to_string(),
+                detail: "the archive reader stopped unexpectedly".to_string(),
+            })
+        })
+    })
+}
+
 fn read_tar(
     name: &str,
     counted: impl Read,
