@@ -100,12 +100,18 @@ fn scan(args: ScanArgs) -> Run {
     // Every input is scanned before anything is printed: a bad input exits 2 with nothing
     // half-written on stdout.
     let mut reports = Vec::new();
-    for input in &inputs {
-        match input {
-            Input::Path(root) if args.workspaces => {
-                reports.extend(packguard::scan_workspaces(root, &rules, &config, &options)?)
+    if args.workspaces {
+        for input in &inputs {
+            match input {
+                Input::Path(root) => {
+                    reports.extend(packguard::scan_workspaces(root, &rules, &config, &options)?)
+                }
+                Input::Stdin => reports.push(packguard::scan(input, &rules, &config, &options)?),
             }
-            _ => reports.push(packguard::scan(input, &rules, &config, &options)?),
+        }
+    } else {
+        for result in packguard::scan_many(&inputs, &rules, &config, &options) {
+            reports.push(result?);
         }
     }
     if reports.is_empty() {
