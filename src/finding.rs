@@ -84,6 +84,10 @@ pub struct Finding {
     /// annotate the file in the repository.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disk_path: Option<String>,
+    /// The decoders that revealed the match (`base64`, `js-escape+base64`), when it was not
+    /// in the file's bytes as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
     #[serde(skip)]
     pub excerpt: Option<Excerpt>,
 }

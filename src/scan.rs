@@ -5,11 +5,13 @@
 //! Line and column are computed from byte offsets for findings only, so a multi-megabyte
 //! minified line costs nothing unless something matches on it. Checks never print or exit.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::artifact::{self, ArtifactError, Entry, EntryIssue, Limits, Visitor};
+use crate::checks::secrets::{self, decode, Verdict};
 use crate::config::Config;
 use crate::finding::{fingerprint, redact, shorten, Excerpt, Finding, Severity};
 use crate::report::{ArtifactInfo, Report};
@@ -145,12 +147,46 @@ impl<'a> Engine<'a> {
         }
         let triggered = self.triggered(entry.data, &wants_content);
         let mut lines = LineIndex::new(entry.data);
-        for i in wants_content {
+        let mut ctx = FileContext {
+            entry,
+            lines: &mut lines,
+            ignore_marker: memchr::memmem::find(entry.data, IGNORE_MARKER).is_some(),
+            seen: HashSet::new(),
+            by_secret: HashMap::new(),
+        };
+        let root = Target {
+            data: entry.data,
+            view: None,
+        };
+        for &i in &wants_content {
             let rule = &self.rules.rules[i];
             if !rule.keywords.is_empty() && !triggered[i] {
                 continue;
             }
-            self.match_rule(rule, entry, &mut lines, out);
+            self.match_rule(rule, &root, &mut ctx, out);
+        }
+        // Second pass over decoded views, only for rules that ask for it and only for what
+        // the file as written did not already show.
+        let decoding: Vec<usize> = wants_content
+            .into_iter()
+            .filter(|&i| self.rules.rules[i].validate.decode)
+            .collect();
+        if decoding.is_empty() {
+            return;
+        }
+        for view in decode::views(entry.data) {
+            let triggered = self.triggered(&view.data, &decoding);
+            let target = Target {
+                data: &view.data,
+                view: Some(&view),
+            };
+            for &i in &decoding {
+                let rule = &self.rules.rules[i];
+                if !rule.keywords.is_empty() && !triggered[i] {
+                    continue;
+                }
+                self.match_rule(rule, &target, &mut ctx, out);
+            }
         }
     }
 
@@ -187,14 +223,14 @@ impl<'a> Engine<'a> {
     fn match_rule(
         &self,
         rule: &Rule,
-        entry: &Entry<'_>,
-        lines: &mut LineIndex<'_>,
+        target: &Target<'_>,
+        ctx: &mut FileContext<'_, '_>,
         out: &mut Vec<Finding>,
     ) {
         let Some(re) = &rule.pattern else { return };
         let secret_group = re.capture_names().position(|n| n == Some("secret"));
         let mut count = 0;
-        for caps in re.captures_iter(entry.data) {
+        for caps in re.captures_iter(target.data) {
             let Some(whole) = caps.get(0) else { continue };
             if whole.is_empty() {
                 continue;
@@ -202,13 +238,38 @@ impl<'a> Engine<'a> {
             let secret = secret_group
                 .and_then(|g| caps.get(g))
                 .map_or((whole.start(), whole.end()), |m| (m.start(), m.end()));
-            out.push(self.content_finding(
+            let judged = secrets::judge(
                 rule,
-                entry,
-                lines,
-                (whole.start(), whole.end()),
-                secret,
-            ));
+                &target.data[secret.0..secret.1],
+                &target.data[line_context(target.data, whole.start())..whole.end()],
+            );
+            let (severity, note) = match judged {
+                Verdict::Drop => continue,
+                Verdict::Keep(severity, note) => (severity, note),
+            };
+            let root = target.to_original(whole.start(), whole.end());
+            if ctx.ignore_marker && inline_ignored(ctx.entry.data, ctx.lines, root.0, &rule.id) {
+                continue;
+            }
+            let mut f =
+                self.content_finding(rule, target, ctx, (whole.start(), whole.end()), secret);
+            if !ctx.seen.insert((rule.id.clone(), f.fingerprint.clone())) && target.view.is_some() {
+                continue;
+            }
+            // One secret, one finding: a generic rule that re-finds what a provider rule
+            // already reported (at least as severely) adds nothing.
+            let value = target.data[secret.0..secret.1].to_vec();
+            match ctx.by_secret.get(&value) {
+                Some((other, sev)) if *other != rule.id && *sev >= severity => continue,
+                _ => {
+                    ctx.by_secret.insert(value, (rule.id.clone(), severity));
+                }
+            }
+            f.severity = severity;
+            if let Some(note) = note {
+                f.message = format!("{} ({note})", f.message);
+            }
+            out.push(f);
             count += 1;
             if count >= MAX_MATCHES_PER_RULE {
                 break;
@@ -231,6 +292,7 @@ impl<'a> Engine<'a> {
             fingerprint: fingerprint(&rule.id, path, b""),
             original: None,
             disk_path: None,
+            decoded: None,
             excerpt: None,
         }
     }
@@ -251,17 +313,22 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// A finding for the match `start..end` of `target` (the file or a decoded view of
+    /// it). Positions and excerpt are in the file as written; the snippet and the
+    /// fingerprint use the decoded secret, so neither depends on how it was encoded.
     fn content_finding(
         &self,
         rule: &Rule,
-        entry: &Entry<'_>,
-        lines: &mut LineIndex<'_>,
+        target: &Target<'_>,
+        ctx: &mut FileContext<'_, '_>,
         (start, end): (usize, usize),
         (s_start, s_end): (usize, usize),
     ) -> Finding {
-        let data = entry.data;
-        let (line, column) = lines.position(start);
-        let (end_line, end_column) = lines.position(end);
+        let data = target.data;
+        let entry = ctx.entry;
+        let (o_start, o_end) = target.to_original(start, end);
+        let (line, column) = ctx.lines.position(o_start);
+        let (end_line, end_column) = ctx.lines.position(o_end);
         let redact_it = rule.redact && !self.options.show_secrets;
         let shown = |a: usize, b: usize| sanitize(&String::from_utf8_lossy(&data[a..b]));
         let display = if redact_it {
@@ -274,12 +341,19 @@ impl<'a> Engine<'a> {
         } else {
             shown(start, end)
         };
-        let excerpt = excerpt(data, lines, start, end, line, column, &display);
+        let excerpt = excerpt(
+            entry.data, ctx.lines, o_start, o_end, line, column, &display,
+        );
+        let decoded = target.view.map(|v| v.describe());
+        let message = match &decoded {
+            Some(how) => format!("{} (found after decoding: {how})", rule.message),
+            None => rule.message.clone(),
+        };
         Finding {
             rule: rule.id.clone(),
             category: rule.category.clone(),
             severity: rule.severity,
-            message: rule.message.clone(),
+            message,
             file: entry.path.to_string(),
             line: Some(line),
             column: Some(column),
@@ -289,9 +363,92 @@ impl<'a> Engine<'a> {
             fingerprint: fingerprint(&rule.id, entry.path, &data[s_start..s_end]),
             original: None,
             disk_path: entry.disk_path.map(|p| p.display().to_string()),
+            decoded,
             excerpt: Some(excerpt),
         }
     }
+}
+
+/// The bytes one pass matches against: the file as written, or a decoded view of it.
+struct Target<'d> {
+    data: &'d [u8],
+    view: Option<&'d decode::View>,
+}
+
+impl Target<'_> {
+    /// The range in the file as written that `start..end` of this target came from.
+    fn to_original(&self, start: usize, end: usize) -> (usize, usize) {
+        match self.view {
+            None => (start, end),
+            Some(v) => {
+                let (s, e) = v.to_original(start, end);
+                (s, e.max(s))
+            }
+        }
+    }
+}
+
+/// What the passes over one file share.
+struct FileContext<'e, 'l> {
+    entry: &'e Entry<'e>,
+    lines: &'l mut LineIndex<'e>,
+    /// Whether `packguard-ignore` occurs anywhere in the file (else no line is looked at).
+    ignore_marker: bool,
+    /// (rule, fingerprint) of every finding so far: a decoded view re-finds everything the
+    /// file shows as written, and only what is new is kept.
+    seen: HashSet<(String, String)>,
+    /// Secret value -> (rule, severity) of the first finding that reported it.
+    by_secret: HashMap<Vec<u8>, (String, Severity)>,
+}
+
+/// Bytes before a match that `allow_match` also sees: the name a value is assigned to
+/// (`NextContinuationToken: "…"`) sits just before a match that starts at its keyword.
+const ALLOW_CONTEXT: usize = 64;
+
+/// Where `allow_match` starts looking: up to `ALLOW_CONTEXT` bytes back, not past the start
+/// of the line.
+fn line_context(data: &[u8], start: usize) -> usize {
+    let floor = start.saturating_sub(ALLOW_CONTEXT);
+    memchr::memrchr(b'\n', &data[floor..start]).map_or(floor, |i| floor + i + 1)
+}
+
+/// The inline suppression comment.
+pub const IGNORE_MARKER: &[u8] = b"packguard-ignore";
+
+/// Whether the line holding `offset`, or the line before it, carries `packguard-ignore`
+/// naming this rule (or no rule: `packguard-ignore` alone silences every rule there). Ids
+/// follow the marker after `:` or spaces, separated by commas or spaces; `secret/*` names a
+/// family.
+fn inline_ignored(data: &[u8], lines: &mut LineIndex<'_>, offset: usize, rule: &str) -> bool {
+    let (idx, start) = lines.line_of(offset);
+    let end = lines.line_end(start);
+    let mut ranges = vec![(start, end)];
+    if idx > 0 {
+        let (_, prev) = lines.line_of(start - 1);
+        ranges.push((prev, start - 1));
+    }
+    ranges.into_iter().any(|(a, b)| {
+        let line = &data[a..b];
+        memchr::memmem::find_iter(line, IGNORE_MARKER).any(|at| {
+            let rest = &line[at + IGNORE_MARKER.len()..];
+            let rest = rest.strip_prefix(b":").unwrap_or(rest);
+            let ids: Vec<&[u8]> = rest
+                .split(|&b| b == b' ' || b == b',' || b == b'\t')
+                .skip_while(|w| w.is_empty())
+                .take_while(|w| {
+                    !w.is_empty()
+                        && w.iter().all(|&c| {
+                            c.is_ascii_lowercase() || c.is_ascii_digit() || b"-/_.*".contains(&c)
+                        })
+                        && w.contains(&b'/')
+                })
+                .collect();
+            ids.is_empty()
+                || ids
+                    .iter()
+                    .any(|w| crate::rules::id_matches(&String::from_utf8_lossy(w), rule))
+        })
+    })
 }
 
 struct Collector<'e> {

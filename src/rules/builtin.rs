@@ -13,6 +13,18 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../rules/archive.yaml"),
     ),
     ("rules/files.yaml", include_str!("../../rules/files.yaml")),
+    (
+        "rules/secrets.yaml",
+        include_str!("../../rules/secrets.yaml"),
+    ),
+    (
+        "rules/secrets-config.yaml",
+        include_str!("../../rules/secrets-config.yaml"),
+    ),
+    (
+        "rules/secrets-keys.yaml",
+        include_str!("../../rules/secrets-keys.yaml"),
+    ),
 ];
 
 /// The built-in rules. An error here is a bug in `rules/`, caught by the test suite.

@@ -36,6 +36,9 @@ pub struct Rule {
     /// The structural check (in Rust) whose findings carry this rule's id.
     pub check: Option<String>,
     pub examples: Vec<Example>,
+    /// What a match must also satisfy (entropy, checksum, not a placeholder) and whether
+    /// decoded views of the file are scanned too; see `crate::checks::secrets`.
+    pub validate: Validate,
     /// Where the rule was defined, `file:line`, for `rules list` and error messages.
     pub origin: String,
 }
@@ -47,6 +50,28 @@ impl Rule {
             && self.paths.set.as_ref().is_none_or(|s| s.is_match(rel))
             && !self.exclude.set.as_ref().is_some_and(|s| s.is_match(rel))
     }
+}
+
+/// The match validators a rule names in YAML (`entropy`, `checksum`, `allow`,
+/// `placeholders`, `decode`).
+#[derive(Clone, Debug, Default)]
+pub struct Validate {
+    /// Least Shannon entropy (bits per byte) of the secret.
+    pub entropy: Option<f64>,
+    /// A checksum the secret must carry to keep the rule's severity.
+    pub checksum: Option<crate::checks::secrets::Checksum>,
+    /// Secrets matching any of these are not findings (documentation values, known fakes).
+    pub allow: Vec<Regex>,
+    /// A match whose text (with up to 64 bytes of its line before it) matches one of these is
+    /// not a finding: `@example\.com` for a URL whose host says it is documentation,
+    /// `nextToken` for a pagination cursor.
+    pub allow_match: Vec<Regex>,
+    /// Drop well-known placeholders (`YOUR_KEY`, `xxxx`, `${VAR}`, `…EXAMPLE`). Default on for
+    /// the `secret` category.
+    pub placeholders: bool,
+    /// Also run over decoded views of the file (escapes, percent, base64). Default on for
+    /// the `secret` category.
+    pub decode: bool,
 }
 
 /// Globs as written and as compiled.
@@ -108,6 +133,8 @@ fn expand_glob(g: &str) -> Vec<String> {
 #[derive(Clone, Debug)]
 pub struct Example {
     pub expect_fire: bool,
+    /// The severity the finding must have when it fires (checksum downgrades).
+    pub severity: Option<Severity>,
     pub entries: Vec<ExampleEntry>,
     /// Line of the example in its rule file.
     pub line: usize,
