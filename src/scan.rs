@@ -152,7 +152,11 @@ impl<'a> Engine<'a> {
             lines: &mut lines,
             ignore_marker: memchr::memmem::find(entry.data, IGNORE_MARKER).is_some(),
             seen: HashSet::new(),
+            places: HashSet::new(),
             by_secret: HashMap::new(),
+            masks: Vec::new(),
+            pending: None,
+            excerpts: Vec::new(),
         };
         let root = Target {
             data: entry.data,
@@ -171,14 +175,16 @@ impl<'a> Engine<'a> {
             .into_iter()
             .filter(|&i| self.rules.rules[i].validate.decode)
             .collect();
-        if decoding.is_empty() {
-            return;
-        }
-        for view in decode::views(entry.data) {
+        let views = if decoding.is_empty() {
+            Vec::new()
+        } else {
+            decode::views(entry.data)
+        };
+        for view in &views {
             let triggered = self.triggered(&view.data, &decoding);
             let target = Target {
                 data: &view.data,
-                view: Some(&view),
+                view: Some(view),
             };
             for &i in &decoding {
                 let rule = &self.rules.rules[i];
@@ -187,6 +193,16 @@ impl<'a> Engine<'a> {
                 }
                 self.match_rule(rule, &target, &mut ctx, out);
             }
+        }
+        let FileContext {
+            mut masks,
+            excerpts,
+            lines,
+            ..
+        } = ctx;
+        masks.sort_unstable();
+        for (i, p) in excerpts {
+            out[i].excerpt = Some(excerpt(entry.data, lines, &p, &masks));
         }
     }
 
@@ -253,7 +269,9 @@ impl<'a> Engine<'a> {
             }
             let mut f =
                 self.content_finding(rule, target, ctx, (whole.start(), whole.end()), secret);
-            if !ctx.seen.insert((rule.id.clone(), f.fingerprint.clone())) && target.view.is_some() {
+            let new_value = ctx.seen.insert((rule.id.clone(), f.fingerprint.clone()));
+            let new_place = ctx.places.insert((rule.id.clone(), root.0));
+            if target.view.is_some() && !(new_value && new_place) {
                 continue;
             }
             // One secret, one finding: a generic rule that re-finds what a provider rule
@@ -268,6 +286,9 @@ impl<'a> Engine<'a> {
             f.severity = severity;
             if let Some(note) = note {
                 f.message = format!("{} ({note})", f.message);
+            }
+            if let Some(p) = ctx.pending.take() {
+                ctx.excerpts.push((out.len(), p));
             }
             out.push(f);
             count += 1;
@@ -341,9 +362,19 @@ impl<'a> Engine<'a> {
         } else {
             shown(start, end)
         };
-        let excerpt = excerpt(
-            entry.data, ctx.lines, o_start, o_end, line, column, &display,
-        );
+        if redact_it {
+            let (ms, me) = target.to_original(s_start, s_end);
+            ctx.masks.push((ms, me.max(ms + 1)));
+        }
+        // The excerpt is built once every finding of the file is known, so that other
+        // secrets in its context lines can be masked too.
+        ctx.pending = Some(Pending {
+            start: o_start,
+            end: o_end,
+            line,
+            column,
+            display: display.clone(),
+        });
         let decoded = target.view.map(|v| v.describe());
         let message = match &decoded {
             Some(how) => format!("{} (found after decoding: {how})", rule.message),
@@ -364,7 +395,7 @@ impl<'a> Engine<'a> {
             original: None,
             disk_path: entry.disk_path.map(|p| p.display().to_string()),
             decoded,
-            excerpt: Some(excerpt),
+            excerpt: None,
         }
     }
 }
@@ -397,8 +428,26 @@ struct FileContext<'e, 'l> {
     /// (rule, fingerprint) of every finding so far: a decoded view re-finds everything the
     /// file shows as written, and only what is new is kept.
     seen: HashSet<(String, String)>,
+    /// (rule, original offset) of every finding so far: a decoded view that re-finds a
+    /// secret at the same place, in another encoding, adds nothing either.
+    places: HashSet<(String, usize)>,
     /// Secret value -> (rule, severity) of the first finding that reported it.
     by_secret: HashMap<Vec<u8>, (String, Severity)>,
+    /// Original-byte ranges of every redacted secret found in the file: no excerpt shows
+    /// them, even in another finding's context lines.
+    masks: Vec<(usize, usize)>,
+    /// The excerpt of the finding being built, then (index in `out`, excerpt) of each one.
+    pending: Option<Pending>,
+    excerpts: Vec<(usize, Pending)>,
+}
+
+/// What an excerpt needs, kept until the file's findings are all known.
+struct Pending {
+    start: usize,
+    end: usize,
+    line: usize,
+    column: usize,
+    display: String,
 }
 
 /// Bytes before a match that `allow_match` also sees: the name a value is assigned to
@@ -593,17 +642,16 @@ fn forward_chars(data: &[u8], from: usize, ceil: usize, chars: usize) -> usize {
 fn excerpt(
     data: &[u8],
     lines: &mut LineIndex<'_>,
-    start: usize,
-    end: usize,
-    line: usize,
-    column: usize,
-    display: &str,
+    p: &Pending,
+    masks: &[(usize, usize)],
 ) -> Excerpt {
+    let (start, end, line, column) = (p.start, p.end, p.line, p.column);
+    let display = p.display.as_str();
     let (_, ls) = lines.line_of(start);
     let le = lines.line_end(ls);
     let me = end.min(le);
     let display = display.split('\n').next().unwrap_or("");
-    let text_of = |a: usize, b: usize| sanitize(&String::from_utf8_lossy(&data[a..b]));
+    let text_of = |a: usize, b: usize| masked(data, a, b, masks);
     let long = count_chars(&data[ls..le]) > LONG_LINE;
     let (ws, we) = if long {
         (
@@ -626,7 +674,7 @@ fn excerpt(
     let mut first_line = line;
     if ls > 0 {
         let (_, prev) = lines.line_of(ls - 1);
-        text.push_str(&context_line(data, lines, prev));
+        text.push_str(&context_line(data, lines, prev, masks));
         text.push('\n');
         first_line -= 1;
     }
@@ -637,7 +685,7 @@ fn excerpt(
     text.push_str(&suffix);
     if le < data.len() {
         text.push('\n');
-        text.push_str(&context_line(data, lines, le + 1));
+        text.push_str(&context_line(data, lines, le + 1, masks));
     }
     Excerpt {
         text,
@@ -647,11 +695,38 @@ fn excerpt(
     }
 }
 
+/// The text of `data[a..b]`, sanitised, with every masked range (sorted) that overlaps it
+/// replaced by a redaction mark.
+fn masked(data: &[u8], a: usize, b: usize, masks: &[(usize, usize)]) -> String {
+    let text = |x: usize, y: usize| sanitize(&String::from_utf8_lossy(&data[x..y]));
+    let mut out = String::new();
+    let mut cur = a;
+    for &(ms, me) in masks {
+        if me <= cur || ms >= b {
+            continue;
+        }
+        if ms > cur {
+            out.push_str(&text(cur, ms));
+        }
+        out.push_str("…[redacted]");
+        cur = me.min(b);
+    }
+    if cur < b {
+        out.push_str(&text(cur, b));
+    }
+    out
+}
+
 /// A context line around a finding, cut if long.
-fn context_line(data: &[u8], lines: &LineIndex<'_>, start: usize) -> String {
+fn context_line(
+    data: &[u8],
+    lines: &LineIndex<'_>,
+    start: usize,
+    masks: &[(usize, usize)],
+) -> String {
     let end = lines.line_end(start);
     let cut = forward_chars(data, start, end, LONG_LINE);
-    let mut s = sanitize(&String::from_utf8_lossy(&data[start..cut]));
+    let mut s = masked(data, start, cut, masks);
     if cut < end {
         s.push('…');
     }

@@ -143,6 +143,7 @@ pub fn views(data: &[u8]) -> Vec<View> {
         map: OffsetMap::Segments(vec![(0, 0)]),
     };
     let mut frontier: Vec<Option<usize>> = vec![None];
+    let mut seen = std::collections::HashSet::new();
     for _ in 0..MAX_DEPTH {
         let mut next = Vec::new();
         for parent in frontier {
@@ -150,15 +151,13 @@ pub fn views(data: &[u8]) -> Vec<View> {
                 None => (data, &root),
                 Some(i) => (out[i].data.as_slice(), &out[i]),
             };
-            let last = parent_view.chain.last().copied();
+            // The same decoder may apply twice: a source map's sourcesContent holds source
+            // code whose own strings are escaped, so a key there is escaped twice.
             let mut made = Vec::new();
-            if last != Some(Decoding::JsEscape) {
-                made.extend(js_unescape(bytes));
-            }
-            if last != Some(Decoding::Percent) {
-                made.extend(percent_decode(bytes));
-            }
+            made.extend(js_unescape(bytes));
+            made.extend(percent_decode(bytes));
             made.extend(base64_runs(bytes, &mut budget));
+            let parent_digest = digest(bytes);
             let made: Vec<View> = made
                 .into_iter()
                 .map(|v| match parent {
@@ -169,6 +168,12 @@ pub fn views(data: &[u8]) -> Vec<View> {
             for v in made {
                 if out.len() >= MAX_VIEWS || v.data.len() > budget {
                     return out;
+                }
+                // Decoders mostly commute (`%2F` inside `\u…` text and the reverse), so
+                // different chains often reach the same bytes: scan those once.
+                let d = digest(&v.data);
+                if d == parent_digest || !seen.insert(d) {
+                    continue;
                 }
                 budget -= v.data.len();
                 out.push(v);
@@ -181,6 +186,13 @@ pub fn views(data: &[u8]) -> Vec<View> {
         frontier = next;
     }
     out
+}
+
+fn digest(data: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    data.hash(&mut h);
+    h.finish()
 }
 
 /// Whether the file has an escape that can hide part of a token: a `\u`/`\x` escape, an
@@ -224,6 +236,9 @@ fn js_unescape(data: &[u8]) -> Option<View> {
         i = at + used;
     }
     out.extend_from_slice(&data[i..]);
+    if segs.len() == 1 {
+        return None;
+    }
     Some(View {
         data: out,
         chain: vec![Decoding::JsEscape],
@@ -437,7 +452,10 @@ mod tests {
             .unwrap();
         assert_eq!(v.data, b"u=https://x@y");
         let (s, e) = find(&v, b"x@y");
-        assert_eq!(&data[v.to_original(s, e).0..v.to_original(s, e).1], b"x%40y");
+        assert_eq!(
+            &data[v.to_original(s, e).0..v.to_original(s, e).1],
+            b"x%40y"
+        );
     }
 
     #[test]
