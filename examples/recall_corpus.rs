@@ -5,7 +5,8 @@
 //! cargo run --example recall_corpus -- /tmp/recall
 //! ```
 //!
-//! It also writes `plants.json`: for every file, the rules whose secrets it holds.
+//! It also writes `plants.json`: for every file, the rules whose secrets it holds and the
+//! (synthetic) secrets themselves, so other tools' reports can be matched against them.
 
 #[path = "../tests/support/recall.rs"]
 mod recall;
@@ -40,7 +41,10 @@ fn main() -> ExitCode {
         index.push(serde_json::json!({
             "file": format!("package/{}", f.path),
             "context": f.context,
-            "rules": f.plants.iter().map(|p| p.rule.as_str()).collect::<Vec<_>>(),
+            "plants": f.plants.iter().map(|p| serde_json::json!({
+                "rule": p.rule,
+                "secret": p.secret,
+            })).collect::<Vec<_>>(),
         }));
     }
     let text = serde_json::to_string_pretty(&index).expect("index serialises");

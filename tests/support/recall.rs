@@ -18,6 +18,9 @@ use packguard::rules::{Rule, RuleSet};
 pub struct Plant {
     pub rule: String,
     pub text: String,
+    /// The secret itself (the rule's `secret` group in `text`), for matching other tools'
+    /// reports against.
+    pub secret: String,
     /// Rules restricted to some paths (`.npmrc`, `.env`) are only planted in their own file.
     pub path: Option<String>,
 }
@@ -95,9 +98,19 @@ pub fn plants(rules: &RuleSet) -> Vec<Plant> {
                 .and_then(|e| e.entries.first())
                 .map_or_else(|| ".env".to_string(), |e| e.path.clone())
         });
+        let secret = rule
+            .pattern
+            .as_ref()
+            .and_then(|re| {
+                let caps = re.captures(text.as_bytes())?;
+                caps.name("secret")
+                    .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
+            })
+            .unwrap_or_else(|| text.clone());
         out.push(Plant {
             rule: rule.id.clone(),
             text,
+            secret,
             path,
         });
     }
