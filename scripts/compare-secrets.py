@@ -12,7 +12,10 @@ out = os.path.join(work, "out")
 
 def load_stream(path):
     """Every JSON document in a file (packguard prints one report per tarball)."""
-    text = open(path, encoding="utf-8", errors="replace").read()
+    try:
+        text = open(path, encoding="utf-8", errors="replace").read()
+    except OSError:
+        return []
     dec, i, docs = json.JSONDecoder(), 0, []
     while True:
         while i < len(text) and text[i].isspace():

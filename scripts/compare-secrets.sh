@@ -38,7 +38,7 @@ for target in real recall; do
     if [ '$target' = real ]; then for t in '$corpus'/*.tgz; do '$repo/target/release/packguard' scan --no-config --format json --fail-on never \"\$t\"; done; \
     else tar czf '$work/recall.tgz' -C '$dir' package && '$repo/target/release/packguard' scan --no-config --format json --fail-on never '$work/recall.tgz'; fi"
   run gitleaks "$target" "$gitleaks" dir "$dir" --no-banner --report-format json --report-path - --exit-code 0
-  run kingfisher "$target" "$kingfisher" scan "$dir" --no-validate --format json
+  run kingfisher "$target" "$kingfisher" scan "$dir" --no-validate --no-dedup --format json
   run secretlint "$target" sh -c "cd '$dir' && '$secretlint' --secretlintrc '$work/.secretlintrc.json' --format json '**/*'"
 done
 python3 "$repo/scripts/compare-secrets.py" "$work"

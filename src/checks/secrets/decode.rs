@@ -212,38 +212,100 @@ fn hex_value(s: &[u8]) -> Option<u32> {
     s.iter().try_fold(0u32, |acc, &b| Some(acc * 16 + hex(b)?))
 }
 
-/// Undoes JS/JSON string escapes everywhere in `data` (the decoder does not know where
-/// strings start, and does not need to: outside strings a backslash is rare).
+/// Undoes JS/JSON string escapes in `data` (the decoder does not know where strings start,
+/// and does not need to: outside strings a backslash is rare).
 fn js_unescape(data: &[u8]) -> Option<View> {
     if !has_token_escapes(data) {
         return None;
     }
-    let mut out = Vec::with_capacity(data.len());
-    let mut segs = vec![(0usize, 0usize)];
+    let decoded = regional(data, b'\\', |at| {
+        let (ch, used) = escape_at(&data[at..]);
+        ch.map(|c| {
+            let mut buf = [0u8; 4];
+            (c.encode_utf8(&mut buf).as_bytes().to_vec(), used)
+        })
+    })?;
+    Some(View {
+        data: decoded.0,
+        chain: vec![Decoding::JsEscape],
+        map: OffsetMap::Segments(decoded.1),
+    })
+}
+
+/// Decoded bytes and their `(view offset, original offset)` segments.
+type Decoded = (Vec<u8>, Vec<(usize, usize)>);
+
+/// Bytes kept on each side of a decoded escape in a regional view: more than the longest
+/// single-line token the rules know, so a token with one escaped character is whole.
+const REGION_MARGIN: usize = 512;
+/// Between two regions of a regional view: a line break and a NUL, which no token spans.
+const REGION_SEPARATOR: &[u8] = b"\n\0\n";
+
+/// Decodes every escape (introduced by `trigger`, decoded by `decode_at(offset)` into bytes
+/// and the length it used) in `data`. When the escapes touch most of the file (a source map
+/// whose sourcesContent is all escaped), the view is the whole file decoded; otherwise it
+/// is only the regions around them, so a large file with a handful of escapes does not
+/// cost a full copy and a full rescan. `None` when nothing decodes.
+fn regional(
+    data: &[u8],
+    trigger: u8,
+    decode_at: impl Fn(usize) -> Option<(Vec<u8>, usize)>,
+) -> Option<Decoded> {
+    let mut regions: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
-    while let Some(rel) = memchr::memchr(b'\\', &data[i..]) {
+    while let Some(rel) = memchr::memchr(trigger, &data[i..]) {
         let at = i + rel;
-        out.extend_from_slice(&data[i..at]);
-        let (decoded, used) = escape_at(&data[at..]);
-        match decoded {
-            Some(ch) => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                segs.push((out.len(), at + used));
+        match decode_at(at) {
+            Some((_, used)) => {
+                let (a, b) = (
+                    at.saturating_sub(REGION_MARGIN),
+                    (at + used + REGION_MARGIN).min(data.len()),
+                );
+                match regions.last_mut() {
+                    Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                    _ => regions.push((a, b)),
+                }
+                i = at + used.max(1);
             }
-            None => out.extend_from_slice(&data[at..at + used]),
+            None => i = at + 1,
         }
-        i = at + used;
     }
-    out.extend_from_slice(&data[i..]);
-    if segs.len() == 1 {
+    if regions.is_empty() {
         return None;
     }
-    Some(View {
-        data: out,
-        chain: vec![Decoding::JsEscape],
-        map: OffsetMap::Segments(segs),
-    })
+    let covered: usize = regions.iter().map(|(a, b)| b - a).sum();
+    if covered * 2 > data.len() {
+        regions = vec![(0, data.len())];
+    }
+    let mut out = Vec::with_capacity(covered.min(data.len()) + regions.len() * 3);
+    let mut segs = Vec::new();
+    for (a, b) in regions {
+        if !out.is_empty() {
+            out.extend_from_slice(REGION_SEPARATOR);
+        }
+        segs.push((out.len(), a));
+        let mut i = a;
+        while i < b {
+            let Some(rel) = memchr::memchr(trigger, &data[i..b]) else {
+                out.extend_from_slice(&data[i..b]);
+                break;
+            };
+            let at = i + rel;
+            out.extend_from_slice(&data[i..at]);
+            match decode_at(at) {
+                Some((bytes, used)) => {
+                    out.extend_from_slice(&bytes);
+                    i = at + used;
+                    segs.push((out.len(), i));
+                }
+                None => {
+                    out.push(data[at]);
+                    i = at + 1;
+                }
+            }
+        }
+    }
+    Some((out, segs))
 }
 
 /// The character an escape at the start of `s` (which begins with `\`) stands for, and
@@ -309,28 +371,16 @@ fn percent_decode(data: &[u8]) -> Option<View> {
                 c.is_ascii_alphanumeric() || b"+/=_-.:@\n".contains(&c)
             })
     };
-    let first =
-        memchr::memchr_iter(b'%', data).find(|&i| data.get(i..i + 3).is_some_and(token_char))?;
-    let mut out = Vec::with_capacity(data.len());
-    let mut segs = vec![(0usize, 0usize)];
-    out.extend_from_slice(&data[..first]);
-    let mut i = first;
-    while i < data.len() {
-        if data[i] == b'%' {
-            if let Some(v) = data.get(i + 1..i + 3).and_then(hex_value) {
-                out.push(v as u8);
-                i += 3;
-                segs.push((out.len(), i));
-                continue;
-            }
-        }
-        out.push(data[i]);
-        i += 1;
-    }
+    memchr::memchr_iter(b'%', data).find(|&i| data.get(i..i + 3).is_some_and(token_char))?;
+    let decoded = regional(data, b'%', |at| {
+        data.get(at + 1..at + 3)
+            .and_then(hex_value)
+            .map(|v| (vec![v as u8], 3))
+    })?;
     Some(View {
-        data: out,
+        data: decoded.0,
         chain: vec![Decoding::Percent],
-        map: OffsetMap::Segments(segs),
+        map: OffsetMap::Segments(decoded.1),
     })
 }
 
