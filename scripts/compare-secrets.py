@@ -56,8 +56,11 @@ def findings(tool, target):
                 rows.append((rel(path, target), rule or "", "", text))
         elif tool == "secretlint":
             for fileres in doc if isinstance(doc, list) else []:
+                src = fileres.get("sourceContent", "")
                 for m in fileres.get("messages", []):
-                    rows.append((rel(fileres["filePath"], target), m.get("ruleId", ""), m.get("severity", ""), json.dumps(m)))
+                    # secretlint masks the secret in its message; its `range` points at it.
+                    a, b = (m.get("range") or [0, 0])[:2]
+                    rows.append((rel(fileres["filePath"], target), m.get("ruleId", ""), m.get("severity", ""), src[a:b]))
     return rows
 
 
