@@ -131,6 +131,9 @@ fn list(args: RuleArgs, format: Format) -> Run {
                         "pattern": r.pattern.as_ref().map(|p| p.as_str()),
                         "keywords": r.keywords,
                         "check": r.check,
+                        "entropy": r.validate.entropy,
+                        "checksum": r.validate.checksum.map(|c| c.as_str()),
+                        "decode": r.validate.decode,
                         "origin": r.origin,
                     })
                 })

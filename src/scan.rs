@@ -347,7 +347,11 @@ impl<'a> Engine<'a> {
     ) -> Finding {
         let data = target.data;
         let entry = ctx.entry;
+        // A view's map is exact for the file's own bytes; clamp anyway so that no decoder
+        // quirk can ever index past the file.
         let (o_start, o_end) = target.to_original(start, end);
+        let o_start = o_start.min(entry.data.len());
+        let o_end = o_end.clamp(o_start, entry.data.len());
         let (line, column) = ctx.lines.position(o_start);
         let (end_line, end_column) = ctx.lines.position(o_end);
         let redact_it = rule.redact && !self.options.show_secrets;

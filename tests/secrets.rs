@@ -299,3 +299,39 @@ fn every_built_in_rule_example_behaves() {
     assert!(outcome.examples > 300);
     assert!(outcome.failures.is_empty(), "{:#?}", outcome.failures);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Escape-, percent- and base64-heavy noise around a real token never panics the
+    /// decoders, and every position reported is inside the file.
+    #[test]
+    fn positions_stay_in_the_file_whatever_the_encoding_noise(
+        noise in proptest::collection::vec(
+            prop_oneof![
+                Just("\\u0067".to_string()), Just("\\x5f".to_string()), Just("\\/".to_string()),
+                Just("\\".to_string()), Just("%5F".to_string()), Just("%".to_string()),
+                Just("\\ud83d".to_string()), Just("\\u{1F600}".to_string()), Just("\n".to_string()),
+                "[A-Za-z0-9+/=]{0,40}", Just(token()), Just("é".to_string()),
+            ],
+            0..40,
+        ),
+    ) {
+        let content = noise.concat();
+        let lines: Vec<&str> = content.split('\n').collect();
+        let rules = builtin::rules().expect("rules");
+        let report = packguard::scan::scan_reader(
+            "p.tgz",
+            TarBuilder::new().file("a.js", &content).tgz().as_slice(),
+            &rules,
+            &Config::default(),
+            &Options::default(),
+        )
+        .expect("scans");
+        for f in &report.findings {
+            let (line, col) = (f.line.unwrap(), f.column.unwrap());
+            prop_assert!(line >= 1 && line <= lines.len(), "{f:?}");
+            prop_assert!(col >= 1 && col <= lines[line - 1].chars().count() + 1, "{f:?}");
+        }
+    }
+}

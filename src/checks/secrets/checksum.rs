@@ -32,6 +32,13 @@ impl Checksum {
         }
     }
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Checksum::Github => "github",
+            Checksum::Npm => "npm",
+        }
+    }
+
     /// Whether `token` (prefix included, or just the 36 characters after it) carries a
     /// valid checksum.
     pub fn verifies(self, token: &[u8]) -> bool {
