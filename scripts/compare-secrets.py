@@ -72,7 +72,7 @@ def seconds(tool, target):
 
 
 tools = ["packguard", "gitleaks", "kingfisher", "secretlint"]
-plants = json.load(open(os.path.join(work, "recall", "plants.json")))
+plants = json.load(open(os.path.join(work, "plants.json")))
 total = sum(len(p["plants"]) for p in plants)
 
 print("| tool | real: findings | real: files | real: time (s) | recall | recall: time (s) |")
