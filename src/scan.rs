@@ -151,7 +151,6 @@ impl<'a> Engine<'a> {
             entry,
             lines: &mut lines,
             ignore_marker: memchr::memmem::find(entry.data, IGNORE_MARKER).is_some(),
-            seen: HashSet::new(),
             places: HashSet::new(),
             by_secret: HashMap::new(),
             masks: Vec::new(),
@@ -269,9 +268,11 @@ impl<'a> Engine<'a> {
             }
             let mut f =
                 self.content_finding(rule, target, ctx, (whole.start(), whole.end()), secret);
-            let new_value = ctx.seen.insert((rule.id.clone(), f.fingerprint.clone()));
-            let new_place = ctx.places.insert((rule.id.clone(), root.0));
-            if target.view.is_some() && !(new_value && new_place) {
+            // A decoded view re-finds everything the file shows as written, at the same
+            // place: only what is new is kept. The same secret elsewhere (written plainly
+            // on one line, in base64 on another) is a finding of its own, as it would be
+            // if both were plain.
+            if !ctx.places.insert((rule.id.clone(), root.0)) && target.view.is_some() {
                 continue;
             }
             // One secret, one finding: a generic rule that re-finds what a provider rule
@@ -429,11 +430,7 @@ struct FileContext<'e, 'l> {
     lines: &'l mut LineIndex<'e>,
     /// Whether `packguard-ignore` occurs anywhere in the file (else no line is looked at).
     ignore_marker: bool,
-    /// (rule, fingerprint) of every finding so far: a decoded view re-finds everything the
-    /// file shows as written, and only what is new is kept.
-    seen: HashSet<(String, String)>,
-    /// (rule, original offset) of every finding so far: a decoded view that re-finds a
-    /// secret at the same place, in another encoding, adds nothing either.
+    /// (rule, original offset) of every finding so far.
     places: HashSet<(String, usize)>,
     /// Secret value -> (rule, severity) of the first finding that reported it.
     by_secret: HashMap<Vec<u8>, (String, Severity)>,

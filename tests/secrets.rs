@@ -335,3 +335,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn human_output_of_plain_decoded_and_downgraded_secrets() {
+    let t = token();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(format!("token={t}"));
+    let fake = format!("npm_{BODY}abcdef");
+    let texts = rendered(&[(
+        "dist/a.js",
+        format!(
+            "const x = 1;\nconst cfg = \"{b64}\";\nconst gh = '{t}';\nconst npm = \"{fake}\";\n"
+        ),
+    )]);
+    let human = regex::Regex::new(r"in \d+ ms")
+        .unwrap()
+        .replace_all(&texts[1], "in [time] ms")
+        .into_owned();
+    insta::assert_snapshot!(human);
+}
