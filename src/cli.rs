@@ -181,6 +181,13 @@ pub struct ScanArgs {
     /// Print secrets whole instead of redacted. For local use only: never in CI logs.
     #[arg(long)]
     pub show_secrets: bool,
+    /// Leave out findings accepted in this baseline file (see --write-baseline); new
+    /// findings still fail.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write every finding of this scan to FILE as the accepted baseline, then exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
     /// Write a report to FILE (repeatable). `--output FILE` writes the --format report there

@@ -87,6 +87,10 @@ pub struct Finding {
     /// The workspace package the finding belongs to (`scan --workspaces`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub package: Option<String>,
+    /// The decoders that revealed the match (`base64`, `js-escape+base64`), when it was not
+    /// in the file's bytes as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
     #[serde(skip)]
     pub excerpt: Option<Excerpt>,
 }

@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod artifact;
+pub mod baseline;
 pub mod checks;
 pub mod config;
 pub mod finding;

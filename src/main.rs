@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
+use packguard::baseline::Baseline;
 use packguard::report::repo::RepoPaths;
 use packguard::report::{github, human, json, jsonl, listing, sarif, summary};
 use packguard::rules::{load, selftest};
@@ -114,6 +115,15 @@ fn scan(args: ScanArgs) -> Run {
             reports.push(result?);
         }
     }
+    if let Some(path) = &args.write_baseline {
+        Baseline::from_findings(reports.iter().flat_map(|r| &r.findings)).write(path)?;
+    }
+    if let Some(path) = &args.baseline {
+        let baseline = Baseline::read(path)?;
+        for r in &mut reports {
+            r.apply_baseline(&baseline);
+        }
+    }
     if reports.is_empty() {
         // Only --workspaces can get here: every package of the workspace is private.
         eprintln!("packguard: no publishable package in the workspace (all are `private` or lack a name and version)");
@@ -124,7 +134,10 @@ fn scan(args: ScanArgs) -> Run {
         outputs: &args.output,
         root: args.root.as_deref(),
     };
-    output(&reports, &rules, fail_on, &how)
+    emit(&reports, &rules, fail_on, &how)?;
+    // Writing a baseline accepts what was found, so that run does not fail.
+    let failed = args.write_baseline.is_none() && reports.iter().any(|r| r.fails(fail_on));
+    Ok(ExitCode::from(u8::from(failed)))
 }
 
 /// `--fail-on`, else the config's `fail_on`, else `error`.
@@ -334,6 +347,9 @@ fn list(args: RuleArgs, format: ListFormat) -> Run {
                         "pattern": r.pattern.as_ref().map(|p| p.as_str()),
                         "keywords": r.keywords,
                         "check": r.check,
+                        "entropy": r.validate.entropy,
+                        "checksum": r.validate.checksum.map(|c| c.as_str()),
+                        "decode": r.validate.decode,
                         "origin": r.origin,
                     })
                 })

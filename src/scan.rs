@@ -5,12 +5,14 @@
 //! Line and column are computed from byte offsets for findings only, so a multi-megabyte
 //! minified line costs nothing unless something matches on it. Checks never print or exit.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::artifact::pack::{FileList, PackOptions};
 use crate::artifact::{self, directory, ArtifactError, Entry, EntryIssue, Limits, Visitor};
+use crate::checks::secrets::{self, decode, Verdict};
 use crate::checks::sourcemap::SourceMapCheck;
 use crate::config::Config;
 use crate::finding::{fingerprint, redact, shorten, Excerpt, Finding, Severity};
@@ -345,12 +347,61 @@ impl<'a> Engine<'a> {
         }
         let triggered = self.triggered(entry.data, &wants_content);
         let mut lines = LineIndex::new(entry.data);
-        for i in wants_content {
+        let mut ctx = FileContext {
+            entry,
+            lines: &mut lines,
+            ignore_marker: memchr::memmem::find(entry.data, IGNORE_MARKER).is_some(),
+            places: HashSet::new(),
+            by_secret: HashMap::new(),
+            masks: Vec::new(),
+            pending: None,
+            excerpts: Vec::new(),
+        };
+        let root = Target {
+            data: entry.data,
+            view: None,
+        };
+        for &i in &wants_content {
             let rule = &self.rules.rules[i];
             if !rule.keywords.is_empty() && !triggered[i] {
                 continue;
             }
-            self.match_rule(rule, entry, &mut lines, out);
+            self.match_rule(rule, &root, &mut ctx, out);
+        }
+        // Second pass over decoded views, only for rules that ask for it and only for what
+        // the file as written did not already show.
+        let decoding: Vec<usize> = wants_content
+            .into_iter()
+            .filter(|&i| self.rules.rules[i].validate.decode)
+            .collect();
+        let views = if decoding.is_empty() {
+            Vec::new()
+        } else {
+            decode::views(entry.data)
+        };
+        for view in &views {
+            let triggered = self.triggered(&view.data, &decoding);
+            let target = Target {
+                data: &view.data,
+                view: Some(view),
+            };
+            for &i in &decoding {
+                let rule = &self.rules.rules[i];
+                if !rule.keywords.is_empty() && !triggered[i] {
+                    continue;
+                }
+                self.match_rule(rule, &target, &mut ctx, out);
+            }
+        }
+        let FileContext {
+            mut masks,
+            excerpts,
+            lines,
+            ..
+        } = ctx;
+        masks.sort_unstable();
+        for (i, p) in excerpts {
+            out[i].excerpt = Some(excerpt(entry.data, lines, &p, &masks));
         }
     }
 
@@ -387,14 +438,14 @@ impl<'a> Engine<'a> {
     fn match_rule(
         &self,
         rule: &Rule,
-        entry: &Entry<'_>,
-        lines: &mut LineIndex<'_>,
+        target: &Target<'_>,
+        ctx: &mut FileContext<'_, '_>,
         out: &mut Vec<Finding>,
     ) {
         let Some(re) = &rule.pattern else { return };
         let secret_group = re.capture_names().position(|n| n == Some("secret"));
         let mut count = 0;
-        for caps in re.captures_iter(entry.data) {
+        for caps in re.captures_iter(target.data) {
             let Some(whole) = caps.get(0) else { continue };
             if whole.is_empty() {
                 continue;
@@ -402,13 +453,45 @@ impl<'a> Engine<'a> {
             let secret = secret_group
                 .and_then(|g| caps.get(g))
                 .map_or((whole.start(), whole.end()), |m| (m.start(), m.end()));
-            out.push(self.content_finding(
+            let judged = secrets::judge(
                 rule,
-                entry,
-                lines,
-                (whole.start(), whole.end()),
-                secret,
-            ));
+                &target.data[secret.0..secret.1],
+                &target.data[line_context(target.data, whole.start())..whole.end()],
+            );
+            let (severity, note) = match judged {
+                Verdict::Drop => continue,
+                Verdict::Keep(severity, note) => (severity, note),
+            };
+            let root = target.to_original(whole.start(), whole.end());
+            if ctx.ignore_marker && inline_ignored(ctx.entry.data, ctx.lines, root.0, &rule.id) {
+                continue;
+            }
+            let mut f =
+                self.content_finding(rule, target, ctx, (whole.start(), whole.end()), secret);
+            // A decoded view re-finds everything the file shows as written, at the same
+            // place: only what is new is kept. The same secret elsewhere (written plainly
+            // on one line, in base64 on another) is a finding of its own, as it would be
+            // if both were plain.
+            if !ctx.places.insert((rule.id.clone(), root.0)) && target.view.is_some() {
+                continue;
+            }
+            // One secret, one finding: a generic rule that re-finds what a provider rule
+            // already reported (at least as severely) adds nothing.
+            let value = target.data[secret.0..secret.1].to_vec();
+            match ctx.by_secret.get(&value) {
+                Some((other, sev)) if *other != rule.id && *sev >= severity => continue,
+                _ => {
+                    ctx.by_secret.insert(value, (rule.id.clone(), severity));
+                }
+            }
+            f.severity = severity;
+            if let Some(note) = note {
+                f.message = format!("{} ({note})", f.message);
+            }
+            if let Some(p) = ctx.pending.take() {
+                ctx.excerpts.push((out.len(), p));
+            }
+            out.push(f);
             count += 1;
             if count >= MAX_MATCHES_PER_RULE {
                 break;
@@ -434,6 +517,7 @@ impl<'a> Engine<'a> {
             original: None,
             disk_path: None,
             package: None,
+            decoded: None,
             excerpt: None,
         }
     }
@@ -482,17 +566,26 @@ impl<'a> Engine<'a> {
             .collect()
     }
 
+    /// A finding for the match `start..end` of `target` (the file or a decoded view of
+    /// it). Positions and excerpt are in the file as written; the snippet and the
+    /// fingerprint use the decoded secret, so neither depends on how it was encoded.
     fn content_finding(
         &self,
         rule: &Rule,
-        entry: &Entry<'_>,
-        lines: &mut LineIndex<'_>,
+        target: &Target<'_>,
+        ctx: &mut FileContext<'_, '_>,
         (start, end): (usize, usize),
         (s_start, s_end): (usize, usize),
     ) -> Finding {
-        let data = entry.data;
-        let (line, column) = lines.position(start);
-        let (end_line, end_column) = lines.position(end);
+        let data = target.data;
+        let entry = ctx.entry;
+        // A view's map is exact for the file's own bytes; clamp anyway so that no decoder
+        // quirk can ever index past the file.
+        let (o_start, o_end) = target.to_original(start, end);
+        let o_start = o_start.min(entry.data.len());
+        let o_end = o_end.clamp(o_start, entry.data.len());
+        let (line, column) = ctx.lines.position(o_start);
+        let (end_line, end_column) = ctx.lines.position(o_end);
         let redact_it = rule.redact && !self.options.show_secrets;
         let shown = |a: usize, b: usize| sanitize(&String::from_utf8_lossy(&data[a..b]));
         let display = if redact_it {
@@ -505,12 +598,29 @@ impl<'a> Engine<'a> {
         } else {
             shown(start, end)
         };
-        let excerpt = excerpt(data, lines, start, end, line, column, &display);
+        if redact_it {
+            let (ms, me) = target.to_original(s_start, s_end);
+            ctx.masks.push((ms, me.max(ms + 1)));
+        }
+        // The excerpt is built once every finding of the file is known, so that other
+        // secrets in its context lines can be masked too.
+        ctx.pending = Some(Pending {
+            start: o_start,
+            end: o_end,
+            line,
+            column,
+            display: display.clone(),
+        });
+        let decoded = target.view.map(|v| v.describe());
+        let message = match &decoded {
+            Some(how) => format!("{} (found after decoding: {how})", rule.message),
+            None => rule.message.clone(),
+        };
         Finding {
             rule: rule.id.clone(),
             category: rule.category.clone(),
             severity: rule.severity,
-            message: rule.message.clone(),
+            message,
             file: sanitize(entry.path),
             line: Some(line),
             column: Some(column),
@@ -521,7 +631,8 @@ impl<'a> Engine<'a> {
             original: None,
             disk_path: entry.disk_path.map(|p| p.display().to_string()),
             package: None,
-            excerpt: Some(excerpt),
+            decoded,
+            excerpt: None,
         }
     }
 }
@@ -541,6 +652,102 @@ pub struct CheckHit<'a> {
     pub value: &'a [u8],
     /// The file's text, to show the line in context.
     pub source: Option<&'a [u8]>,
+}
+
+/// The bytes one pass matches against: the file as written, or a decoded view of it.
+struct Target<'d> {
+    data: &'d [u8],
+    view: Option<&'d decode::View>,
+}
+
+impl Target<'_> {
+    /// The range in the file as written that `start..end` of this target came from.
+    fn to_original(&self, start: usize, end: usize) -> (usize, usize) {
+        match self.view {
+            None => (start, end),
+            Some(v) => {
+                let (s, e) = v.to_original(start, end);
+                (s, e.max(s))
+            }
+        }
+    }
+}
+
+/// What the passes over one file share.
+struct FileContext<'e, 'l> {
+    entry: &'e Entry<'e>,
+    lines: &'l mut LineIndex<'e>,
+    /// Whether `packguard-ignore` occurs anywhere in the file (else no line is looked at).
+    ignore_marker: bool,
+    /// (rule, original offset) of every finding so far.
+    places: HashSet<(String, usize)>,
+    /// Secret value -> (rule, severity) of the first finding that reported it.
+    by_secret: HashMap<Vec<u8>, (String, Severity)>,
+    /// Original-byte ranges of every redacted secret found in the file: no excerpt shows
+    /// them, even in another finding's context lines.
+    masks: Vec<(usize, usize)>,
+    /// The excerpt of the finding being built, then (index in `out`, excerpt) of each one.
+    pending: Option<Pending>,
+    excerpts: Vec<(usize, Pending)>,
+}
+
+/// What an excerpt needs, kept until the file's findings are all known.
+struct Pending {
+    start: usize,
+    end: usize,
+    line: usize,
+    column: usize,
+    display: String,
+}
+
+/// Bytes before a match that `allow_match` also sees: the name a value is assigned to
+/// (`NextContinuationToken: "…"`) sits just before a match that starts at its keyword.
+const ALLOW_CONTEXT: usize = 64;
+
+/// Where `allow_match` starts looking: up to `ALLOW_CONTEXT` bytes back, not past the start
+/// of the line.
+fn line_context(data: &[u8], start: usize) -> usize {
+    let floor = start.saturating_sub(ALLOW_CONTEXT);
+    memchr::memrchr(b'\n', &data[floor..start]).map_or(floor, |i| floor + i + 1)
+}
+
+/// The inline suppression comment.
+pub const IGNORE_MARKER: &[u8] = b"packguard-ignore";
+
+/// Whether the line holding `offset`, or the line before it, carries `packguard-ignore`
+/// naming this rule (or no rule: `packguard-ignore` alone silences every rule there). Ids
+/// follow the marker after `:` or spaces, separated by commas or spaces; `secret/*` names a
+/// family.
+fn inline_ignored(data: &[u8], lines: &mut LineIndex<'_>, offset: usize, rule: &str) -> bool {
+    let (idx, start) = lines.line_of(offset);
+    let end = lines.line_end(start);
+    let mut ranges = vec![(start, end)];
+    if idx > 0 {
+        let (_, prev) = lines.line_of(start - 1);
+        ranges.push((prev, start - 1));
+    }
+    ranges.into_iter().any(|(a, b)| {
+        let line = &data[a..b];
+        memchr::memmem::find_iter(line, IGNORE_MARKER).any(|at| {
+            let rest = &line[at + IGNORE_MARKER.len()..];
+            let rest = rest.strip_prefix(b":").unwrap_or(rest);
+            let ids: Vec<&[u8]> = rest
+                .split(|&b| b == b' ' || b == b',' || b == b'\t')
+                .skip_while(|w| w.is_empty())
+                .take_while(|w| {
+                    !w.is_empty()
+                        && w.iter().all(|&c| {
+                            c.is_ascii_lowercase() || c.is_ascii_digit() || b"-/_.*".contains(&c)
+                        })
+                        && w.contains(&b'/')
+                })
+                .collect();
+            ids.is_empty()
+                || ids
+                    .iter()
+                    .any(|w| crate::rules::id_matches(&String::from_utf8_lossy(w), rule))
+        })
+    })
 }
 
 struct Collector<'e> {
@@ -768,17 +975,16 @@ fn forward_chars(data: &[u8], from: usize, ceil: usize, chars: usize) -> usize {
 fn excerpt(
     data: &[u8],
     lines: &mut LineIndex<'_>,
-    start: usize,
-    end: usize,
-    line: usize,
-    column: usize,
-    display: &str,
+    p: &Pending,
+    masks: &[(usize, usize)],
 ) -> Excerpt {
+    let (start, end, line, column) = (p.start, p.end, p.line, p.column);
+    let display = p.display.as_str();
     let (_, ls) = lines.line_of(start);
     let le = lines.line_end(ls);
     let me = end.min(le);
     let display = display.split('\n').next().unwrap_or("");
-    let text_of = |a: usize, b: usize| sanitize(&String::from_utf8_lossy(&data[a..b]));
+    let text_of = |a: usize, b: usize| masked(data, a, b, masks);
     let long = count_chars(&data[ls..le]) > LONG_LINE;
     let (ws, we) = if long {
         (
@@ -801,7 +1007,7 @@ fn excerpt(
     let mut first_line = line;
     if ls > 0 {
         let (_, prev) = lines.line_of(ls - 1);
-        text.push_str(&context_line(data, lines, prev));
+        text.push_str(&context_line(data, lines, prev, masks));
         text.push('\n');
         first_line -= 1;
     }
@@ -812,7 +1018,7 @@ fn excerpt(
     text.push_str(&suffix);
     if le < data.len() {
         text.push('\n');
-        text.push_str(&context_line(data, lines, le + 1));
+        text.push_str(&context_line(data, lines, le + 1, masks));
     }
     Excerpt {
         text,
@@ -836,14 +1042,48 @@ fn position_excerpt(data: &[u8], line: usize, column: usize) -> Option<Excerpt> 
         .map_or(0, |i| i + 1);
     let end = start + len.min(LONG_LINE);
     let shown = sanitize(&String::from_utf8_lossy(&data[start..end]));
-    Some(excerpt(data, &mut lines, start, end, line, column, &shown))
+    let place = Pending {
+        start,
+        end,
+        line,
+        column,
+        display: shown,
+    };
+    Some(excerpt(data, &mut lines, &place, &[]))
+}
+
+/// The text of `data[a..b]`, sanitised, with every masked range (sorted) that overlaps it
+/// replaced by a redaction mark.
+fn masked(data: &[u8], a: usize, b: usize, masks: &[(usize, usize)]) -> String {
+    let text = |x: usize, y: usize| sanitize(&String::from_utf8_lossy(&data[x..y]));
+    let mut out = String::new();
+    let mut cur = a;
+    for &(ms, me) in masks {
+        if me <= cur || ms >= b {
+            continue;
+        }
+        if ms > cur {
+            out.push_str(&text(cur, ms));
+        }
+        out.push_str("…[redacted]");
+        cur = me.min(b);
+    }
+    if cur < b {
+        out.push_str(&text(cur, b));
+    }
+    out
 }
 
 /// A context line around a finding, cut if long.
-fn context_line(data: &[u8], lines: &LineIndex<'_>, start: usize) -> String {
+fn context_line(
+    data: &[u8],
+    lines: &LineIndex<'_>,
+    start: usize,
+    masks: &[(usize, usize)],
+) -> String {
     let end = lines.line_end(start);
     let cut = forward_chars(data, start, end, LONG_LINE);
-    let mut s = sanitize(&String::from_utf8_lossy(&data[start..cut]));
+    let mut s = masked(data, start, cut, masks);
     if cut < end {
         s.push('…');
     }
@@ -941,7 +1181,8 @@ mod tests {
             let mut li = LineIndex::new(&data);
             let (line, col) = li.position(start);
             let shown = sanitize(&String::from_utf8_lossy(&data[start..end]));
-            let e = excerpt(&data, &mut li, start, end, line, col, &shown);
+            let place = Pending { start, end, line, column: col, display: shown };
+            let e = excerpt(&data, &mut li, &place, &[]);
             proptest::prop_assert!(e.highlight.0 <= e.highlight.1 && e.highlight.1 <= e.text.len());
             proptest::prop_assert!(e.text.is_char_boundary(e.highlight.0));
             proptest::prop_assert!(e.text.is_char_boundary(e.highlight.1));

@@ -16,6 +16,7 @@ const RULES: &str = r#"
 rules:
   - id: secret/test-token
     category: secret
+    placeholders: false # test values are deliberately simple
     severity: error
     message: test token in the code
     description: A token of the test provider; anyone holding it can act as the account.
@@ -501,6 +502,7 @@ fn report_with(n: usize, severity: packguard::finding::Severity, name: &str) -> 
             original: None,
             disk_path: None,
             package: None,
+            decoded: None,
             excerpt: None,
         })
         .collect();

@@ -11,6 +11,7 @@ const RULE: &str = r#"rules:
     message: token
     severity: error
     category: secret
+    placeholders: false # test values are deliberately simple
     pattern: 'tok_(?P<secret>[A-Za-z0-9+/=_-]{8,64})'
     keywords: [tok_]
 "#;

@@ -22,6 +22,7 @@ const TEAM_RULES: &str = r#"rules:
     message: team API token
     severity: error
     category: secret
+    placeholders: false # test values are deliberately simple
     pattern: 'TEAMTOKEN_(?P<secret>[A-Za-z0-9]{24})'
     keywords: [TEAMTOKEN_]
     examples:

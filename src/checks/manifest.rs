@@ -160,10 +160,11 @@ pub fn check(engine: &Engine<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
         .and_then(Value::as_str)
     {
         let host = url_host(registry);
+        // `allow` holds regexes of accepted values: here, registry hosts.
         let expected = engine
             .rules_for_check("manifest.publish-registry")
-            .flat_map(|r| r.allow.iter())
-            .any(|a| host.eq_ignore_ascii_case(a));
+            .flat_map(|r| r.validate.allow.iter())
+            .any(|re| re.is_match(host.as_bytes()));
         if !expected {
             hit(
                 "manifest.publish-registry",

@@ -2,8 +2,12 @@
 //! points against the file list, archive structure). Each check is named (`manifest.private`)
 //! and raises findings under whichever rules claim that name with `check:`, so ids,
 //! messages, severities and knobs stay in YAML. Checks never print and never exit.
+//!
+//! `secrets` is different: it judges what a content rule's regex matched (entropy,
+//! checksums, placeholders) and decodes escaped text, as the rule's YAML asks.
 
 pub mod manifest;
+pub mod secrets;
 pub mod sourcemap;
 pub mod workflow;
 

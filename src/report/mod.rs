@@ -63,6 +63,9 @@ pub struct Summary {
     pub infos: usize,
     /// Findings per rule id, sorted by id.
     pub by_rule: BTreeMap<String, usize>,
+    /// Findings left out because a baseline accepted them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub baselined: usize,
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub duration_ms: u64,
@@ -141,10 +144,34 @@ impl Report {
         self
     }
 
+    /// Drops the findings a baseline accepted and recounts the summary.
+    pub fn apply_baseline(&mut self, baseline: &crate::baseline::Baseline) {
+        let before = self.findings.len();
+        self.findings.retain(|f| !baseline.contains(f));
+        let s = &mut self.summary;
+        s.baselined += before - self.findings.len();
+        s.errors = 0;
+        s.warnings = 0;
+        s.infos = 0;
+        s.by_rule.clear();
+        for f in &self.findings {
+            match f.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+            }
+            *s.by_rule.entry(f.rule.clone()).or_default() += 1;
+        }
+    }
+
     /// Whether any finding is at or above the threshold.
     pub fn fails(&self, fail_on: FailOn) -> bool {
         self.findings.iter().any(|f| fail_on.fails(f.severity))
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]
@@ -168,6 +195,7 @@ mod tests {
             original: None,
             disk_path: None,
             package: None,
+            decoded: None,
             excerpt: None,
         }
     }

@@ -211,6 +211,7 @@ mod tests {
             original: None,
             disk_path: None,
             package: None,
+            decoded: None,
             excerpt: None,
         }
     }

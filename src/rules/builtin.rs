@@ -25,6 +25,18 @@ pub const FILES: &[(&str, &str)] = &[
         "rules/sourcemap.yaml",
         include_str!("../../rules/sourcemap.yaml"),
     ),
+    (
+        "rules/secrets.yaml",
+        include_str!("../../rules/secrets.yaml"),
+    ),
+    (
+        "rules/secrets-config.yaml",
+        include_str!("../../rules/secrets-config.yaml"),
+    ),
+    (
+        "rules/secrets-keys.yaml",
+        include_str!("../../rules/secrets-keys.yaml"),
+    ),
 ];
 
 /// The built-in rules. An error here is a bug in `rules/`, caught by the test suite.

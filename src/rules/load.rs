@@ -11,7 +11,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
 use thiserror::Error;
 
-use super::{Example, ExampleEntry, Globs, Rule, RuleSet};
+use super::{Example, ExampleEntry, Globs, Rule, RuleSet, Validate};
 use crate::finding::Severity;
 
 /// Regexes are compiled with these bounds: the engine is linear-time already, and a size
@@ -211,7 +211,18 @@ pub struct RawRule {
     pub redact: Option<bool>,
     pub check: Option<Spanned<String>>,
     pub threshold: Option<Spanned<String>>,
-    pub allow: Option<Vec<String>>,
+    /// Least Shannon entropy (bits per byte) of the secret, e.g. `3.5`.
+    pub entropy: Option<Spanned<String>>,
+    /// A named checksum validator: `github` or `npm`.
+    pub checksum: Option<Spanned<String>>,
+    /// Regexes: a secret matching one is not a finding.
+    pub allow: Option<Vec<Spanned<String>>>,
+    /// Regexes: a whole match (context included) matching one is not a finding.
+    pub allow_match: Option<Vec<Spanned<String>>>,
+    /// Drop well-known placeholders (default: on for category `secret`).
+    pub placeholders: Option<bool>,
+    /// Also scan decoded views (default: on for category `secret`).
+    pub decode: Option<bool>,
     pub examples: Option<RawExamples>,
 }
 
@@ -247,6 +258,8 @@ pub struct RawExample {
     #[serde(default)]
     pub directory: bool,
     pub files: Option<Vec<RawExample>>,
+    /// The severity the finding must have (`info` for a token whose checksum fails).
+    pub severity: Option<String>,
 }
 
 /// Examples are small: `repeat` may not build more than this.
@@ -500,6 +513,11 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
             Some("add `pattern` (a regex over content), `paths` (globs), or both".into()),
         ));
     }
+    let is_secret = raw
+        .category
+        .as_ref()
+        .is_some_and(|c| c.as_str() == "secret");
+    let validate = validators(&raw, &id, is_secret, src)?;
     let keywords: Vec<String> = raw
         .keywords
         .unwrap_or_default()
@@ -526,6 +544,17 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
                         None,
                     )
                 })?;
+                let severity = match e.severity.as_deref() {
+                    None => None,
+                    Some(name) => Some(Severity::parse(name).ok_or_else(|| {
+                        src.error(
+                            format!("rule `{id}`: unknown example severity `{name}`"),
+                            span,
+                            "this example",
+                            Some("expected error, warning or info".into()),
+                        )
+                    })?),
+                };
                 examples.push(Example {
                     expect_fire,
                     expect_repo: e.expect_repo.clone(),
@@ -541,6 +570,7 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
                             )
                         })?),
                     },
+                    severity,
                     entries,
                     line,
                 });
@@ -563,9 +593,90 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
         redact,
         check: raw.check.map(|c| c.as_str().to_string()),
         threshold,
-        allow: raw.allow.unwrap_or_default(),
         examples,
+        validate,
         origin: format!("{}:{}", src.name, line),
+    })
+}
+
+/// Reads `entropy`, `checksum`, `allow`, `placeholders` and `decode`.
+fn validators(
+    raw: &RawRule,
+    id: &str,
+    secret: bool,
+    src: &Source,
+) -> Result<Validate, SpannedError> {
+    use crate::checks::secrets::Checksum;
+    let entropy = match &raw.entropy {
+        None => None,
+        Some(e) => Some(
+            e.as_str()
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| (0.0..=8.0).contains(v))
+                .ok_or_else(|| {
+                    src.at(
+                        e,
+                        Some(e.len()),
+                        format!("rule `{id}`: invalid `entropy` `{}`", e.as_str()),
+                        "not a number of bits",
+                        Some("write bits per byte between 0 and 8, e.g. 3.5 (hex secrets score about 3.7, random base62 about 5)".into()),
+                    )
+                })?,
+        ),
+    };
+    let checksum = match &raw.checksum {
+        None => None,
+        Some(c) => Some(Checksum::parse(c.as_str()).ok_or_else(|| {
+            src.at(
+                c,
+                Some(c.len()),
+                format!("rule `{id}`: unknown checksum `{}`", c.as_str()),
+                "no such checksum",
+                Some(format!("known checksums: {}", Checksum::NAMES.join(", "))),
+            )
+        })?),
+    };
+    let regexes = |list: &Option<Vec<Spanned<String>>>, field: &str| {
+        let mut out = Vec::new();
+        for a in list.as_deref().unwrap_or_default() {
+            out.push(compile_regex(a.as_str()).map_err(|e| {
+                src.at(
+                    a,
+                    None,
+                    format!("rule `{id}`: invalid regex in `{field}`"),
+                    "this pattern",
+                    Some(e),
+                )
+            })?);
+        }
+        Ok::<_, SpannedError>(out)
+    };
+    let allow = regexes(&raw.allow, "allow")?;
+    let allow_match = regexes(&raw.allow_match, "allow_match")?;
+    // A structural check may use `allow` as its list of accepted values (registry hosts for
+    // `manifest.publish-registry`); the other validators judge what a pattern matched.
+    let needs_pattern = entropy.is_some()
+        || checksum.is_some()
+        || (!allow.is_empty() && raw.check.is_none())
+        || !allow_match.is_empty();
+    if needs_pattern && raw.pattern.is_none() {
+        return Err(src.at(
+            &raw.id,
+            Some(id.len()),
+            format!("rule `{id}` has `entropy`, `checksum` or `allow` but no `pattern`"),
+            "this rule",
+            Some("validators judge what `pattern` matched; add a pattern or drop them".into()),
+        ));
+    }
+    Ok(Validate {
+        entropy,
+        checksum,
+        allow,
+        allow_match,
+        placeholders: raw.placeholders.unwrap_or(secret),
+        decode: raw.decode.unwrap_or(secret) && raw.pattern.is_some(),
     })
 }
 

@@ -37,9 +37,10 @@ pub struct Rule {
     pub check: Option<String>,
     /// A size a check compares against (e.g. `manifest.large-package`).
     pub threshold: Option<u64>,
-    /// Values a check accepts (e.g. registry hosts for `manifest.publish-registry`).
-    pub allow: Vec<String>,
     pub examples: Vec<Example>,
+    /// What a match must also satisfy (entropy, checksum, not a placeholder) and whether
+    /// decoded views of the file are scanned too; see `crate::checks::secrets`.
+    pub validate: Validate,
     /// Where the rule was defined, `file:line`, for `rules list` and error messages.
     pub origin: String,
 }
@@ -51,6 +52,28 @@ impl Rule {
             && self.paths.set.as_ref().is_none_or(|s| s.is_match(rel))
             && !self.exclude.set.as_ref().is_some_and(|s| s.is_match(rel))
     }
+}
+
+/// The match validators a rule names in YAML (`entropy`, `checksum`, `allow`,
+/// `placeholders`, `decode`).
+#[derive(Clone, Debug, Default)]
+pub struct Validate {
+    /// Least Shannon entropy (bits per byte) of the secret.
+    pub entropy: Option<f64>,
+    /// A checksum the secret must carry to keep the rule's severity.
+    pub checksum: Option<crate::checks::secrets::Checksum>,
+    /// Secrets matching any of these are not findings (documentation values, known fakes).
+    pub allow: Vec<Regex>,
+    /// A match whose text (with up to 64 bytes of its line before it) matches one of these is
+    /// not a finding: `@example\.com` for a URL whose host says it is documentation,
+    /// `nextToken` for a pagination cursor.
+    pub allow_match: Vec<Regex>,
+    /// Drop well-known placeholders (`YOUR_KEY`, `xxxx`, `${VAR}`, `…EXAMPLE`). Default on for
+    /// the `secret` category.
+    pub placeholders: bool,
+    /// Also run over decoded views of the file (escapes, percent, base64). Default on for
+    /// the `secret` category.
+    pub decode: bool,
 }
 
 /// Globs as written and as compiled.
@@ -112,6 +135,8 @@ fn expand_glob(g: &str) -> Vec<String> {
 #[derive(Clone, Debug)]
 pub struct Example {
     pub expect_fire: bool,
+    /// The severity the finding must have when it fires (checksum downgrades).
+    pub severity: Option<Severity>,
     pub entries: Vec<ExampleEntry>,
     /// Scan the example as if `--expect-repo` had been given.
     pub expect_repo: Option<String>,

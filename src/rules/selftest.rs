@@ -91,10 +91,18 @@ pub fn run(rules: &RuleSet) -> Outcome {
             let problem = match scanned {
                 Err(e) => Some(format!("the example could not be scanned: {e}")),
                 Ok(report) => {
-                    let fired = report.findings.iter().any(|f| f.rule == rule.id);
-                    match (example.expect_fire, fired) {
-                        (true, false) => Some("`fail` example did not fire".to_string()),
-                        (false, true) => Some("`pass` example fired".to_string()),
+                    let mine: Vec<_> = report
+                        .findings
+                        .iter()
+                        .filter(|f| f.rule == rule.id)
+                        .collect();
+                    match (example.expect_fire, mine.first()) {
+                        (true, None) => Some("`fail` example did not fire".to_string()),
+                        (false, Some(_)) => Some("`pass` example fired".to_string()),
+                        (true, Some(f)) => example
+                            .severity
+                            .filter(|want| *want != f.severity)
+                            .map(|want| format!("fired at {}, expected {want}", f.severity)),
                         _ => None,
                     }
                 }

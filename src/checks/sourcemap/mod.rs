@@ -294,7 +294,34 @@ impl SourceMapCheck {
                         data: &map,
                         anchor: Anchor::Fixed(entry.data, range),
                     };
+                    let first = out.len();
                     let mut summary = self.analyze(engine, &src, true, out);
+                    // Content found in the map's originals was hidden by the data URL's
+                    // encoding: say so, as a decoded view of the file would.
+                    let how = if url.windows(8).any(|w| w == b";base64,") {
+                        "base64"
+                    } else {
+                        "percent"
+                    };
+                    let before = &entry.data[..offset.min(entry.data.len())];
+                    let line = 1 + memchr::memchr_iter(b'\n', before).count();
+                    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+                    let column = 1 + String::from_utf8_lossy(&before[line_start..])
+                        .chars()
+                        .count();
+                    for f in out[first..]
+                        .iter_mut()
+                        .filter(|f| f.category != "sourcemap")
+                    {
+                        if f.decoded.is_none() {
+                            f.decoded = Some(how.to_string());
+                            f.message = format!("{} (found after decoding: {how})", f.message);
+                        }
+                        // In the generated file, the finding is in the data URL.
+                        if f.line.is_none() {
+                            (f.line, f.column) = (Some(line), Some(column));
+                        }
+                    }
                     summary.referenced_by = vec![entry.path.to_string()];
                     self.summaries.push(summary);
                     map_back(entry.path, &map, &HashSet::from([entry.path]), out);
@@ -309,6 +336,32 @@ impl SourceMapCheck {
                         f.end_line = None;
                         f.end_column = None;
                     }
+                    // The engine's decoded view of this file may have found the same secrets
+                    // (same rule and fingerprint) with their exact position: keep those.
+                    // A finding is the same when it has the same rule and either the same
+                    // fingerprint or the same line of the same original source (mapping back
+                    // through a map is exact to the line, not always to the column).
+                    let key = |f: &Finding| {
+                        let place = f
+                            .original
+                            .as_ref()
+                            .map(|o| format!("{}:{:?}", o.source, o.line));
+                        (f.rule.clone(), f.fingerprint.clone(), place)
+                    };
+                    let earlier: Vec<(String, String, Option<String>)> = out[..first]
+                        .iter()
+                        .filter(|f| f.file == entry.path)
+                        .map(key)
+                        .collect();
+                    let tail = out.split_off(first);
+                    out.extend(tail.into_iter().filter(|f| {
+                        let (rule, fp, place) = key(f);
+                        f.category == "sourcemap"
+                            || !earlier.iter().any(|(r, e_fp, e_place)| {
+                                *r == rule
+                                    && (*e_fp == fp || (place.is_some() && *e_place == place))
+                            })
+                    }));
                 }
             }
             return;
