@@ -98,13 +98,7 @@ impl<'a> Engine<'a> {
         input: impl std::io::Read + Send,
     ) -> Result<Report, ArtifactError> {
         let started = Instant::now();
-        let mut collector = Collector {
-            engine: self,
-            findings: Vec::new(),
-            manifest: None,
-            paths: Vec::new(),
-            sourcemaps: SourceMapCheck::default(),
-        };
+        let mut collector = Collector::new(self);
         // Decompression on one thread, scanning on this one, unless asked for one thread.
         let stats = if self.options.threads == 1 {
             artifact::read_archive(name, input, &self.options.limits, &mut collector)?
@@ -171,13 +165,7 @@ impl<'a> Engine<'a> {
         list: &FileList,
     ) -> Result<Report, ArtifactError> {
         let started = Instant::now();
-        let mut collector = Collector {
-            engine: self,
-            findings: Vec::new(),
-            manifest: None,
-            paths: Vec::new(),
-            sourcemaps: SourceMapCheck::default(),
-        };
+        let mut collector = Collector::new(self);
         let stats =
             directory::read_directory(root, &list.files, &self.options.limits, &mut collector)?;
         let info = ArtifactInfo {
@@ -760,7 +748,17 @@ struct Collector<'e> {
     sourcemaps: SourceMapCheck,
 }
 
-impl Collector<'_> {
+impl<'e> Collector<'e> {
+    fn new(engine: &'e Engine<'e>) -> Self {
+        Collector {
+            engine,
+            findings: Vec::new(),
+            manifest: None,
+            paths: Vec::new(),
+            sourcemaps: SourceMapCheck::default(),
+        }
+    }
+
     /// The source-map checks that need the whole archive, run once after its last entry.
     fn finish_sourcemaps(&mut self) -> Vec<SourceMapSummary> {
         self.sourcemaps.finish(self.engine, &mut self.findings)
