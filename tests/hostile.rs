@@ -197,6 +197,22 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
     for threads in ["0", "1", "2", "0"] {
         assert_eq!(run_with(threads), first, "PACKGUARD_THREADS={threads}");
     }
+    // SARIF carries no timing at all: byte-identical as it is.
+    let sarif = |threads: &str| {
+        s.cmd()
+            .arg("scan")
+            .arg(&f)
+            .args(["--format", "sarif"])
+            .env("PACKGUARD_THREADS", threads)
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let first_sarif = sarif("0");
+    assert!(!first_sarif.is_empty());
+    for threads in ["1", "2", "0"] {
+        assert_eq!(sarif(threads), first_sarif, "SARIF with PACKGUARD_THREADS={threads}");
+    }
     s.cmd()
         .arg("scan")
         .arg(&f)
