@@ -211,7 +211,11 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
     let first_sarif = sarif("0");
     assert!(!first_sarif.is_empty());
     for threads in ["1", "2", "0"] {
-        assert_eq!(sarif(threads), first_sarif, "SARIF with PACKGUARD_THREADS={threads}");
+        assert_eq!(
+            sarif(threads),
+            first_sarif,
+            "SARIF with PACKGUARD_THREADS={threads}"
+        );
     }
     s.cmd()
         .arg("scan")
