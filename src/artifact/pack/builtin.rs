@@ -56,6 +56,16 @@ const DEFAULTS: &[&str] = &[
 
 const STRICT_DEFAULTS: &[&str] = &["/.git"];
 
+/// Every rule set npm reads at a package's root (and, with `workspaces`, in each subfolder),
+/// in ignore-walk's `ignoreFiles` order.
+const ALL_SOURCES: [Source; 5] = [
+    Source::Defaults,
+    Source::PackageJson,
+    Source::NpmIgnore,
+    Source::GitIgnore,
+    Source::Strict,
+];
+
 /// The rule sets of one level, in ignore-walk's `ignoreFiles` order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
@@ -185,13 +195,7 @@ pub fn select(root: &Path) -> Result<Vec<String>, PackError> {
     }
     let opts = WalkOpts {
         is_package: true,
-        sources: vec![
-            Source::Defaults,
-            Source::PackageJson,
-            Source::NpmIgnore,
-            Source::GitIgnore,
-            Source::Strict,
-        ],
+        sources: ALL_SOURCES.to_vec(),
         required: Vec::new(),
         extra_defaults: extra,
         tree_workspaces: manifest.get("workspaces").is_some(),
@@ -404,13 +408,7 @@ fn child_opts(parent_required: &[String], entry: &str, tree_workspaces: bool) ->
     // `package.json` included: a subfolder's package.json is read as an ignore file and
     // silences that folder's .npmignore/.gitignore (npm's quirk, checked against npm 11).
     let sources = if tree_workspaces {
-        vec![
-            Source::Defaults,
-            Source::PackageJson,
-            Source::NpmIgnore,
-            Source::GitIgnore,
-            Source::Strict,
-        ]
+        ALL_SOURCES.to_vec()
     } else {
         vec![
             Source::Defaults,
@@ -544,13 +542,7 @@ impl Walker {
                 .map(|m| m.file_type().is_symlink())
                 .unwrap_or(false);
             let sources = if is_link {
-                vec![
-                    Source::Defaults,
-                    Source::PackageJson,
-                    Source::NpmIgnore,
-                    Source::GitIgnore,
-                    Source::Strict,
-                ]
+                ALL_SOURCES.to_vec()
             } else {
                 vec![Source::PackageJson, Source::Strict]
             };
