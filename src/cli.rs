@@ -145,6 +145,24 @@ pub struct RuleArgs {
     pub no_builtin_rules: bool,
 }
 
+/// How findings are reported and judged; shared by `scan` and `workflow`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit 1 when a finding is at or above this severity [default: error, or the config's
+    /// fail_on].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Write a report to FILE (repeatable). `--output FILE` writes the --format report there
+    /// and prints the human report on stdout; `--output FORMAT=FILE` (sarif=, json=, jsonl=,
+    /// github=, human=) writes that format besides whatever stdout shows.
+    #[arg(long, value_name = "[FORMAT=]FILE", value_parser = parse_output)]
+    pub output: Vec<OutputArg>,
+}
+
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// .tgz or .tar files, package folders, or `-` for a tarball on stdin.
@@ -156,14 +174,10 @@ pub struct ScanArgs {
     /// (package.json `workspaces`, pnpm-workspace.yaml): one report per package.
     #[arg(long)]
     pub workspaces: bool,
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
     #[command(flatten)]
     pub rule_args: RuleArgs,
-    /// Exit 1 when a finding is at or above this severity [default: error, or the config's
-    /// fail_on].
-    #[arg(long, value_enum)]
-    pub fail_on: Option<FailOnArg>,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Largest file scanned; a larger one is reported and skipped [default: 256MiB].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
@@ -188,13 +202,6 @@ pub struct ScanArgs {
     /// Write every finding of this scan to FILE as the accepted baseline, then exit 0.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
-    /// Write a report to FILE (repeatable). `--output FILE` writes the --format report there
-    /// and prints the human report on stdout; `--output FORMAT=FILE` (sarif=, json=, jsonl=,
-    /// github=, human=) writes that format besides whatever stdout shows.
-    #[arg(long, value_name = "[FORMAT=]FILE", value_parser = parse_output)]
-    pub output: Vec<OutputArg>,
     /// The folder a scanned tarball's `package/` was packed from (usually the package's folder
     /// in the repository): GitHub annotations and SARIF then point at `DIR/dist/cli.js` for
     /// `package/dist/cli.js` when that file exists.
@@ -207,19 +214,10 @@ pub struct WorkflowArgs {
     /// A workflow file, or a folder of them.
     #[arg(value_name = "PATH", default_value = ".github/workflows")]
     pub path: PathBuf,
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
     #[command(flatten)]
     pub rule_args: RuleArgs,
-    /// Exit 1 when a finding is at or above this severity [default: error, or the config's
-    /// fail_on].
-    #[arg(long, value_enum)]
-    pub fail_on: Option<FailOnArg>,
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
-    /// Write a report to FILE (repeatable), as for `scan`.
-    #[arg(long, value_name = "[FORMAT=]FILE", value_parser = parse_output)]
-    pub output: Vec<OutputArg>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]

@@ -97,7 +97,7 @@ fn scan(args: ScanArgs) -> Run {
             .and_then(|t| t.parse().ok())
             .unwrap_or(0),
     };
-    let fail_on = fail_on(args.fail_on, &config);
+    let fail_on = fail_on(args.report.fail_on, &config);
     // Every input is scanned before anything is printed: a bad input exits 2 with nothing
     // half-written on stdout.
     let mut reports = Vec::new();
@@ -129,9 +129,9 @@ fn scan(args: ScanArgs) -> Run {
         eprintln!("packguard: no publishable package in the workspace (all are `private` or lack a name and version)");
     }
     let how = Emit {
-        format: args.format,
-        color: args.color,
-        outputs: &args.output,
+        format: args.report.format,
+        color: args.report.color,
+        outputs: &args.report.output,
         root: args.root.as_deref(),
     };
     emit(&reports, &rules, fail_on, &how)?;
@@ -161,12 +161,12 @@ fn output(reports: &[packguard::Report], rules: &RuleSet, fail_on: FailOn, how: 
 
 fn workflow(args: WorkflowArgs) -> Run {
     let (rules, config) = rules_and_config(&args.rule_args, None)?;
-    let fail_on = fail_on(args.fail_on, &config);
+    let fail_on = fail_on(args.report.fail_on, &config);
     let report = packguard::scan_workflows(&args.path, &rules, &config, &Options::default())?;
     let how = Emit {
-        format: args.format,
-        color: args.color,
-        outputs: &args.output,
+        format: args.report.format,
+        color: args.report.color,
+        outputs: &args.report.output,
         root: None,
     };
     output(&[report], &rules, fail_on, &how)
