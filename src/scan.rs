@@ -1,14 +1,14 @@
 //! The scan stage: applies the rules to every entry of an artifact and collects findings.
 //!
 //! Per file it makes one pass: rules are filtered by path, a single Aho-Corasick automaton
-//! over every rule's keywords decides which content regexes can match, and only those run.
+//! over every rule's keywords finds where content regexes can match (`rules::prefilter`),
+//! and only those run, only there. A map's `sourcesContent` is scanned as its original
+//! files by the source-map check, so the map's own scan leaves those bytes out.
 //! Line and column are computed from byte offsets for findings only, so a multi-megabyte
 //! minified line costs nothing unless something matches on it. Checks never print or exit.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
-
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::artifact::pack::{FileList, PackOptions};
 use crate::artifact::{self, directory, ArtifactError, Entry, EntryIssue, Limits, Visitor};
@@ -17,6 +17,7 @@ use crate::checks::sourcemap::SourceMapCheck;
 use crate::config::Config;
 use crate::finding::{fingerprint, redact, shorten, Excerpt, Finding, Severity};
 use crate::report::{ArtifactInfo, Report, SourceMapSummary};
+use crate::rules::prefilter::{captures_in, Prefilter};
 use crate::rules::{Rule, RuleSet};
 
 /// Bytes looked at to decide a file is binary (what git does: a NUL in the first 8000).
@@ -51,43 +52,16 @@ pub struct Engine<'a> {
     rules: &'a RuleSet,
     config: &'a Config,
     options: &'a Options,
-    prefilter: Option<AhoCorasick>,
-    /// For each keyword of the prefilter, the rules (indices) that listed it.
-    keyword_rules: Vec<Vec<usize>>,
+    prefilter: Prefilter,
 }
 
 impl<'a> Engine<'a> {
     pub fn new(rules: &'a RuleSet, config: &'a Config, options: &'a Options) -> Engine<'a> {
-        let mut keywords: Vec<String> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
-        for (i, rule) in rules.rules.iter().enumerate() {
-            if rule.pattern.is_none() {
-                continue;
-            }
-            for k in &rule.keywords {
-                let k = k.to_ascii_lowercase();
-                match keywords.iter().position(|x| *x == k) {
-                    Some(p) => keyword_rules[p].push(i),
-                    None => {
-                        keywords.push(k);
-                        keyword_rules.push(vec![i]);
-                    }
-                }
-            }
-        }
-        let prefilter = (!keywords.is_empty()).then(|| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(&keywords)
-                .expect("keywords are plain literals of bounded size")
-        });
         Engine {
             rules,
             config,
             options,
-            prefilter,
-            keyword_rules,
+            prefilter: Prefilter::new(&rules.rules),
         }
     }
 
@@ -238,6 +212,18 @@ impl<'a> Engine<'a> {
         self.scan_entry(entry, true, out);
     }
 
+    /// `scan_file`, with the content rules kept out of the byte ranges `skip` (sorted,
+    /// disjoint): parts of the file that were already scanned another way.
+    pub fn scan_file_except(
+        &self,
+        entry: &Entry<'_>,
+        skip: &[(usize, usize)],
+        out: &mut Vec<Finding>,
+    ) {
+        let applicable = self.applicable(entry.rel, true);
+        self.scan_applicable(entry, &applicable, skip, out);
+    }
+
     /// Content-rule findings for bytes that are not an archive entry of their own (an original
     /// source inside a map's `sourcesContent`, a decoded inline map), shown under `path` and
     /// filtered by `rel`. Presence rules (`paths` without `pattern`) do not apply: the bytes
@@ -268,7 +254,7 @@ impl<'a> Engine<'a> {
             data,
             disk_path: None,
         };
-        self.scan_applicable(&entry, rules, out);
+        self.scan_applicable(&entry, rules, &[], out);
     }
 
     /// The rules that claim a structural check and look at `rel` (not ignored by the config).
@@ -308,10 +294,16 @@ impl<'a> Engine<'a> {
 
     fn scan_entry(&self, entry: &Entry<'_>, presence: bool, out: &mut Vec<Finding>) {
         let applicable = self.applicable(entry.rel, presence);
-        self.scan_applicable(entry, &applicable, out);
+        self.scan_applicable(entry, &applicable, &[], out);
     }
 
-    fn scan_applicable(&self, entry: &Entry<'_>, applicable: &[usize], out: &mut Vec<Finding>) {
+    fn scan_applicable(
+        &self,
+        entry: &Entry<'_>,
+        applicable: &[usize],
+        skip: &[(usize, usize)],
+        out: &mut Vec<Finding>,
+    ) {
         if applicable.is_empty() {
             return;
         }
@@ -333,7 +325,8 @@ impl<'a> Engine<'a> {
         if wants_content.is_empty() {
             return;
         }
-        let triggered = self.triggered(entry.data, &wants_content);
+        let regions = complement(skip, entry.data.len());
+        let windows = self.windows(entry.data, &regions, &wants_content);
         let mut lines = LineIndex::new(entry.data);
         let mut ctx = FileContext {
             entry,
@@ -351,10 +344,15 @@ impl<'a> Engine<'a> {
         };
         for &i in &wants_content {
             let rule = &self.rules.rules[i];
-            if !rule.keywords.is_empty() && !triggered[i] {
+            let within = if rule.keywords.is_empty() {
+                &regions[..]
+            } else {
+                windows.of(i)
+            };
+            if within.is_empty() {
                 continue;
             }
-            self.match_rule(rule, &root, &mut ctx, out);
+            self.match_rule(rule, &root, within, &mut ctx, out);
         }
         // Second pass over decoded views, only for rules that ask for it and only for what
         // the file as written did not already show.
@@ -364,21 +362,35 @@ impl<'a> Engine<'a> {
             .collect();
         let views = if decoding.is_empty() {
             Vec::new()
-        } else {
+        } else if skip.is_empty() {
             decode::views(entry.data)
+        } else {
+            // Decoders over the file with the skipped ranges blanked: offsets stay those of
+            // the file, and nothing is decoded twice.
+            let mut outside = vec![b' '; entry.data.len()];
+            for &(a, b) in &regions {
+                outside[a..b].copy_from_slice(&entry.data[a..b]);
+            }
+            decode::views(&outside)
         };
         for view in &views {
-            let triggered = self.triggered(&view.data, &decoding);
+            let windows = self.windows(&view.data, &[(0, view.data.len())], &decoding);
             let target = Target {
                 data: &view.data,
                 view: Some(view),
             };
+            let whole = [(0, view.data.len())];
             for &i in &decoding {
                 let rule = &self.rules.rules[i];
-                if !rule.keywords.is_empty() && !triggered[i] {
+                let within = if rule.keywords.is_empty() {
+                    &whole[..]
+                } else {
+                    windows.of(i)
+                };
+                if within.is_empty() {
                     continue;
                 }
-                self.match_rule(rule, &target, &mut ctx, out);
+                self.match_rule(rule, &target, within, &mut ctx, out);
             }
         }
         let FileContext {
@@ -393,47 +405,34 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Which rules' keywords occur in `data` (indexed like `rules.rules`).
-    fn triggered(&self, data: &[u8], candidates: &[usize]) -> Vec<bool> {
-        let mut hit = vec![false; self.rules.rules.len()];
-        let Some(ac) = &self.prefilter else {
-            return hit;
-        };
-        if !candidates
+    /// Where in `data` each of `candidates` must run its pattern (see `rules::prefilter`).
+    fn windows(
+        &self,
+        data: &[u8],
+        regions: &[(usize, usize)],
+        candidates: &[usize],
+    ) -> crate::rules::prefilter::Windows {
+        let keyed: Vec<usize> = candidates
             .iter()
-            .any(|&i| !self.rules.rules[i].keywords.is_empty())
-        {
-            return hit;
-        }
-        let mut seen = vec![false; self.keyword_rules.len()];
-        let mut left = seen.len();
-        for m in ac.find_overlapping_iter(data) {
-            let k = m.pattern().as_usize();
-            if !seen[k] {
-                seen[k] = true;
-                for &r in &self.keyword_rules[k] {
-                    hit[r] = true;
-                }
-                left -= 1;
-                if left == 0 {
-                    break;
-                }
-            }
-        }
-        hit
+            .copied()
+            .filter(|&i| !self.rules.rules[i].keywords.is_empty())
+            .collect();
+        self.prefilter
+            .windows(&self.rules.rules, data, regions, &keyed)
     }
 
     fn match_rule(
         &self,
         rule: &Rule,
         target: &Target<'_>,
+        within: &[(usize, usize)],
         ctx: &mut FileContext<'_, '_>,
         out: &mut Vec<Finding>,
     ) {
         let Some(re) = &rule.pattern else { return };
         let secret_group = re.capture_names().position(|n| n == Some("secret"));
         let mut count = 0;
-        for caps in re.captures_iter(target.data) {
+        for caps in captures_in(re, target.data, within) {
             let Some(whole) = caps.get(0) else { continue };
             if whole.is_empty() {
                 continue;
@@ -699,6 +698,22 @@ fn line_context(data: &[u8], start: usize) -> usize {
     memchr::memrchr(b'\n', &data[floor..start]).map_or(floor, |i| floor + i + 1)
 }
 
+/// The ranges of `0..len` outside `skip` (sorted, disjoint).
+fn complement(skip: &[(usize, usize)], len: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(skip.len() + 1);
+    let mut at = 0;
+    for &(a, b) in skip {
+        if a > at {
+            out.push((at, a.min(len)));
+        }
+        at = at.max(b);
+    }
+    if at < len {
+        out.push((at, len));
+    }
+    out
+}
+
 /// The inline suppression comment.
 pub const IGNORE_MARKER: &[u8] = b"packguard-ignore";
 
@@ -783,9 +798,21 @@ impl Visitor for Collector<'_> {
             ..entry
         };
         let before = self.findings.len();
-        self.engine.scan_file(&entry, &mut self.findings);
-        self.sourcemaps
-            .file(self.engine, &entry, &mut self.findings);
+        if entry.rel.to_ascii_lowercase().ends_with(".map") {
+            // The map's check runs first: what it scans as original sources, the plain scan
+            // of the map leaves out.
+            let scanned = self
+                .sourcemaps
+                .file(self.engine, &entry, &mut self.findings);
+            self.engine
+                .scan_file_except(&entry, &scanned, &mut self.findings);
+        } else {
+            // A generated file's own findings come first: its map, read later, maps them
+            // back to the original sources.
+            self.engine.scan_file(&entry, &mut self.findings);
+            self.sourcemaps
+                .file(self.engine, &entry, &mut self.findings);
+        }
         self.engine.scan_nested(&entry, &mut self.findings);
         // Presence findings are built from the path alone; give them the disk path too.
         if let Some(disk) = entry.disk_path {

@@ -586,6 +586,9 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
         description: raw.description,
         paths,
         exclude,
+        reach: pattern.as_ref().map_or(0, |re| {
+            super::prefilter::reach(re.as_str(), super::prefilter::MAX_REACH)
+        }),
         pattern,
         keywords,
         max_size,

@@ -7,6 +7,7 @@
 
 pub mod builtin;
 pub mod load;
+pub mod prefilter;
 pub mod selftest;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -28,6 +29,9 @@ pub struct Rule {
     /// Literals of which at least one must occur (ASCII case-insensitively) before `pattern`
     /// runs: the prefilter that keeps one pass per file cheap however many rules there are.
     pub keywords: Vec<String>,
+    /// The longest match `pattern` allows (at most `prefilter::MAX_REACH`): how far around a
+    /// keyword the pattern runs.
+    pub reach: usize,
     pub max_size: Option<u64>,
     /// Run on binary files too (by default content rules skip them).
     pub binary: bool,

@@ -107,10 +107,14 @@ pub fn run(rules: &RuleSet) -> Outcome {
                     }
                 }
             };
-            if let Some(problem) = problem {
+            let unkeyed = example
+                .expect_fire
+                .then(|| match_without_keyword(rule, example))
+                .flatten();
+            for problem in problem.into_iter().chain(unkeyed) {
                 outcome.failures.push(Failure {
                     rule: rule.id.clone(),
-                    at,
+                    at: at.clone(),
                     problem,
                 });
             }
@@ -185,6 +189,36 @@ fn build(example: &Example) -> TarBuilder {
         };
     }
     b
+}
+
+/// A match of `rule` in `example` that contains none of the rule's keywords. The pattern
+/// only runs in windows around keyword occurrences (`rules::prefilter`), so such a match
+/// would go unseen in a real file.
+fn match_without_keyword(rule: &Rule, example: &Example) -> Option<String> {
+    let re = rule.pattern.as_ref()?;
+    if rule.keywords.is_empty() {
+        return None;
+    }
+    let keywords: Vec<Vec<u8>> = rule
+        .keywords
+        .iter()
+        .map(|k| k.to_ascii_lowercase().into_bytes())
+        .collect();
+    example.entries.iter().find_map(|entry| {
+        re.find_iter(&entry.content).find_map(|m| {
+            let text = m.as_bytes().to_ascii_lowercase();
+            let keyed = keywords
+                .iter()
+                .any(|k| memchr::memmem::find(&text, k).is_some());
+            (!keyed).then(|| {
+                format!(
+                    "the match `{}` contains none of the rule's keywords: the pattern only runs \
+                     around them, so add a keyword that every match contains",
+                    crate::finding::shorten(&String::from_utf8_lossy(m.as_bytes()), 60)
+                )
+            })
+        })
+    })
 }
 
 /// Whether a rule is exercised by at least one example of each kind.

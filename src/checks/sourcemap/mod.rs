@@ -99,10 +99,14 @@ struct RawMap<'a> {
     sources_content: Vec<Option<&'a RawValue>>,
     #[serde(default, borrow)]
     sections: Option<Vec<RawSection<'a>>>,
-    #[serde(default)]
-    #[serde(borrow)]
-    mappings: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    mappings: Option<Borrowed<'a>>,
 }
+
+/// A JSON string borrowed from the map's bytes when it has no escapes. (serde borrows a
+/// `Cow` only when it is a field of its own, not inside an `Option`.)
+#[derive(Debug, Deserialize)]
+struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// A section of an index map: an embedded map or the URL of one.
 #[derive(Debug, Deserialize)]
@@ -170,11 +174,25 @@ pub struct SourceMapCheck {
     /// (file, fingerprint) of content findings also raised, with their original location,
     /// from a map's `sourcesContent`: the plain scan of the same map text is dropped for them.
     virtual_hits: HashSet<(String, String)>,
+    /// Byte ranges of the map being read that its plain content scan may leave out (see
+    /// `file`).
+    skip: Vec<(usize, usize)>,
 }
 
 impl SourceMapCheck {
-    /// Looks at one file of the archive.
-    pub fn file(&mut self, engine: &Engine<'_>, entry: &Entry<'_>, out: &mut Vec<Finding>) {
+    /// Looks at one file of the archive. For a map file, returns the byte ranges the plain
+    /// content scan of the map can leave out: the `sourcesContent` strings this check ran the
+    /// content rules over as original sources (decoded, with positions in the originals),
+    /// and a well-formed `mappings`, which is base64 VLQ and holds no text. Those are most
+    /// of a map's bytes, and reading them again would only re-find the same secrets escaped
+    /// or find noise in VLQ.
+    pub fn file(
+        &mut self,
+        engine: &Engine<'_>,
+        entry: &Entry<'_>,
+        out: &mut Vec<Finding>,
+    ) -> Vec<(usize, usize)> {
+        self.skip.clear();
         self.seen.insert(entry.path.to_string());
         let lower = entry.rel.to_ascii_lowercase();
         if lower.ends_with(".map") {
@@ -197,9 +215,20 @@ impl SourceMapCheck {
             if !generated.is_empty() {
                 map_back(entry.path, entry.data, &generated, out);
             }
+            // Spans are only kept when they lie in this entry's bytes (an inline map's are
+            // in a decoded copy), and the check met them in file order.
+            let (base, len) = (entry.data.as_ptr() as usize, entry.data.len());
+            let mut spans = std::mem::take(&mut self.skip);
+            spans.retain(|&(start, end)| start >= base && end <= base + len);
+            for span in &mut spans {
+                *span = (span.0 - base, span.1 - base);
+            }
+            spans.sort_unstable();
+            return spans;
         } else if is_generated(&lower) {
             self.generated(engine, entry, out);
         }
+        Vec::new()
     }
 
     /// An entry the archive reader reported instead of handing over (an oversized map still
@@ -436,8 +465,12 @@ impl SourceMapCheck {
         }
         let malformed = map
             .mappings
-            .as_deref()
+            .as_ref()
+            .map(|m| m.0.as_ref())
             .and_then(|m| check_mappings(m).err());
+        if let (None, Some(Borrowed(Cow::Borrowed(m)))) = (&malformed, &map.mappings) {
+            self.skip.push(span_of(m));
+        }
         if let Some(why) = malformed {
             emit_invalid(engine, src, &why, out);
         } else if map.sections.is_none() && data.len() as u64 <= settings.decode_max_size {
@@ -583,6 +616,8 @@ impl SourceMapCheck {
             };
             let start = out.len();
             engine.scan_virtual_with(&rules, src.path, src.rel, text.as_bytes(), out);
+            let raw = raw.get();
+            self.skip.push(span_of(raw));
             for f in &mut out[start..] {
                 self.virtual_hits
                     .insert((f.file.clone(), f.fingerprint.clone()));
@@ -605,6 +640,11 @@ impl SourceMapCheck {
             }
         }
     }
+}
+
+/// The address range of a string borrowed from a map's bytes, for `SourceMapCheck::skip`.
+fn span_of(text: &str) -> (usize, usize) {
+    (text.as_ptr() as usize, text.as_ptr() as usize + text.len())
 }
 
 /// Names the original source, line and column of content findings already raised in the
