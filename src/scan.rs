@@ -44,6 +44,8 @@ pub struct Options {
     /// Threads for one scan: 1 reads and scans on one thread; otherwise decompression runs
     /// beside scanning. 0 (the default) means "as the machine allows".
     pub threads: usize,
+    /// Which expected-contents lock the package is compared with (`crate::lock`).
+    pub lock: crate::lock::LockChoice,
 }
 
 /// Rules prepared for scanning: the prefilter is built once and reused for every file.
@@ -54,6 +56,11 @@ pub struct Engine<'a> {
     prefilter: Option<AhoCorasick>,
     /// For each keyword of the prefilter, the rules (indices) that listed it.
     keyword_rules: Vec<Vec<usize>>,
+    /// The expected-contents lock the package's file list is compared with.
+    lock: Option<&'a crate::lock::Lock>,
+    /// Per config `ignore` entry, whether it kept a rule from a file (`crate::suppressions`);
+    /// empty when no rule reports unused ignores, so the common scan pays nothing.
+    ignore_used: Vec<std::sync::atomic::AtomicBool>,
 }
 
 impl<'a> Engine<'a> {
@@ -88,7 +95,15 @@ impl<'a> Engine<'a> {
             options,
             prefilter,
             keyword_rules,
+            lock: None,
+            ignore_used: crate::suppressions::ignore_tracking(rules, config),
         }
+    }
+
+    /// Compares the package's files with `lock` at the end of each scan.
+    pub fn with_lock(mut self, lock: Option<&'a crate::lock::Lock>) -> Engine<'a> {
+        self.lock = lock;
+        self
     }
 
     /// Scans an archive read from `input`. `name` is how the input is shown.
@@ -148,12 +163,26 @@ impl<'a> Engine<'a> {
             },
             &mut collector.findings,
         );
+        if let Some(lock) = self.lock {
+            let files: Vec<crate::lock::PackageFile<'_>> = collector
+                .paths
+                .iter()
+                .zip(&collector.sizes)
+                .filter_map(|(path, &size)| {
+                    let rel = path.strip_prefix(&prefix)?;
+                    Some(crate::lock::PackageFile { rel, path, size })
+                })
+                .collect();
+            crate::lock::check(self, lock, &files, &mut collector.findings);
+        }
         (info.name, info.version) = collector
             .manifest
             .as_deref()
             .map(package_identity)
             .unwrap_or_default();
-        Report::new(info, collector.findings, started.elapsed()).with_sourcemaps(sourcemaps)
+        let mut report = Report::new(info, collector.findings, started.elapsed());
+        report.used_ignores = crate::suppressions::used_ignores(&self.ignore_used);
+        report.with_sourcemaps(sourcemaps)
     }
 
     /// Scans the files `list` selected in the package folder `root`; `name` is how the
@@ -203,7 +232,10 @@ impl<'a> Engine<'a> {
     }
 
     fn ignored(&self, rule: &Rule, rel: &str) -> bool {
-        self.config.ignores(&rule.id, rel)
+        if self.ignore_used.is_empty() {
+            return self.config.ignores(&rule.id, rel);
+        }
+        crate::suppressions::ignores_noting_use(self.config, &self.ignore_used, &rule.id, rel)
     }
 
     /// Opens an archive inside the package (`.tgz`, `.tar`, `.zip`, `.jar`) one level deep,
@@ -339,6 +371,7 @@ impl<'a> Engine<'a> {
             entry,
             lines: &mut lines,
             ignore_marker: memchr::memmem::find(entry.data, IGNORE_MARKER).is_some(),
+            used_markers: Vec::new(),
             places: HashSet::new(),
             by_secret: HashMap::new(),
             masks: Vec::new(),
@@ -380,6 +413,9 @@ impl<'a> Engine<'a> {
                 }
                 self.match_rule(rule, &target, &mut ctx, out);
             }
+        }
+        if ctx.ignore_marker {
+            crate::suppressions::unused_inline(self, entry, &ctx.used_markers, out);
         }
         let FileContext {
             mut masks,
@@ -451,8 +487,11 @@ impl<'a> Engine<'a> {
                 Verdict::Keep(severity, note) => (severity, note),
             };
             let root = target.to_original(whole.start(), whole.end());
-            if ctx.ignore_marker && inline_ignored(ctx.entry.data, ctx.lines, root.0, &rule.id) {
-                continue;
+            if ctx.ignore_marker {
+                if let Some(line) = inline_ignore(ctx.entry.data, ctx.lines, root.0, &rule.id) {
+                    ctx.used_markers.push(line);
+                    continue;
+                }
             }
             let mut f =
                 self.content_finding(rule, target, ctx, (whole.start(), whole.end()), secret);
@@ -667,6 +706,8 @@ struct FileContext<'e, 'l> {
     lines: &'l mut LineIndex<'e>,
     /// Whether `packguard-ignore` occurs anywhere in the file (else no line is looked at).
     ignore_marker: bool,
+    /// Starts of the lines whose `packguard-ignore` silenced a match.
+    used_markers: Vec<usize>,
     /// (rule, original offset) of every finding so far.
     places: HashSet<(String, usize)>,
     /// Secret value -> (rule, severity) of the first finding that reported it.
@@ -703,10 +744,15 @@ fn line_context(data: &[u8], start: usize) -> usize {
 pub const IGNORE_MARKER: &[u8] = b"packguard-ignore";
 
 /// Whether the line holding `offset`, or the line before it, carries `packguard-ignore`
-/// naming this rule (or no rule: `packguard-ignore` alone silences every rule there). Ids
-/// follow the marker after `:` or spaces, separated by commas or spaces; `secret/*` names a
-/// family.
-fn inline_ignored(data: &[u8], lines: &mut LineIndex<'_>, offset: usize, rule: &str) -> bool {
+/// naming this rule (or no rule: `packguard-ignore` alone silences every rule there), and
+/// if so the start of that line. Ids follow the marker after `:` or spaces, separated by
+/// commas or spaces; `secret/*` names a family.
+fn inline_ignore(
+    data: &[u8],
+    lines: &mut LineIndex<'_>,
+    offset: usize,
+    rule: &str,
+) -> Option<usize> {
     let (idx, start) = lines.line_of(offset);
     let end = lines.line_end(start);
     let mut ranges = vec![(start, end)];
@@ -714,7 +760,7 @@ fn inline_ignored(data: &[u8], lines: &mut LineIndex<'_>, offset: usize, rule: &
         let (_, prev) = lines.line_of(start - 1);
         ranges.push((prev, start - 1));
     }
-    ranges.into_iter().any(|(a, b)| {
+    let silences = |&(a, b): &(usize, usize)| {
         let line = &data[a..b];
         memchr::memmem::find_iter(line, IGNORE_MARKER).any(|at| {
             let rest = &line[at + IGNORE_MARKER.len()..];
@@ -735,7 +781,8 @@ fn inline_ignored(data: &[u8], lines: &mut LineIndex<'_>, offset: usize, rule: &
                     .iter()
                     .any(|w| crate::rules::id_matches(&String::from_utf8_lossy(w), rule))
         })
-    })
+    };
+    ranges.iter().find(|r| silences(r)).map(|r| r.0)
 }
 
 struct Collector<'e> {
@@ -744,6 +791,8 @@ struct Collector<'e> {
     manifest: Option<Vec<u8>>,
     /// Every regular file's path, for checks that compare the manifest with what ships.
     paths: Vec<String>,
+    /// Each of `paths`' size, for the lock's `max_size`.
+    sizes: Vec<u64>,
     /// Source maps seen so far (small metadata only) for the cross-file checks.
     sourcemaps: SourceMapCheck,
 }
@@ -755,6 +804,7 @@ impl<'e> Collector<'e> {
             findings: Vec::new(),
             manifest: None,
             paths: Vec::new(),
+            sizes: Vec::new(),
             sourcemaps: SourceMapCheck::default(),
         }
     }
@@ -776,6 +826,7 @@ impl Visitor for Collector<'_> {
             self.manifest = Some(entry.data.to_vec());
         }
         self.paths.push(entry.path.to_string());
+        self.sizes.push(entry.data.len() as u64);
         // Paths go into every report; a hostile name must not carry escape sequences there.
         let path = sanitize(entry.path);
         let entry = Entry {

@@ -260,6 +260,13 @@ pub struct RawExample {
     pub files: Option<Vec<RawExample>>,
     /// The severity the finding must have (`info` for a token whose checksum fails).
     pub severity: Option<String>,
+    /// Other rules (ids) to run beside the one under test, for rules about suppressions.
+    #[serde(default)]
+    pub with: Vec<String>,
+    /// A config file's text to scan with (`packguard.yml`).
+    pub config: Option<String>,
+    /// Fingerprints of a baseline to scan with (`--baseline`).
+    pub baseline: Option<Vec<String>>,
 }
 
 /// Examples are small: `repeat` may not build more than this.
@@ -557,6 +564,9 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
                 };
                 examples.push(Example {
                     expect_fire,
+                    with: e.with.clone(),
+                    config: e.config.clone(),
+                    baseline: e.baseline.clone(),
                     expect_repo: e.expect_repo.clone(),
                     directory: e.directory,
                     threshold: match &e.threshold {
