@@ -485,7 +485,7 @@ fn quote(s: &str) -> String {
     let plain = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "._/-+@~".contains(c))
-        && !s.starts_with(['-', '@', '~', '.'])
+        && !s.starts_with(['-', '@', '~'])
         && !matches!(s, "true" | "false" | "null" | "yes" | "no" | "on" | "off")
         && s.parse::<f64>().is_err();
     if plain {

@@ -232,17 +232,14 @@ pub fn report_unused_config_ignores(
     if reports.iter().all(|r| r.used_ignores.is_empty()) {
         return;
     }
-    let text = std::fs::read(path).unwrap_or_default();
-    let shown = path.display().to_string();
-    let file = Written {
-        shown: &shown,
-        text: &text,
-    };
-    let engine = Engine::new(rules, config, options);
-    let found = unused_config_ignores(&engine, config, file, reports);
-    if let Some(first) = reports.first_mut() {
-        first.add_findings(found);
-    }
+    add_to_run(
+        rules,
+        config,
+        options,
+        path,
+        reports,
+        |engine, file, reports| unused_config_ignores(engine, config, file, reports),
+    );
 }
 
 /// Adds to the run's first report a finding for each entry of the baseline read from `path`
@@ -258,6 +255,30 @@ pub fn report_unused_baseline_entries(
     if !claims(rules, UNUSED_BASELINE) {
         return;
     }
+    add_to_run(
+        rules,
+        config,
+        options,
+        path,
+        reports,
+        |engine, file, reports| {
+            let findings = reports.iter().flat_map(|r| &r.findings);
+            unused_baseline_entries(engine, baseline, file, findings)
+        },
+    );
+}
+
+/// Runs `judge` on the suppressions written in `path` and adds what it finds to the run's
+/// first report (findings about the run as a whole have no package of their own).
+fn add_to_run(
+    rules: &RuleSet,
+    config: &Config,
+    options: &crate::Options,
+    path: &std::path::Path,
+    reports: &mut [Report],
+    judge: impl FnOnce(&Engine<'_>, Written<'_>, &[Report]) -> Vec<Finding>,
+) {
+    // Unreadable now (it was read moments ago): the findings just go without an excerpt.
     let text = std::fs::read(path).unwrap_or_default();
     let shown = path.display().to_string();
     let file = Written {
@@ -265,12 +286,7 @@ pub fn report_unused_baseline_entries(
         text: &text,
     };
     let engine = Engine::new(rules, config, options);
-    let found = unused_baseline_entries(
-        &engine,
-        baseline,
-        file,
-        reports.iter().flat_map(|r| &r.findings),
-    );
+    let found = judge(&engine, file, reports);
     if let Some(first) = reports.first_mut() {
         first.add_findings(found);
     }

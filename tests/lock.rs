@@ -49,6 +49,15 @@ fn lock_dir(s: &Scratch, extra: &[&str]) -> String {
     out
 }
 
+/// The entry lines of the folder's lock.
+fn lock_entries(s: &Scratch) -> Vec<String> {
+    let text = std::fs::read_to_string(s.path().join("pkg/packguard.lock.yml")).expect("a lock");
+    text.lines()
+        .filter(|l| l.starts_with("  - "))
+        .map(str::to_string)
+        .collect()
+}
+
 fn triple(rule: &str, file: &str, severity: &str) -> (String, String, String) {
     (rule.into(), file.into(), severity.into())
 }
@@ -69,10 +78,8 @@ fn a_written_lock_lists_every_file_sorted_and_the_scan_is_clean() {
         out.starts_with("wrote pkg/packguard.lock.yml: 4 entries for 4 files"),
         "{out}"
     );
-    let text = std::fs::read_to_string(s.path().join("pkg/packguard.lock.yml")).unwrap();
-    let entries: Vec<&str> = text.lines().filter(|l| l.starts_with("  - ")).collect();
     assert_eq!(
-        entries,
+        lock_entries(&s),
         [
             "  - README.md",
             "  - dist/a.js",
@@ -80,6 +87,7 @@ fn a_written_lock_lists_every_file_sorted_and_the_scan_is_clean() {
             "  - package.json"
         ]
     );
+    let text = std::fs::read_to_string(s.path().join("pkg/packguard.lock.yml")).unwrap();
     assert!(text.starts_with("# packguard lock:"), "{text}");
     // The lock itself now ships too (no `files` field); it is always covered.
     assert_eq!(scan_dir(&s, &[]), (0, vec![]));
@@ -185,10 +193,8 @@ fn rewriting_the_lock_keeps_hand_written_globs_that_still_match() {
     let out = lock_dir(&s, &[]);
     assert!(out.contains("added    CHANGELOG.md"), "{out}");
     assert!(out.contains("removed  old/** (covers no file)"), "{out}");
-    let text = std::fs::read_to_string(s.path().join("pkg/packguard.lock.yml")).unwrap();
-    let entries: Vec<&str> = text.lines().filter(|l| l.starts_with("  - ")).collect();
     assert_eq!(
-        entries,
+        lock_entries(&s),
         [
             "  - CHANGELOG.md",
             "  - {path: 'dist/*.js', max_size: 1MB}",
