@@ -324,8 +324,8 @@ pub fn check(engine: &Engine<'_>, lock: &Lock, files: &[PackageFile<'_>], out: &
                 check: UNEXPECTED,
                 path: f.path,
                 detail: Some(format!(
-                    "{} is not in {}; review it, then add it to the lock (`packguard lock`)",
-                    f.rel, lock.path
+                    "not in {}; once reviewed, add it with `packguard lock`",
+                    lock.path
                 )),
                 position: None,
                 value: b"",

@@ -280,6 +280,12 @@ impl RawExample {
             }
             let mut out = Vec::new();
             for f in files {
+                if !f.with.is_empty() || f.config.is_some() || f.baseline.is_some() {
+                    return Err(
+                        "`with`, `config` and `baseline` belong to the example, not to one of its `files`"
+                            .into(),
+                    );
+                }
                 out.extend(f.entries()?);
             }
             return Ok(out);
