@@ -54,6 +54,10 @@ pub struct LockArgs {
     /// none.
     #[arg(long, conflicts_with = "check")]
     pub sizes: bool,
+    /// Write a folder holding at least N new files (and no file the lock already lists) as
+    /// one glob: `dist/**/*.js` when its files share an extension, else `dist/`.
+    #[arg(long, value_name = "N", conflicts_with = "check")]
+    pub collapse: Option<usize>,
     #[command(flatten)]
     pub pack_args: PackArgs,
     #[command(flatten)]

@@ -318,7 +318,11 @@ fn lock(args: LockArgs) -> Run {
         None
     };
     let files = lockfile::package_files(&input, &options)?;
-    let update = lockfile::update(&files, old.as_ref(), args.sizes);
+    let how = lockfile::Writing {
+        sizes: args.sizes,
+        collapse: args.collapse,
+    };
+    let update = lockfile::update(&files, old.as_ref(), how);
     std::fs::write(&path, lockfile::render(&update.entries)).map_err(|e| {
         miette::miette!(
             help = "check that the folder exists and is writable",
