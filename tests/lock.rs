@@ -368,3 +368,40 @@ fn lock_check_human_output() {
         .replace_all(&out, "in [ms] ms");
     insta::assert_snapshot!("lock_check_human", out);
 }
+
+#[test]
+fn collapse_writes_a_folder_of_new_files_as_one_glob_per_extension() {
+    let s = Scratch::new();
+    let mut files: Vec<(String, String)> = (0..30)
+        .map(|i| (format!("dist/chunks/c{i}.js"), "1".to_string()))
+        .collect();
+    files.push(("dist/index.d.ts".into(), "export {}".into()));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    package(&s, &refs);
+    let out = lock_dir(&s, &["--collapse", "10"]);
+    assert!(out.contains("added    dist/**/*.js (30 files)"), "{out}");
+    assert_eq!(
+        lock_entries(&s),
+        [
+            "  - 'dist/**/*.js'",
+            "  - dist/index.d.ts",
+            "  - package.json"
+        ]
+    );
+    assert_eq!(scan_dir(&s, &[]), (0, vec![]));
+    // A new kind of file in the folded folder is still caught.
+    s.write("pkg/dist/chunks/c1.js.map", "{}");
+    let (code, found) = scan_dir(&s, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found,
+        [triple(
+            "lock/unexpected-file",
+            "package/dist/chunks/c1.js.map",
+            "error"
+        )]
+    );
+}
