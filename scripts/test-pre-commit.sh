@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The pre-commit hooks, tested for real with `pre-commit try-repo` (pre-commit from PyPI, in a
-# throwaway virtualenv) in a scratch git repository: the hooks must fail on a leaky package
-# and a leaky release workflow, and pass once they are fixed.
+# throwaway virtualenv) in a scratch git repository: the hooks must fail on a leaky package,
+# a leaky release workflow and a file missing from the lock, and pass once they are fixed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -24,6 +24,13 @@ git config user.name ci
 printf '{"name":"scratch-pkg","version":"1.0.0","main":"index.js","repository":"github:example/scratch-pkg"}\n' > package.json
 echo 'module.exports = 1;' > index.js
 echo 'API_KEY=not-a-real-key' > .env
+# The reviewed list of what ships: the .env is not in it.
+cat > packguard.lock.yml <<'YAML'
+files:
+  - .github/workflows/release.yml
+  - index.js
+  - package.json
+YAML
 cat > .github/workflows/release.yml <<'YAML'
 on: {push: {tags: ['v*']}}
 jobs:
@@ -50,7 +57,7 @@ expect() { # expect CODE HOOK: run the hook over all files and check its outcome
 }
 
 passed=0
-for hook in ${HOOKS:-packguard packguard-workflows}; do
+for hook in ${HOOKS:-packguard packguard-workflows packguard-lock}; do
   expect fail "$hook"
   passed=$((passed + 1))
 done
@@ -68,7 +75,7 @@ jobs:
       - run: npm publish
 YAML
 git add -A && git commit --quiet -m "fixed"
-for hook in ${HOOKS:-packguard packguard-workflows}; do
+for hook in ${HOOKS:-packguard packguard-workflows packguard-lock}; do
   expect pass "$hook"
   passed=$((passed + 1))
 done

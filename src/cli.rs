@@ -32,6 +32,38 @@ pub enum Command {
     /// Show what would be published (a package folder or a .tgz), with sizes and a total,
     /// flagging files that rules flag.
     Ls(LsArgs),
+    /// Write the expected-contents lock (packguard.lock.yml: every file the package
+    /// publishes), or with --check compare the package with it.
+    Lock(LockArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// A package folder, a .tgz, or `-` for a tarball on stdin.
+    #[arg(value_name = "DIR|TGZ|-", default_value = ".")]
+    pub path: String,
+    /// Compare the package with the lock instead of writing it: exit 1 when a file is not
+    /// covered, an entry covers nothing, or a file is over its max_size; 0 when they match.
+    #[arg(long)]
+    pub check: bool,
+    /// The lock to write or check [default: the config's `lock:`, else packguard.lock.yml in
+    /// the package folder; for a tarball, in the working directory].
+    #[arg(long, value_name = "FILE")]
+    pub lock: Option<PathBuf>,
+    /// Record a max_size (the size plus about 10%) for each file listed by name that has
+    /// none.
+    #[arg(long, conflicts_with = "check")]
+    pub sizes: bool,
+    /// Write a folder holding at least N new files (and no file the lock already lists) as
+    /// one glob: `dist/**/*.js` when its files share an extension, else `dist/`.
+    #[arg(long, value_name = "N", conflicts_with = "check")]
+    pub collapse: Option<usize>,
+    #[command(flatten)]
+    pub pack_args: PackArgs,
+    #[command(flatten)]
+    pub rule_args: RuleArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// How a package folder's files are chosen; shared by `scan` and `ls`.
@@ -202,6 +234,13 @@ pub struct ScanArgs {
     /// Write every finding of this scan to FILE as the accepted baseline, then exit 0.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Compare the package's files with this expected-contents lock (see `packguard lock`)
+    /// [default: the config's `lock:`, else packguard.lock.yml in a scanned package folder].
+    #[arg(long, value_name = "FILE")]
+    pub lock: Option<PathBuf>,
+    /// Do not compare with any lock.
+    #[arg(long, conflicts_with = "lock")]
+    pub no_lock: bool,
     /// The folder a scanned tarball's `package/` was packed from (usually the package's folder
     /// in the repository): GitHub annotations and SARIF then point at `DIR/dist/cli.js` for
     /// `package/dist/cli.js` when that file exists.

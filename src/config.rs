@@ -30,6 +30,8 @@ pub struct Config {
     pub max_file_size: Option<u64>,
     pub max_total_size: Option<u64>,
     pub max_entries: Option<u64>,
+    /// `lock:`, the expected-contents lock (relative to the config file's folder).
+    pub lock: Option<PathBuf>,
 }
 
 /// Paths that some (or all) rules do not look at.
@@ -38,14 +40,22 @@ pub struct Ignore {
     pub paths: Globs,
     /// Rule ids or `family/*` patterns; empty means every rule.
     pub rules: Vec<String>,
+    /// 1-based line and column of the entry in the config file, for reporting it unused.
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Ignore {
+    /// Whether this entry keeps `rule` from the file `rel`.
+    pub fn covers(&self, rule: &str, rel: &str) -> bool {
+        (self.rules.is_empty() || self.rules.iter().any(|p| id_matches(p, rule)))
+            && self.paths.is_match(rel)
+    }
 }
 
 impl Config {
     pub fn ignores(&self, rule: &str, rel: &str) -> bool {
-        self.ignores.iter().any(|i| {
-            (i.rules.is_empty() || i.rules.iter().any(|p| id_matches(p, rule)))
-                && i.paths.is_match(rel)
-        })
+        self.ignores.iter().any(|i| i.covers(rule, rel))
     }
 
     /// The limits, with the config's values over the defaults.
@@ -69,6 +79,8 @@ struct RawConfig {
     ignore: Option<Vec<Spanned<RawIgnore>>>,
     fail_on: Option<Spanned<String>>,
     limits: Option<RawLimits>,
+    /// The expected-contents lock, for scans of tarballs (`crate::lock`).
+    lock: Option<Spanned<String>>,
     /// Source-map check settings (allow a CDN, add a bucket host), as in rule files.
     sourcemap: Option<crate::checks::sourcemap::settings::RawSettings>,
 }
@@ -229,11 +241,15 @@ pub fn apply(src: &Source, base: &Path, rules: &mut RuleSet) -> Result<Config, S
                 None,
             )
         })?;
+        let (line, column) = ig.span().start().map_or((0, 0), |m| (m.line(), m.column()));
         config.ignores.push(Ignore {
             paths,
             rules: ig.rules.clone(),
+            line,
+            column,
         });
     }
+    config.lock = raw.lock.map(|l| base.join(l.as_str()));
     if let Some(f) = raw.fail_on {
         config.fail_on = Some(FailOn::parse(f.as_str()).ok_or_else(|| {
             src.at(

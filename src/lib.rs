@@ -15,9 +15,11 @@ pub mod config;
 pub mod finding;
 pub mod init;
 pub mod listing;
+pub mod lock;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod suppressions;
 
 use std::path::{Path, PathBuf};
 
@@ -153,11 +155,10 @@ pub fn scan(
     options: &Options,
 ) -> Result<Report, Error> {
     let name = input.display();
+    let lock = read_lock(config, options, None)?;
+    let engine = scan::Engine::new(rules, config, options).with_lock(lock.as_ref());
     match input {
-        Input::Stdin => {
-            let stdin = std::io::stdin();
-            Ok(scan::scan_reader(&name, stdin, rules, config, options)?)
-        }
+        Input::Stdin => Ok(engine.scan_archive(&name, std::io::stdin())?),
         Input::Path(path) => {
             if path.is_dir() {
                 return scan_directory(path, rules, config, options);
@@ -167,7 +168,7 @@ pub fn scan(
                 source,
             })?;
             let reader = std::io::BufReader::with_capacity(1 << 16, file);
-            Ok(scan::scan_reader(&name, reader, rules, config, options)?)
+            Ok(engine.scan_archive(&name, reader)?)
         }
     }
 }
@@ -233,8 +234,22 @@ pub fn scan_directory(
     options: &Options,
 ) -> Result<Report, Error> {
     let list = artifact::pack::select(dir, &options.pack)?;
-    let engine = scan::Engine::new(rules, config, options);
+    let lock = read_lock(config, options, Some(dir))?;
+    let engine = scan::Engine::new(rules, config, options).with_lock(lock.as_ref());
     Ok(engine.scan_directory(&dir.display().to_string(), dir, &list)?)
+}
+
+/// The expected-contents lock a scan checks against (`--lock`, the config's `lock:`, or
+/// `packguard.lock.yml` in the package folder `dir`), read and compiled.
+pub fn read_lock(
+    config: &Config,
+    options: &Options,
+    dir: Option<&Path>,
+) -> Result<Option<lock::Lock>, Error> {
+    match lock::locate(&options.lock, config.lock.as_deref(), dir) {
+        None => Ok(None),
+        Some(path) => Ok(Some(lock::Lock::read(&path)?)),
+    }
 }
 
 /// The publishable packages of the workspace rooted at `root`: every member folder (and

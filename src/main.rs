@@ -8,14 +8,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use packguard::baseline::Baseline;
+use packguard::lock::{self as lockfile, LockChoice};
 use packguard::report::repo::RepoPaths;
 use packguard::report::{github, human, json, jsonl, listing, sarif, summary};
 use packguard::rules::{load, selftest};
-use packguard::{config, Config, FailOn, Input, Options, PackChoice, PackOptions, Packer, RuleSet};
+use packguard::{
+    config, suppressions, Config, FailOn, Input, Options, PackChoice, PackOptions, Packer, RuleSet,
+};
 
 use cli::{
-    Cli, ColorArg, Command, FailOnArg, Format, InitArgs, ListFormat, LsArgs, OutputArg, PackArg,
-    PackArgs, RuleArgs, RulesCommand, ScanArgs, WorkflowArgs,
+    Cli, ColorArg, Command, FailOnArg, Format, InitArgs, ListFormat, LockArgs, LsArgs, OutputArg,
+    PackArg, PackArgs, RuleArgs, RulesCommand, ScanArgs, WorkflowArgs,
 };
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Rules(RulesCommand::List { rule_args, format }) => list(rule_args, format),
         Command::Rules(RulesCommand::Test { paths }) => test(&paths),
         Command::Ls(args) => ls(args),
+        Command::Lock(args) => lock(args),
     };
     match result {
         Ok(code) => code,
@@ -96,6 +100,11 @@ fn scan(args: ScanArgs) -> Run {
             .ok()
             .and_then(|t| t.parse().ok())
             .unwrap_or(0),
+        lock: match (args.no_lock, args.lock) {
+            (true, _) => LockChoice::Off,
+            (false, Some(path)) => LockChoice::File(path),
+            (false, None) => LockChoice::Auto,
+        },
     };
     let fail_on = fail_on(args.report.fail_on, &config);
     // Every input is scanned before anything is printed: a bad input exits 2 with nothing
@@ -115,11 +124,22 @@ fn scan(args: ScanArgs) -> Run {
             reports.push(result?);
         }
     }
+    suppressions::report_unused_config_ignores(&rules, &config, &options, &mut reports);
     if let Some(path) = &args.write_baseline {
         Baseline::from_findings(reports.iter().flat_map(|r| &r.findings)).write(path)?;
     }
     if let Some(path) = &args.baseline {
         let baseline = Baseline::read(path)?;
+        // Judged on the findings before the baseline drops them; the new findings are not
+        // in the baseline, so applying it keeps them.
+        suppressions::report_unused_baseline_entries(
+            &rules,
+            &config,
+            &options,
+            &baseline,
+            path,
+            &mut reports,
+        );
         for r in &mut reports {
             r.apply_baseline(&baseline);
         }
@@ -229,6 +249,105 @@ fn ls(args: LsArgs) -> Run {
         ListFormat::Json => listing::json(std::slice::from_ref(&listing)),
         ListFormat::Human => listing::human(std::slice::from_ref(&listing)),
     };
+    print(&text);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lock(args: LockArgs) -> Run {
+    let input = Input::parse(&args.path);
+    let dir = match &input {
+        Input::Path(p) if p.is_dir() => Some(p.clone()),
+        _ => None,
+    };
+    let near = match &input {
+        Input::Path(p) if p.is_dir() => Some(p.clone()),
+        Input::Path(p) => p.parent().map(Path::to_path_buf),
+        Input::Stdin => None,
+    };
+    let (mut rules, config) = rules_and_config(&args.rule_args, near.as_deref())?;
+    let choice = args.lock.map_or(LockChoice::Auto, LockChoice::File);
+    let located = lockfile::locate(&choice, config.lock.as_deref(), dir.as_deref());
+    let options = Options {
+        limits: config.limits(),
+        pack: pack_options(&args.pack_args),
+        ..Options::default()
+    };
+    // Writing and checking use the same file: for a tarball with no --lock or config
+    // `lock:`, the working directory's.
+    let path = located.unwrap_or_else(|| {
+        dir.as_deref()
+            .unwrap_or(Path::new("."))
+            .join(lockfile::FILE_NAME)
+    });
+    if args.check {
+        if !path.is_file() {
+            return Err(miette::miette!(
+                help = "write one with `packguard lock`, or name it with --lock FILE",
+                "no lock to check {}: {} does not exist",
+                input.display(),
+                path.display()
+            ));
+        }
+        // Only the lock's rules: a check for a hook, not a full scan.
+        rules
+            .rules
+            .retain(|r| r.check.as_deref().is_some_and(|c| c.starts_with("lock.")));
+        let options = Options {
+            lock: LockChoice::File(path),
+            ..options
+        };
+        let report = packguard::scan(&input, &rules, &config, &options)?;
+        // Any difference fails the check unless --fail-on says otherwise.
+        let fail_on = args
+            .report
+            .fail_on
+            .map_or(FailOn::Severity(packguard::finding::Severity::Info), |f| {
+                fail_on(Some(f), &config)
+            });
+        let how = Emit {
+            format: args.report.format,
+            color: args.report.color,
+            outputs: &args.report.output,
+            root: None,
+        };
+        return output(&[report], &rules, fail_on, &how);
+    }
+    let old = if path.is_file() {
+        Some(lockfile::Lock::read(&path).map_err(miette::Report::new)?)
+    } else {
+        None
+    };
+    let files = lockfile::package_files(&input, &options)?;
+    let how = lockfile::Writing {
+        sizes: args.sizes,
+        collapse: args.collapse,
+    };
+    let update = lockfile::update(&files, old.as_ref(), how);
+    std::fs::write(&path, lockfile::render(&update.entries)).map_err(|e| {
+        miette::miette!(
+            help = "check that the folder exists and is writable",
+            "could not write the lock {}: {e}",
+            path.display()
+        )
+    })?;
+    let mut text = format!(
+        "wrote {}: {} entries for {} files\n",
+        path.display(),
+        update.entries.len(),
+        files
+            .iter()
+            .filter(|(rel, _)| rel != lockfile::FILE_NAME)
+            .count()
+    );
+    for a in &update.added {
+        text.push_str(&format!("  added    {}\n", packguard::scan::sanitize(a)));
+    }
+    for r in &update.removed {
+        text.push_str(&format!(
+            "  removed  {} (covers no file)\n",
+            packguard::scan::sanitize(r)
+        ));
+    }
     print(&text);
     Ok(ExitCode::SUCCESS)
 }

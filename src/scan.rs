@@ -45,6 +45,8 @@ pub struct Options {
     /// Threads for one scan: 1 reads and scans on one thread; otherwise decompression runs
     /// beside scanning. 0 (the default) means "as the machine allows".
     pub threads: usize,
+    /// Which expected-contents lock the package is compared with (`crate::lock`).
+    pub lock: crate::lock::LockChoice,
 }
 
 /// Rules prepared for scanning: the prefilter is built once and reused for every file.
@@ -53,6 +55,11 @@ pub struct Engine<'a> {
     config: &'a Config,
     options: &'a Options,
     prefilter: Prefilter,
+    /// The expected-contents lock the package's file list is compared with.
+    lock: Option<&'a crate::lock::Lock>,
+    /// Per config `ignore` entry, whether it kept a rule from a file (`crate::suppressions`);
+    /// empty when no rule reports unused ignores, so the common scan pays nothing.
+    ignore_used: Vec<std::sync::atomic::AtomicBool>,
 }
 
 impl<'a> Engine<'a> {
@@ -62,7 +69,15 @@ impl<'a> Engine<'a> {
             config,
             options,
             prefilter: Prefilter::new(&rules.rules),
+            lock: None,
+            ignore_used: crate::suppressions::ignore_tracking(rules, config),
         }
+    }
+
+    /// Compares the package's files with `lock` at the end of each scan.
+    pub fn with_lock(mut self, lock: Option<&'a crate::lock::Lock>) -> Engine<'a> {
+        self.lock = lock;
+        self
     }
 
     /// Scans an archive read from `input`. `name` is how the input is shown.
@@ -122,12 +137,26 @@ impl<'a> Engine<'a> {
             },
             &mut collector.findings,
         );
+        if let Some(lock) = self.lock {
+            let files: Vec<crate::lock::PackageFile<'_>> = collector
+                .paths
+                .iter()
+                .zip(&collector.sizes)
+                .filter_map(|(path, &size)| {
+                    let rel = path.strip_prefix(&prefix)?;
+                    Some(crate::lock::PackageFile { rel, path, size })
+                })
+                .collect();
+            crate::lock::check(self, lock, &files, &mut collector.findings);
+        }
         (info.name, info.version) = collector
             .manifest
             .as_deref()
             .map(package_identity)
             .unwrap_or_default();
-        Report::new(info, collector.findings, started.elapsed()).with_sourcemaps(sourcemaps)
+        let mut report = Report::new(info, collector.findings, started.elapsed());
+        report.used_ignores = crate::suppressions::used_ignores(&self.ignore_used);
+        report.with_sourcemaps(sourcemaps)
     }
 
     /// Scans the files `list` selected in the package folder `root`; `name` is how the
@@ -177,7 +206,10 @@ impl<'a> Engine<'a> {
     }
 
     fn ignored(&self, rule: &Rule, rel: &str) -> bool {
-        self.config.ignores(&rule.id, rel)
+        if self.ignore_used.is_empty() {
+            return self.config.ignores(&rule.id, rel);
+        }
+        crate::suppressions::ignores_noting_use(self.config, &self.ignore_used, &rule.id, rel)
     }
 
     /// Opens an archive inside the package (`.tgz`, `.tar`, `.zip`, `.jar`) one level deep,
@@ -221,7 +253,7 @@ impl<'a> Engine<'a> {
         out: &mut Vec<Finding>,
     ) {
         let applicable = self.applicable(entry.rel, true);
-        self.scan_applicable(entry, &applicable, skip, out);
+        self.scan_applicable(entry, &applicable, skip, Markers::Judge, out);
     }
 
     /// Content-rule findings for bytes that are not an archive entry of their own (an original
@@ -254,7 +286,7 @@ impl<'a> Engine<'a> {
             data,
             disk_path: None,
         };
-        self.scan_applicable(&entry, rules, &[], out);
+        self.scan_applicable(&entry, rules, &[], Markers::Honour, out);
     }
 
     /// The rules that claim a structural check and look at `rel` (not ignored by the config).
@@ -294,7 +326,7 @@ impl<'a> Engine<'a> {
 
     fn scan_entry(&self, entry: &Entry<'_>, presence: bool, out: &mut Vec<Finding>) {
         let applicable = self.applicable(entry.rel, presence);
-        self.scan_applicable(entry, &applicable, &[], out);
+        self.scan_applicable(entry, &applicable, &[], Markers::Judge, out);
     }
 
     fn scan_applicable(
@@ -302,6 +334,7 @@ impl<'a> Engine<'a> {
         entry: &Entry<'_>,
         applicable: &[usize],
         skip: &[(usize, usize)],
+        markers: Markers,
         out: &mut Vec<Finding>,
     ) {
         if applicable.is_empty() {
@@ -332,6 +365,7 @@ impl<'a> Engine<'a> {
             entry,
             lines: &mut lines,
             ignore_marker: memchr::memmem::find(entry.data, IGNORE_MARKER).is_some(),
+            used_markers: Vec::new(),
             places: HashSet::new(),
             by_secret: HashMap::new(),
             masks: Vec::new(),
@@ -393,6 +427,12 @@ impl<'a> Engine<'a> {
                 self.match_rule(rule, &target, within, &mut ctx, out);
             }
         }
+        // Markers are judged in a file's own scan, and only when it read the whole file: an
+        // original inside a map is not a file of its own, and a map's skipped
+        // sourcesContent had its markers honoured by those originals' scans.
+        if ctx.ignore_marker && matches!(markers, Markers::Judge) && skip.is_empty() {
+            crate::suppressions::unused_inline(self, entry, &ctx.used_markers, out);
+        }
         let FileContext {
             mut masks,
             excerpts,
@@ -450,8 +490,11 @@ impl<'a> Engine<'a> {
                 Verdict::Keep(severity, note) => (severity, note),
             };
             let root = target.to_original(whole.start(), whole.end());
-            if ctx.ignore_marker && inline_ignored(ctx.entry.data, ctx.lines, root.0, &rule.id) {
-                continue;
+            if ctx.ignore_marker {
+                if let Some(line) = inline_ignore(ctx.entry.data, ctx.lines, root.0, &rule.id) {
+                    ctx.used_markers.push(line);
+                    continue;
+                }
             }
             let mut f =
                 self.content_finding(rule, target, ctx, (whole.start(), whole.end()), secret);
@@ -666,6 +709,8 @@ struct FileContext<'e, 'l> {
     lines: &'l mut LineIndex<'e>,
     /// Whether `packguard-ignore` occurs anywhere in the file (else no line is looked at).
     ignore_marker: bool,
+    /// Starts of the lines whose `packguard-ignore` silenced a match.
+    used_markers: Vec<usize>,
     /// (rule, original offset) of every finding so far.
     places: HashSet<(String, usize)>,
     /// Secret value -> (rule, severity) of the first finding that reported it.
@@ -698,6 +743,13 @@ fn line_context(data: &[u8], start: usize) -> usize {
     memchr::memrchr(b'\n', &data[floor..start]).map_or(floor, |i| floor + i + 1)
 }
 
+/// Whether a content scan reports the `packguard-ignore` markers that silenced nothing.
+#[derive(Clone, Copy)]
+enum Markers {
+    Judge,
+    Honour,
+}
+
 /// The ranges of `0..len` outside `skip` (sorted, disjoint).
 fn complement(skip: &[(usize, usize)], len: usize) -> Vec<(usize, usize)> {
     let mut out = Vec::with_capacity(skip.len() + 1);
@@ -718,10 +770,15 @@ fn complement(skip: &[(usize, usize)], len: usize) -> Vec<(usize, usize)> {
 pub const IGNORE_MARKER: &[u8] = b"packguard-ignore";
 
 /// Whether the line holding `offset`, or the line before it, carries `packguard-ignore`
-/// naming this rule (or no rule: `packguard-ignore` alone silences every rule there). Ids
-/// follow the marker after `:` or spaces, separated by commas or spaces; `secret/*` names a
-/// family.
-fn inline_ignored(data: &[u8], lines: &mut LineIndex<'_>, offset: usize, rule: &str) -> bool {
+/// naming this rule (or no rule: `packguard-ignore` alone silences every rule there), and
+/// if so the start of that line. Ids follow the marker after `:` or spaces, separated by
+/// commas or spaces; `secret/*` names a family.
+fn inline_ignore(
+    data: &[u8],
+    lines: &mut LineIndex<'_>,
+    offset: usize,
+    rule: &str,
+) -> Option<usize> {
     let (idx, start) = lines.line_of(offset);
     let end = lines.line_end(start);
     let mut ranges = vec![(start, end)];
@@ -729,7 +786,7 @@ fn inline_ignored(data: &[u8], lines: &mut LineIndex<'_>, offset: usize, rule: &
         let (_, prev) = lines.line_of(start - 1);
         ranges.push((prev, start - 1));
     }
-    ranges.into_iter().any(|(a, b)| {
+    let silences = |&(a, b): &(usize, usize)| {
         let line = &data[a..b];
         memchr::memmem::find_iter(line, IGNORE_MARKER).any(|at| {
             let rest = &line[at + IGNORE_MARKER.len()..];
@@ -750,7 +807,8 @@ fn inline_ignored(data: &[u8], lines: &mut LineIndex<'_>, offset: usize, rule: &
                     .iter()
                     .any(|w| crate::rules::id_matches(&String::from_utf8_lossy(w), rule))
         })
-    })
+    };
+    ranges.iter().find(|r| silences(r)).map(|r| r.0)
 }
 
 struct Collector<'e> {
@@ -759,6 +817,8 @@ struct Collector<'e> {
     manifest: Option<Vec<u8>>,
     /// Every regular file's path, for checks that compare the manifest with what ships.
     paths: Vec<String>,
+    /// Each of `paths`' size, for the lock's `max_size`.
+    sizes: Vec<u64>,
     /// Source maps seen so far (small metadata only) for the cross-file checks.
     sourcemaps: SourceMapCheck,
 }
@@ -770,6 +830,7 @@ impl<'e> Collector<'e> {
             findings: Vec::new(),
             manifest: None,
             paths: Vec::new(),
+            sizes: Vec::new(),
             sourcemaps: SourceMapCheck::default(),
         }
     }
@@ -791,6 +852,7 @@ impl Visitor for Collector<'_> {
             self.manifest = Some(entry.data.to_vec());
         }
         self.paths.push(entry.path.to_string());
+        self.sizes.push(entry.data.len() as u64);
         // Paths go into every report; a hostile name must not carry escape sequences there.
         let path = sanitize(entry.path);
         let entry = Entry {

@@ -25,5 +25,7 @@ pub fn all() -> impl Iterator<Item = &'static str> {
         .chain(manifest::CHECKS.iter())
         .chain(workflow::CHECKS.iter())
         .chain(sourcemap::CHECKS.iter())
+        .chain(crate::lock::CHECKS.iter())
+        .chain(crate::suppressions::CHECKS.iter())
         .copied()
 }

@@ -81,6 +81,10 @@ pub struct Report {
     /// Left out of the JSON when the package has none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sourcemaps: Vec<SourceMapSummary>,
+    /// Per config `ignore` entry, whether it kept a rule from a file of this package (empty
+    /// when not tracked); `crate::suppressions` reports the ones no package used.
+    #[serde(skip)]
+    pub used_ignores: Vec<bool>,
 }
 
 /// One source map and what it gives away: the exposure table of the report.
@@ -130,6 +134,7 @@ impl Report {
             findings,
             summary,
             sourcemaps: Vec::new(),
+            used_ignores: Vec::new(),
         }
     }
 
@@ -148,8 +153,27 @@ impl Report {
     pub fn apply_baseline(&mut self, baseline: &crate::baseline::Baseline) {
         let before = self.findings.len();
         self.findings.retain(|f| !baseline.contains(f));
+        self.summary.baselined += before - self.findings.len();
+        self.recount();
+    }
+
+    /// Adds findings raised after the scan (unused suppressions), in report order.
+    pub fn add_findings(&mut self, findings: Vec<Finding>) {
+        if findings.is_empty() {
+            return;
+        }
+        self.findings.extend(findings);
+        self.findings.sort_by(|a, b| {
+            a.sort_key()
+                .cmp(&b.sort_key())
+                .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+        });
+        self.recount();
+    }
+
+    /// Counts the findings again into the summary.
+    fn recount(&mut self) {
         let s = &mut self.summary;
-        s.baselined += before - self.findings.len();
         s.errors = 0;
         s.warnings = 0;
         s.infos = 0;

@@ -37,6 +37,11 @@ pub const FILES: &[(&str, &str)] = &[
         "rules/secrets-keys.yaml",
         include_str!("../../rules/secrets-keys.yaml"),
     ),
+    ("rules/lock.yaml", include_str!("../../rules/lock.yaml")),
+    (
+        "rules/suppression.yaml",
+        include_str!("../../rules/suppression.yaml"),
+    ),
 ];
 
 /// The built-in rules. An error here is a bug in `rules/`, caught by the test suite.

@@ -260,6 +260,13 @@ pub struct RawExample {
     pub files: Option<Vec<RawExample>>,
     /// The severity the finding must have (`info` for a token whose checksum fails).
     pub severity: Option<String>,
+    /// Other rules (ids) to run beside the one under test, for rules about suppressions.
+    #[serde(default)]
+    pub with: Vec<String>,
+    /// A config file's text to scan with (`packguard.yml`).
+    pub config: Option<String>,
+    /// Fingerprints of a baseline to scan with (`--baseline`).
+    pub baseline: Option<Vec<String>>,
 }
 
 /// Examples are small: `repeat` may not build more than this.
@@ -273,6 +280,12 @@ impl RawExample {
             }
             let mut out = Vec::new();
             for f in files {
+                if !f.with.is_empty() || f.config.is_some() || f.baseline.is_some() {
+                    return Err(
+                        "`with`, `config` and `baseline` belong to the example, not to one of its `files`"
+                            .into(),
+                    );
+                }
                 out.extend(f.entries()?);
             }
             return Ok(out);
@@ -557,6 +570,9 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
                 };
                 examples.push(Example {
                     expect_fire,
+                    with: e.with.clone(),
+                    config: e.config.clone(),
+                    baseline: e.baseline.clone(),
                     expect_repo: e.expect_repo.clone(),
                     directory: e.directory,
                     threshold: match &e.threshold {

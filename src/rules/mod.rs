@@ -148,6 +148,12 @@ pub struct Example {
     pub threshold: Option<u64>,
     /// Scan the example as a package folder rather than a tarball.
     pub directory: bool,
+    /// Ids of other rules run beside the one under test.
+    pub with: Vec<String>,
+    /// The text of a config file the example is scanned with.
+    pub config: Option<String>,
+    /// Fingerprints of a baseline the example is scanned with.
+    pub baseline: Option<Vec<String>>,
     /// Line of the example in its rule file.
     pub line: usize,
 }

@@ -29,7 +29,6 @@ pub struct Outcome {
 
 pub fn run(rules: &RuleSet) -> Outcome {
     let mut outcome = Outcome::default();
-    let config = Config::default();
     let options = Options {
         limits: Limits {
             max_file_size: 1 << 20,
@@ -61,9 +60,20 @@ pub fn run(rules: &RuleSet) -> Outcome {
             };
             let mut under_test = rule.clone();
             under_test.threshold = example.threshold.or(rule.threshold);
-            let only = RuleSet {
+            let mut only = RuleSet {
                 rules: vec![under_test],
                 sourcemap: rules.sourcemap.clone(),
+            };
+            let config = match with_setup(example, rules, &mut only, &at) {
+                Ok(c) => c,
+                Err(problem) => {
+                    outcome.failures.push(Failure {
+                        rule: rule.id.clone(),
+                        at,
+                        problem,
+                    });
+                    continue;
+                }
             };
             let engine = Engine::new(&only, &config, &options);
             let scanned = if rule
@@ -90,7 +100,8 @@ pub fn run(rules: &RuleSet) -> Outcome {
             };
             let problem = match scanned {
                 Err(e) => Some(format!("the example could not be scanned: {e}")),
-                Ok(report) => {
+                Ok(mut report) => {
+                    add_unused_suppressions(&engine, example, &config, &mut report);
                     let mine: Vec<_> = report
                         .findings
                         .iter()
@@ -121,6 +132,69 @@ pub fn run(rules: &RuleSet) -> Outcome {
         }
     }
     outcome
+}
+
+/// The config an example is scanned with (its `config:` text applied to `only`), after
+/// adding the rules it names in `with:` from the full set.
+fn with_setup(
+    example: &Example,
+    rules: &RuleSet,
+    only: &mut RuleSet,
+    at: &str,
+) -> Result<Config, String> {
+    for id in &example.with {
+        let other = rules
+            .get(id)
+            .ok_or_else(|| format!("`with` names `{id}`, which is not a rule"))?;
+        only.rules.push(other.clone());
+    }
+    match &example.config {
+        None => Ok(Config::default()),
+        Some(text) => crate::config::apply(
+            &crate::rules::load::Source::new(at, text.as_str()),
+            std::path::Path::new("."),
+            only,
+        )
+        .map_err(|e| format!("the example's `config` is invalid: {}", e.message)),
+    }
+}
+
+/// What `scan` adds after scanning: the example's config and baseline entries that
+/// suppressed nothing.
+fn add_unused_suppressions(
+    engine: &Engine<'_>,
+    example: &Example,
+    config: &Config,
+    report: &mut crate::report::Report,
+) {
+    use crate::suppressions::{unused_baseline_entries, unused_config_ignores, Written};
+    if let Some(text) = &example.config {
+        let file = Written {
+            shown: "packguard.yml",
+            text: text.as_bytes(),
+        };
+        let found = unused_config_ignores(engine, config, file, std::slice::from_ref(report));
+        report.add_findings(found);
+    }
+    if let Some(prints) = &example.baseline {
+        let baseline = crate::baseline::Baseline {
+            version: crate::baseline::VERSION,
+            findings: prints
+                .iter()
+                .map(|p| crate::baseline::Entry {
+                    fingerprint: p.clone(),
+                    rule: String::new(),
+                    file: String::new(),
+                })
+                .collect(),
+        };
+        let file = Written {
+            shown: "baseline.json",
+            text: b"",
+        };
+        let found = unused_baseline_entries(engine, &baseline, file, &report.findings);
+        report.add_findings(found);
+    }
 }
 
 /// Writes the example's files into a fresh temporary folder, scans it as a package folder
