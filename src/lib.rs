@@ -12,6 +12,7 @@ pub mod artifact;
 pub mod baseline;
 pub mod checks;
 pub mod config;
+pub mod diff;
 pub mod finding;
 pub mod init;
 pub mod listing;
@@ -95,6 +96,22 @@ pub enum Error {
         help("for a tarball, `packguard ls` without --paths lists its files with sizes")
     )]
     PathsNeedDirectory { path: String },
+    #[error("both releases to compare are `-`; only one can be read from standard input")]
+    #[diagnostic(
+        code(packguard::input::both_stdin),
+        help("give the previous release as a .tgz file or a package folder")
+    )]
+    BothStdin,
+    #[error("cannot read the previous release {path}")]
+    #[diagnostic(
+        code(packguard::input::previous),
+        help("give the tarball of the last published version (`npm pack NAME@latest` writes it) or its package folder")
+    )]
+    Previous {
+        path: String,
+        #[source]
+        source: Box<Error>,
+    },
     #[error("--workspaces needs a directory, and {path} is not one")]
     #[diagnostic(code(packguard::input::workspaces_need_directory))]
     WorkspacesNeedDirectory { path: String },
@@ -152,24 +169,63 @@ pub fn scan(
     config: &Config,
     options: &Options,
 ) -> Result<Report, Error> {
+    let engine = scan::Engine::new(rules, config, options);
+    scan_observed(&engine, input, &mut artifact::Ignore)
+}
+
+/// Scans one input, also handing every file to `observer` in the same read.
+fn scan_observed(
+    engine: &scan::Engine<'_>,
+    input: &Input,
+    observer: &mut dyn artifact::Visitor,
+) -> Result<Report, Error> {
     let name = input.display();
     match input {
         Input::Stdin => {
             let stdin = std::io::stdin();
-            Ok(scan::scan_reader(&name, stdin, rules, config, options)?)
+            Ok(engine.scan_archive_observed(&name, stdin, observer)?)
         }
         Input::Path(path) => {
             if path.is_dir() {
-                return scan_directory(path, rules, config, options);
+                let list = artifact::pack::select(path, &engine.options().pack)?;
+                return Ok(engine.scan_directory_observed(&name, path, &list, observer)?);
             }
             let file = std::fs::File::open(path).map_err(|source| ArtifactError::Unreadable {
                 name: name.clone(),
                 source,
             })?;
             let reader = std::io::BufReader::with_capacity(1 << 16, file);
-            Ok(scan::scan_reader(&name, reader, rules, config, options)?)
+            Ok(engine.scan_archive_observed(&name, reader, observer)?)
         }
     }
+}
+
+/// `packguard diff OLD NEW`, `scan --previous OLD NEW`: scans both releases with the same
+/// rules and returns NEW's report with what changed (`Report.diff`), the `diff/*`
+/// findings, and every finding marked new or pre-existing.
+pub fn diff(
+    old: &Input,
+    new: &Input,
+    rules: &RuleSet,
+    config: &Config,
+    options: &Options,
+) -> Result<Report, Error> {
+    if *old == Input::Stdin && *new == Input::Stdin {
+        return Err(Error::BothStdin);
+    }
+    let started = std::time::Instant::now();
+    let engine = scan::Engine::new(rules, config, options);
+    let side = |input: &Input| -> Result<diff::Scanned, Error> {
+        let mut inventory = diff::Inventory::default();
+        let report = scan_observed(&engine, input, &mut inventory)?;
+        Ok(diff::Scanned { report, inventory })
+    };
+    let previous = side(old).map_err(|e| Error::Previous {
+        path: old.display(),
+        source: Box::new(e),
+    })?;
+    let current = side(new)?;
+    Ok(diff::combine(&engine, previous, current, started.elapsed()))
 }
 
 /// Scans several inputs, as many at once as the machine has cores (each on one thread, which

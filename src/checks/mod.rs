@@ -25,5 +25,6 @@ pub fn all() -> impl Iterator<Item = &'static str> {
         .chain(manifest::CHECKS.iter())
         .chain(workflow::CHECKS.iter())
         .chain(sourcemap::CHECKS.iter())
+        .chain(crate::diff::CHECKS.iter())
         .copied()
 }

@@ -66,6 +66,9 @@ pub struct Summary {
     /// Findings left out because a baseline accepted them.
     #[serde(skip_serializing_if = "is_zero")]
     pub baselined: usize,
+    /// Findings the previous release already had (`diff`, `scan --previous`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pre_existing: usize,
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub duration_ms: u64,
@@ -81,6 +84,12 @@ pub struct Report {
     /// Left out of the JSON when the package has none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sourcemaps: Vec<SourceMapSummary>,
+    /// What changed since the previous release (`diff`, `scan --previous`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<crate::diff::Changes>,
+    /// Only findings new since the previous release fail the run (`--new-only`).
+    #[serde(skip)]
+    pub fail_new_only: bool,
 }
 
 /// One source map and what it gives away: the exposure table of the report.
@@ -116,21 +125,22 @@ impl Report {
             duration_ms: took.as_millis() as u64,
             ..Summary::default()
         };
-        for f in &findings {
-            match f.severity {
-                Severity::Error => summary.errors += 1,
-                Severity::Warning => summary.warnings += 1,
-                Severity::Info => summary.infos += 1,
-            }
-            *summary.by_rule.entry(f.rule.clone()).or_default() += 1;
-        }
+        summary.count(&findings);
         Report {
             tool: Tool::current(),
             artifact,
             findings,
             summary,
             sourcemaps: Vec::new(),
+            diff: None,
+            fail_new_only: false,
         }
+    }
+
+    /// Attaches what changed since the previous release.
+    pub fn with_diff(mut self, changes: crate::diff::Changes) -> Report {
+        self.diff = Some(changes);
+        self
     }
 
     /// Adds the source maps found, largest exposure first.
@@ -148,25 +158,39 @@ impl Report {
     pub fn apply_baseline(&mut self, baseline: &crate::baseline::Baseline) {
         let before = self.findings.len();
         self.findings.retain(|f| !baseline.contains(f));
-        let s = &mut self.summary;
-        s.baselined += before - self.findings.len();
-        s.errors = 0;
-        s.warnings = 0;
-        s.infos = 0;
-        s.by_rule.clear();
-        for f in &self.findings {
-            match f.severity {
-                Severity::Error => s.errors += 1,
-                Severity::Warning => s.warnings += 1,
-                Severity::Info => s.infos += 1,
-            }
-            *s.by_rule.entry(f.rule.clone()).or_default() += 1;
-        }
+        self.summary.baselined += before - self.findings.len();
+        self.summary.count(&self.findings);
     }
 
-    /// Whether any finding is at or above the threshold.
+    /// Whether any finding that counts is at or above the threshold. With `fail_new_only`,
+    /// findings the previous release already had do not count.
     pub fn fails(&self, fail_on: FailOn) -> bool {
-        self.findings.iter().any(|f| fail_on.fails(f.severity))
+        self.findings
+            .iter()
+            .filter(|f| !(self.fail_new_only && f.pre_existing == Some(true)))
+            .any(|f| fail_on.fails(f.severity))
+    }
+}
+
+impl Summary {
+    /// Recounts the per-severity, per-rule and pre-existing tallies from `findings`.
+    fn count(&mut self, findings: &[Finding]) {
+        self.errors = 0;
+        self.warnings = 0;
+        self.infos = 0;
+        self.pre_existing = 0;
+        self.by_rule.clear();
+        for f in findings {
+            match f.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => self.infos += 1,
+            }
+            if f.pre_existing == Some(true) {
+                self.pre_existing += 1;
+            }
+            *self.by_rule.entry(f.rule.clone()).or_default() += 1;
+        }
     }
 }
 
@@ -196,6 +220,7 @@ mod tests {
             disk_path: None,
             package: None,
             decoded: None,
+            pre_existing: None,
             excerpt: None,
         }
     }
