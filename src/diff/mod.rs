@@ -192,6 +192,127 @@ impl Changes {
     }
 }
 
+/// One line of the "what changed" listing that human and Markdown reports show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeLine {
+    /// `added`, `removed`, `changed`, `map`, `script`, `entry`, `dependency`.
+    pub kind: &'static str,
+    /// The file, field or dependency.
+    pub what: String,
+    /// Sizes, or old and new values.
+    pub detail: String,
+}
+
+impl Changes {
+    /// `name@1.0.0 (old.tgz): 2 added, 0 removed, 1 changed, 40 unchanged; unpacked 1.0 MiB
+    /// -> 1.1 MiB (+100.0 KiB)`, given this release's unpacked size.
+    pub fn headline(&self, unpacked_now: u64) -> String {
+        let p = &self.previous;
+        let was = match (&p.name, &p.version) {
+            (Some(n), Some(v)) => format!("{n}@{v} ({})", p.path),
+            _ => p.path.clone(),
+        };
+        format!(
+            "{was}: {} added, {} removed, {} changed, {} unchanged; unpacked {} -> {} ({})",
+            self.added.len(),
+            self.removed.len(),
+            self.changed.len(),
+            self.unchanged,
+            human_bytes(p.unpacked_bytes),
+            human_bytes(unpacked_now),
+            signed_bytes(unpacked_now as i64 - p.unpacked_bytes as i64),
+        )
+    }
+
+    /// Every change as a line, at most `per_kind` of each kind (then one `and N more`).
+    pub fn lines(&self, per_kind: usize) -> Vec<ChangeLine> {
+        let mut rows = Vec::new();
+        let mut group = |kind: &'static str, lines: Vec<(String, String)>| {
+            let n = lines.len();
+            for (what, detail) in lines.into_iter().take(per_kind) {
+                rows.push(ChangeLine { kind, what, detail });
+            }
+            if n > per_kind {
+                rows.push(ChangeLine {
+                    kind,
+                    what: format!("and {} more", n - per_kind),
+                    detail: String::new(),
+                });
+            }
+        };
+        let sized = |f: &FileSize| (f.path.clone(), human_bytes(f.size));
+        group("added", self.added.iter().map(sized).collect());
+        group("removed", self.removed.iter().map(sized).collect());
+        group(
+            "changed",
+            self.changed
+                .iter()
+                .map(|f| {
+                    let sizes = format!(
+                        "{} -> {} ({})",
+                        human_bytes(f.old_size),
+                        human_bytes(f.new_size),
+                        signed_bytes(f.delta)
+                    );
+                    (f.path.clone(), sizes)
+                })
+                .collect(),
+        );
+        group(
+            "map",
+            self.sourcemaps
+                .iter()
+                .map(|m| {
+                    let now = format!("{} sources, {} with text", m.sources, m.sources_content);
+                    let detail = match m.change {
+                        Status::Added => format!("new: {now}"),
+                        _ => format!(
+                            "grown: {now} (was {} sources, {} with text)",
+                            m.old_sources.unwrap_or(0),
+                            m.old_sources_content.unwrap_or(0)
+                        ),
+                    };
+                    (m.map.clone(), detail)
+                })
+                .collect(),
+        );
+        let field = |f: &FieldChange| (f.field.clone(), value_change(f.change, &f.old, &f.new));
+        group("script", self.scripts.iter().map(field).collect());
+        group("entry", self.entry_points.iter().map(field).collect());
+        group(
+            "dependency",
+            self.dependencies
+                .iter()
+                .map(|d| {
+                    (
+                        format!("{} ({})", d.name, d.section),
+                        value_change(d.change, &d.old, &d.new),
+                    )
+                })
+                .collect(),
+        );
+        rows
+    }
+}
+
+fn value_change(change: Status, old: &Option<String>, new: &Option<String>) -> String {
+    let show = |v: &Option<String>| format!("`{}`", v.as_deref().unwrap_or(""));
+    match change {
+        Status::Added => format!("added {}", show(new)),
+        Status::Removed => format!("removed (was {})", show(old)),
+        _ => format!("{} (was {})", show(new), show(old)),
+    }
+}
+
+/// `+1.0 KiB`, `-300 B`, `±0 B`.
+fn signed_bytes(delta: i64) -> String {
+    match delta {
+        0 => "±0 B".to_string(),
+        d if d > 0 => format!("+{}", human_bytes(d as u64)),
+        d => format!("-{}", human_bytes(d.unsigned_abs())),
+    }
+}
+
 /// Compares two scanned sides.
 pub fn compare(old: &Scanned, new: &Scanned) -> Changes {
     let (o, n) = (&old.inventory.files, &new.inventory.files);

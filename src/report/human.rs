@@ -141,125 +141,20 @@ const CHANGES_SHOWN: usize = 50;
 /// "What changed since the previous release": files added, removed and changed with their
 /// sizes, then source maps, install scripts, entry points and dependencies.
 fn changes_section(c: &crate::diff::Changes, now: &super::ArtifactInfo) -> String {
-    use crate::diff::Status;
-    let p = &c.previous;
-    let was = match (&p.name, &p.version) {
-        (Some(n), Some(v)) => format!("{n}@{v} ({})", p.path),
-        _ => p.path.clone(),
-    };
-    let mut out = format!(
-        "changes since {was}: {} added, {} removed, {} changed, {} unchanged; unpacked {} -> {} ({})\n",
-        c.added.len(),
-        c.removed.len(),
-        c.changed.len(),
-        c.unchanged,
-        human_bytes(p.unpacked_bytes),
-        human_bytes(now.unpacked_bytes),
-        signed_bytes(now.unpacked_bytes as i64 - p.unpacked_bytes as i64),
-    );
-    let mut rows: Vec<(&str, String, String)> = Vec::new();
-    let mut group = |kind: &'static str, lines: Vec<(String, String)>| {
-        let n = lines.len();
-        for (what, detail) in lines.into_iter().take(CHANGES_SHOWN) {
-            rows.push((kind, what, detail));
-        }
-        if n > CHANGES_SHOWN {
-            rows.push((
-                kind,
-                format!("and {} more", n - CHANGES_SHOWN),
-                String::new(),
-            ));
-        }
-    };
-    group(
-        "added",
-        c.added
-            .iter()
-            .map(|f| (f.path.clone(), human_bytes(f.size)))
-            .collect(),
-    );
-    group(
-        "removed",
-        c.removed
-            .iter()
-            .map(|f| (f.path.clone(), human_bytes(f.size)))
-            .collect(),
-    );
-    group(
-        "changed",
-        c.changed
-            .iter()
-            .map(|f| {
-                let sizes = format!(
-                    "{} -> {} ({})",
-                    human_bytes(f.old_size),
-                    human_bytes(f.new_size),
-                    signed_bytes(f.delta)
-                );
-                (f.path.clone(), sizes)
-            })
-            .collect(),
-    );
-    group(
-        "map",
-        c.sourcemaps
-            .iter()
-            .map(|m| {
-                let now = format!("{} sources, {} with text", m.sources, m.sources_content);
-                let detail = match m.change {
-                    Status::Added => format!("new: {now}"),
-                    _ => format!(
-                        "grown: {now} (was {} sources, {} with text)",
-                        m.old_sources.unwrap_or(0),
-                        m.old_sources_content.unwrap_or(0)
-                    ),
-                };
-                (m.map.clone(), detail)
-            })
-            .collect(),
-    );
-    let field =
-        |f: &crate::diff::FieldChange| (f.field.clone(), value_change(f.change, &f.old, &f.new));
-    group("script", c.scripts.iter().map(field).collect());
-    group("entry", c.entry_points.iter().map(field).collect());
-    group(
-        "dependency",
-        c.dependencies
-            .iter()
-            .map(|d| {
-                (
-                    format!("{} ({})", d.name, d.section),
-                    value_change(d.change, &d.old, &d.new),
-                )
-            })
-            .collect(),
-    );
-    let w = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
-    for (kind, what, detail) in rows {
-        let line = format!("  {kind:10} {what:w$}  {detail}");
+    let mut out = format!("changes since {}\n", c.headline(now.unpacked_bytes));
+    let rows = c.lines(CHANGES_SHOWN);
+    let w = rows
+        .iter()
+        .map(|r| r.what.chars().count())
+        .max()
+        .unwrap_or(0);
+    for r in rows {
+        let line = format!("  {:10} {:w$}  {}", r.kind, r.what, r.detail);
         out.push_str(line.trim_end());
         out.push('\n');
     }
     out.push('\n');
     out
-}
-
-fn value_change(change: crate::diff::Status, old: &Option<String>, new: &Option<String>) -> String {
-    let show = |v: &Option<String>| format!("`{}`", v.as_deref().unwrap_or(""));
-    match change {
-        crate::diff::Status::Added => format!("added {}", show(new)),
-        crate::diff::Status::Removed => format!("removed (was {})", show(old)),
-        _ => format!("{} (was {})", show(new), show(old)),
-    }
-}
-
-/// `+1.0 KiB`, `-300 B`, `±0 B`.
-fn signed_bytes(delta: i64) -> String {
-    match delta {
-        0 => "±0 B".to_string(),
-        d if d > 0 => format!("+{}", human_bytes(d as u64)),
-        d => format!("-{}", human_bytes(d.unsigned_abs())),
-    }
 }
 
 pub fn human_bytes(n: u64) -> String {
