@@ -220,11 +220,28 @@ pub fn diff(
         let report = scan_observed(&engine, input, &mut inventory)?;
         Ok(diff::Scanned { report, inventory })
     };
-    let previous = side(old).map_err(|e| Error::Previous {
+    // The two releases are read at once: each read is mostly decompression and matching, and
+    // the machine usually has a core to spare for the other (PACKGUARD_THREADS=1: one by one).
+    let (previous, current) = if options.threads == 1 {
+        (side(old), side(new))
+    } else {
+        std::thread::scope(|s| {
+            let previous = s.spawn(|| side(old));
+            let current = side(new);
+            let previous = previous.join().unwrap_or_else(|_| {
+                Err(Error::Artifact(ArtifactError::Corrupt {
+                    name: old.display(),
+                    detail: "the scan stopped unexpectedly".to_string(),
+                }))
+            });
+            (previous, current)
+        })
+    };
+    let previous = previous.map_err(|e| Error::Previous {
         path: old.display(),
         source: Box::new(e),
     })?;
-    let current = side(new)?;
+    let current = current?;
     Ok(diff::combine(&engine, previous, current, started.elapsed()))
 }
 
