@@ -84,6 +84,18 @@ fn an_added_file_is_listed_with_its_size_and_flagged_as_info() {
 }
 
 #[test]
+fn a_file_too_large_to_scan_is_still_listed_as_added() {
+    let s = Scratch::new();
+    let new = v2().file("data/dump.bin", vec![b'x'; 4096]);
+    let (_, r) = diff(&s, &v1(), &new, &["--max-file-size", "1KiB"]);
+    assert_eq!(
+        r["diff"]["added"],
+        serde_json::json!([{"path": "package/data/dump.bin", "size": 4096}])
+    );
+    assert_eq!(of_rule(&r, "diff/new-file").len(), 1);
+}
+
+#[test]
 fn a_removed_file_is_listed_with_its_old_size() {
     let s = Scratch::new();
     let old = v1().file("legacy.js", "old code");

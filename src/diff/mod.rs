@@ -54,7 +54,9 @@ struct FileFacts {
     /// As the package names it (`package/dist/cli.js`), sanitized for display.
     path: String,
     size: u64,
-    sha256: [u8; 32],
+    /// `None` for a file over `--max-file-size`, which is never read: such a file compares
+    /// by size alone.
+    sha256: Option<[u8; 32]>,
 }
 
 impl Visitor for Inventory {
@@ -72,11 +74,24 @@ impl Visitor for Inventory {
             FileFacts {
                 path: sanitize(entry.path),
                 size: entry.data.len() as u64,
-                sha256: Sha256::digest(entry.data).into(),
+                sha256: Some(Sha256::digest(entry.data).into()),
             },
         );
     }
-    fn issue(&mut self, _path: &str, _issue: EntryIssue) {}
+    fn issue(&mut self, path: &str, issue: EntryIssue) {
+        // An oversized file is reported and skipped by the reader, yet it ships: it must
+        // still show up as added or removed.
+        if let EntryIssue::Oversized { size, .. } = issue {
+            self.files.insert(
+                strip_top(path).to_string(),
+                FileFacts {
+                    path: sanitize(path),
+                    size,
+                    sha256: None,
+                },
+            );
+        }
+    }
 }
 
 /// One side, scanned: its report (every rule ran on it) and its inventory.
@@ -325,7 +340,7 @@ pub fn compare(old: &Scanned, new: &Scanned) -> Changes {
                 path: now.path.clone(),
                 size: now.size,
             }),
-            Some(before) if before.sha256 != now.sha256 => changed.push(FileDelta {
+            Some(before) if differ(before, now) => changed.push(FileDelta {
                 path: now.path.clone(),
                 old_size: before.size,
                 new_size: now.size,
@@ -416,6 +431,14 @@ fn sourcemap_changes(old: &[SourceMapSummary], new: &[SourceMapSummary]) -> Vec<
         .collect();
     out.sort_by(|a, b| a.map.cmp(&b.map));
     out
+}
+
+/// Different content, or, when either file was too large to read, a different size.
+fn differ(a: &FileFacts, b: &FileFacts) -> bool {
+    match (a.sha256, b.sha256) {
+        (Some(x), Some(y)) => x != y,
+        _ => a.size != b.size,
+    }
 }
 
 fn strip_top(path: &str) -> &str {
