@@ -21,6 +21,10 @@ pub enum Command {
     /// Scan npm tarballs (or `-` for one on stdin) or package folders (the files their
     /// packer would publish) and report findings.
     Scan(ScanArgs),
+    /// Compare a release with the previous one: files added, removed and changed, new or
+    /// grown source maps, install scripts, entry points and dependencies; every rule runs
+    /// on NEW and each finding says whether OLD already had it. Takes every `scan` option.
+    Diff(DiffArgs),
     /// Check GitHub Actions release workflows (jobs that publish to npm).
     Workflow(WorkflowArgs),
     /// Write a commented .packguard.yml (and, with --workflow, a trusted-publishing release
@@ -241,11 +245,32 @@ pub struct ScanArgs {
     /// Do not compare with any lock.
     #[arg(long, conflicts_with = "lock")]
     pub no_lock: bool,
+    /// Compare with the previous release OLD (a .tgz, e.g. from `npm pack NAME@latest`, a
+    /// package folder, or `-`): show what changed, run the diff/* rules, and mark each
+    /// finding new or pre-existing. Needs exactly one PATH and no --workspaces.
+    #[arg(long, value_name = "OLD")]
+    pub previous: Option<String>,
+    /// With --previous or `diff`: only findings new since the previous release count toward
+    /// --fail-on (pre-existing ones are still reported).
+    #[arg(long)]
+    pub new_only: bool,
     /// The folder a scanned tarball's `package/` was packed from (usually the package's folder
     /// in the repository): GitHub annotations and SARIF then point at `DIR/dist/cli.js` for
     /// `package/dist/cli.js` when that file exists.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+}
+
+/// `packguard diff OLD [NEW]`: `scan --previous OLD NEW`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The previous release: a .tgz (`npm pack NAME@latest` writes the published one), a
+    /// package folder, or `-` for a tarball on stdin.
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// NEW is the PATH argument (default: the package in the current folder).
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 #[derive(Debug, Args)]

@@ -91,6 +91,10 @@ pub struct Finding {
     /// in the file's bytes as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<String>,
+    /// Set only when a previous release was compared (`diff`, `scan --previous`): whether
+    /// the same finding (same fingerprint) was already in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pre_existing: Option<bool>,
     #[serde(skip)]
     pub excerpt: Option<Excerpt>,
 }

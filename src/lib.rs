@@ -12,6 +12,7 @@ pub mod artifact;
 pub mod baseline;
 pub mod checks;
 pub mod config;
+pub mod diff;
 pub mod finding;
 pub mod init;
 pub mod listing;
@@ -97,6 +98,22 @@ pub enum Error {
         help("for a tarball, `packguard ls` without --paths lists its files with sizes")
     )]
     PathsNeedDirectory { path: String },
+    #[error("both releases to compare are `-`; only one can be read from standard input")]
+    #[diagnostic(
+        code(packguard::input::both_stdin),
+        help("give the previous release as a .tgz file or a package folder")
+    )]
+    BothStdin,
+    #[error("cannot read the previous release {path}")]
+    #[diagnostic(
+        code(packguard::input::previous),
+        help("give the tarball of the last published version (`npm pack NAME@latest` writes it) or its package folder")
+    )]
+    Previous {
+        path: String,
+        #[source]
+        source: Box<Error>,
+    },
     #[error("--workspaces needs a directory, and {path} is not one")]
     #[diagnostic(code(packguard::input::workspaces_need_directory))]
     WorkspacesNeedDirectory { path: String },
@@ -154,23 +171,84 @@ pub fn scan(
     config: &Config,
     options: &Options,
 ) -> Result<Report, Error> {
-    let name = input.display();
-    let lock = read_lock(config, options, None)?;
+    let lock = read_lock(config, options, package_dir(input))?;
     let engine = scan::Engine::new(rules, config, options).with_lock(lock.as_ref());
+    scan_observed(&engine, input, &mut artifact::Ignore)
+}
+
+/// Scans one input, also handing every file to `observer` in the same read.
+fn scan_observed(
+    engine: &scan::Engine<'_>,
+    input: &Input,
+    observer: &mut dyn artifact::Visitor,
+) -> Result<Report, Error> {
+    let name = input.display();
     match input {
-        Input::Stdin => Ok(engine.scan_archive(&name, std::io::stdin())?),
+        Input::Stdin => {
+            let stdin = std::io::stdin();
+            Ok(engine.scan_archive_observed(&name, stdin, observer)?)
+        }
         Input::Path(path) => {
             if path.is_dir() {
-                return scan_directory(path, rules, config, options);
+                let list = artifact::pack::select(path, &engine.options().pack)?;
+                return Ok(engine.scan_directory_observed(&name, path, &list, observer)?);
             }
             let file = std::fs::File::open(path).map_err(|source| ArtifactError::Unreadable {
                 name: name.clone(),
                 source,
             })?;
             let reader = std::io::BufReader::with_capacity(1 << 16, file);
-            Ok(engine.scan_archive(&name, reader)?)
+            Ok(engine.scan_archive_observed(&name, reader, observer)?)
         }
     }
+}
+
+/// `packguard diff OLD NEW`, `scan --previous OLD NEW`: scans both releases with the same
+/// rules and returns NEW's report with what changed (`Report.diff`), the `diff/*`
+/// findings, and every finding marked new or pre-existing.
+pub fn diff(
+    old: &Input,
+    new: &Input,
+    rules: &RuleSet,
+    config: &Config,
+    options: &Options,
+) -> Result<Report, Error> {
+    if *old == Input::Stdin && *new == Input::Stdin {
+        return Err(Error::BothStdin);
+    }
+    let started = std::time::Instant::now();
+    // The lock judges the release being made; the previous one shipped already.
+    let lock = read_lock(config, options, package_dir(new))?;
+    let engine = scan::Engine::new(rules, config, options).with_lock(lock.as_ref());
+    let old_engine = scan::Engine::new(rules, config, options);
+    let side = |engine: &scan::Engine<'_>, input: &Input| -> Result<diff::Scanned, Error> {
+        let mut inventory = diff::Inventory::default();
+        let report = scan_observed(engine, input, &mut inventory)?;
+        Ok(diff::Scanned { report, inventory })
+    };
+    // The two releases are read at once: each read is mostly decompression and matching, and
+    // the machine usually has a core to spare for the other (PACKGUARD_THREADS=1: one by one).
+    let (previous, current) = if options.threads == 1 {
+        (side(&old_engine, old), side(&engine, new))
+    } else {
+        std::thread::scope(|s| {
+            let previous = s.spawn(|| side(&old_engine, old));
+            let current = side(&engine, new);
+            let previous = previous.join().unwrap_or_else(|_| {
+                Err(Error::Artifact(ArtifactError::Corrupt {
+                    name: old.display(),
+                    detail: "the scan stopped unexpectedly".to_string(),
+                }))
+            });
+            (previous, current)
+        })
+    };
+    let previous = previous.map_err(|e| Error::Previous {
+        path: old.display(),
+        source: Box::new(e),
+    })?;
+    let current = current?;
+    Ok(diff::combine(&engine, previous, current, started.elapsed()))
 }
 
 /// Scans several inputs, as many at once as the machine has cores (each on one thread, which
@@ -237,6 +315,14 @@ pub fn scan_directory(
     let lock = read_lock(config, options, Some(dir))?;
     let engine = scan::Engine::new(rules, config, options).with_lock(lock.as_ref());
     Ok(engine.scan_directory(&dir.display().to_string(), dir, &list)?)
+}
+
+/// The package folder an input is, for finding the lock in it.
+fn package_dir(input: &Input) -> Option<&Path> {
+    match input {
+        Input::Path(p) if p.is_dir() => Some(p.as_path()),
+        _ => None,
+    }
 }
 
 /// The expected-contents lock a scan checks against (`--lock`, the config's `lock:`, or

@@ -35,6 +35,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Diff(args) => diff(args),
         Command::Workflow(args) => workflow(args),
         Command::Init(args) => init(args),
         Command::Rules(RulesCommand::List { rule_args, format }) => list(rule_args, format),
@@ -110,7 +111,30 @@ fn scan(args: ScanArgs) -> Run {
     // Every input is scanned before anything is printed: a bad input exits 2 with nothing
     // half-written on stdout.
     let mut reports = Vec::new();
-    if args.workspaces {
+    if let Some(previous) = &args.previous {
+        let [input] = inputs.as_slice() else {
+            return Err(miette::miette!(
+                help = "compare one release at a time: `packguard scan --previous OLD.tgz NEW.tgz`",
+                "--previous compares with one package, and {} were given",
+                inputs.len()
+            ));
+        };
+        if args.workspaces {
+            return Err(miette::miette!(
+                help = "scan each workspace package's folder with its own --previous",
+                "--previous cannot be combined with --workspaces"
+            ));
+        }
+        let mut report =
+            packguard::diff(&Input::parse(previous), input, &rules, &config, &options)?;
+        report.fail_new_only = args.new_only;
+        reports.push(report);
+    } else if args.new_only {
+        return Err(miette::miette!(
+            help = "add --previous OLD.tgz (the last published release), or use `packguard diff`",
+            "--new-only needs a previous release to compare with"
+        ));
+    } else if args.workspaces {
         for input in &inputs {
             match input {
                 Input::Path(root) => {
@@ -158,6 +182,20 @@ fn scan(args: ScanArgs) -> Run {
     // Writing a baseline accepts what was found, so that run does not fail.
     let failed = args.write_baseline.is_none() && reports.iter().any(|r| r.fails(fail_on));
     Ok(ExitCode::from(u8::from(failed)))
+}
+
+/// `packguard diff OLD [NEW]` is `scan --previous OLD [NEW]`.
+fn diff(args: cli::DiffArgs) -> Run {
+    if args.scan.previous.is_some() {
+        return Err(miette::miette!(
+            help = "`packguard diff OLD NEW` already names the previous release",
+            "`diff` takes the previous release as its first argument, not --previous"
+        ));
+    }
+    scan(ScanArgs {
+        previous: Some(args.old),
+        ..args.scan
+    })
 }
 
 /// `--fail-on`, else the config's `fail_on`, else `error`.

@@ -86,13 +86,25 @@ impl<'a> Engine<'a> {
         name: &str,
         input: impl std::io::Read + Send,
     ) -> Result<Report, ArtifactError> {
+        self.scan_archive_observed(name, input, &mut artifact::Ignore)
+    }
+
+    /// `scan_archive`, also handing every entry to `observer` in the same read (so stdin
+    /// can be both scanned and inventoried).
+    pub fn scan_archive_observed(
+        &self,
+        name: &str,
+        input: impl std::io::Read + Send,
+        observer: &mut dyn Visitor,
+    ) -> Result<Report, ArtifactError> {
         let started = Instant::now();
         let mut collector = Collector::new(self);
+        let mut tee = artifact::Tee(&mut collector, observer);
         // Decompression on one thread, scanning on this one, unless asked for one thread.
         let stats = if self.options.threads == 1 {
-            artifact::read_archive(name, input, &self.options.limits, &mut collector)?
+            artifact::read_archive(name, input, &self.options.limits, &mut tee)?
         } else {
-            artifact::read_archive_parallel(name, input, &self.options.limits, &mut collector)?
+            artifact::read_archive_parallel(name, input, &self.options.limits, &mut tee)?
         };
         let info = ArtifactInfo {
             path: name.to_string(),
@@ -167,10 +179,21 @@ impl<'a> Engine<'a> {
         root: &std::path::Path,
         list: &FileList,
     ) -> Result<Report, ArtifactError> {
+        self.scan_directory_observed(name, root, list, &mut artifact::Ignore)
+    }
+
+    /// `scan_directory`, also handing every file to `observer` in the same read.
+    pub fn scan_directory_observed(
+        &self,
+        name: &str,
+        root: &std::path::Path,
+        list: &FileList,
+        observer: &mut dyn Visitor,
+    ) -> Result<Report, ArtifactError> {
         let started = Instant::now();
         let mut collector = Collector::new(self);
-        let stats =
-            directory::read_directory(root, &list.files, &self.options.limits, &mut collector)?;
+        let mut tee = artifact::Tee(&mut collector, observer);
+        let stats = directory::read_directory(root, &list.files, &self.options.limits, &mut tee)?;
         let info = ArtifactInfo {
             path: name.to_string(),
             kind: "directory".to_string(),
@@ -299,6 +322,11 @@ impl<'a> Engine<'a> {
             .rules
             .iter()
             .filter(move |r| r.check.as_deref() == Some(check) && !self.ignored(r, rel))
+    }
+
+    /// The options the engine scans with.
+    pub fn options(&self) -> &Options {
+        self.options
     }
 
     /// The rule set the engine runs (structural checks read their settings from it).
@@ -548,6 +576,7 @@ impl<'a> Engine<'a> {
             disk_path: None,
             package: None,
             decoded: None,
+            pre_existing: None,
             excerpt: None,
         }
     }
@@ -662,6 +691,7 @@ impl<'a> Engine<'a> {
             disk_path: entry.disk_path.map(|p| p.display().to_string()),
             package: None,
             decoded,
+            pre_existing: None,
             excerpt: None,
         }
     }

@@ -503,6 +503,7 @@ fn report_with(n: usize, severity: packguard::finding::Severity, name: &str) -> 
             disk_path: None,
             package: None,
             decoded: None,
+            pre_existing: None,
             excerpt: None,
         })
         .collect();

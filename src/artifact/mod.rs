@@ -148,6 +148,35 @@ pub trait Visitor {
     fn issue(&mut self, path: &str, issue: EntryIssue);
 }
 
+/// Hands every entry and issue to two visitors, `0` first: one read of the input serves a
+/// scan and an observer (`diff` records file hashes while the scan runs).
+pub struct Tee<'a>(pub &'a mut dyn Visitor, pub &'a mut dyn Visitor);
+
+impl Visitor for Tee<'_> {
+    fn file(&mut self, entry: Entry<'_>) {
+        let again = Entry {
+            path: entry.path,
+            rel: entry.rel,
+            data: entry.data,
+            disk_path: entry.disk_path,
+        };
+        self.0.file(entry);
+        self.1.file(again);
+    }
+    fn issue(&mut self, path: &str, issue: EntryIssue) {
+        self.0.issue(path, issue.clone());
+        self.1.issue(path, issue);
+    }
+}
+
+/// A visitor that keeps nothing: the observer of a plain scan.
+pub struct Ignore;
+
+impl Visitor for Ignore {
+    fn file(&mut self, _entry: Entry<'_>) {}
+    fn issue(&mut self, _path: &str, _issue: EntryIssue) {}
+}
+
 /// What reading the archive measured.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {

@@ -27,5 +27,6 @@ pub fn all() -> impl Iterator<Item = &'static str> {
         .chain(sourcemap::CHECKS.iter())
         .chain(crate::lock::CHECKS.iter())
         .chain(crate::suppressions::CHECKS.iter())
+        .chain(crate::diff::CHECKS.iter())
         .copied()
 }

@@ -27,6 +27,9 @@ pub fn render(reports: &[Report], repo: &RepoPaths) -> String {
             .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
             .filter(|(_, f)| f.severity == severity)
             .collect();
+        // Of a kind, findings new in this release take the few annotation slots first.
+        let mut of_kind = of_kind;
+        of_kind.sort_by_key(|(_, f)| f.pre_existing == Some(true));
         let shown = if of_kind.len() > PER_KIND {
             PER_KIND - 1
         } else {
@@ -100,6 +103,11 @@ fn annotation(f: &Finding, at: Option<&RepoLocation>, artifact: Option<&str>) ->
     }
     if let Some(a) = artifact {
         let _ = write!(text, " [{a}]");
+    }
+    match f.pre_existing {
+        Some(true) => text.push_str(" (pre-existing: the previous release had it too)"),
+        Some(false) => text.push_str(" (new in this release)"),
+        None => {}
     }
     if let Some(snippet) = &f.snippet {
         let _ = write!(text, "\n{snippet}");

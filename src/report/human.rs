@@ -33,6 +33,9 @@ pub fn render(reports: &[Report], fail_on: FailOn, style: Style) -> String {
         .with_context_lines(1);
     let mut out = String::new();
     for report in reports {
+        if let Some(changes) = &report.diff {
+            out.push_str(&changes_section(changes, &report.artifact));
+        }
         for f in &report.findings {
             let diag = FindingDiagnostic::new(f);
             let mut text = String::new();
@@ -61,8 +64,13 @@ fn summary_line(report: &Report, fail_on: FailOn) -> String {
         (Some(p), Some(why)) => format!(" (files chosen by {p}, as a fallback: {why})"),
         _ => String::new(),
     };
+    let pre = match (&report.diff, report.fail_new_only) {
+        (None, _) => String::new(),
+        (Some(_), false) => format!(" ({} pre-existing)", s.pre_existing),
+        (Some(_), true) => format!(" ({} pre-existing, not counted)", s.pre_existing),
+    };
     format!(
-        "{verdict}: {} in {what}: {} files{chosen}, {} scanned in {} ms",
+        "{verdict}: {}{pre} in {what}: {} files{chosen}, {} scanned in {} ms",
         counts(s.errors, s.warnings, s.infos),
         a.files,
         human_bytes(a.unpacked_bytes),
@@ -127,6 +135,28 @@ fn counts(e: usize, w: usize, i: usize) -> String {
     )
 }
 
+/// Lines of one kind of change shown; the rest are counted on one line.
+const CHANGES_SHOWN: usize = 50;
+
+/// "What changed since the previous release": files added, removed and changed with their
+/// sizes, then source maps, install scripts, entry points and dependencies.
+fn changes_section(c: &crate::diff::Changes, now: &super::ArtifactInfo) -> String {
+    let mut out = format!("changes since {}\n", c.headline(now.unpacked_bytes));
+    let rows = c.lines(CHANGES_SHOWN);
+    let w = rows
+        .iter()
+        .map(|r| r.what.chars().count())
+        .max()
+        .unwrap_or(0);
+    for r in rows {
+        let line = format!("  {:10} {:w$}  {}", r.kind, r.what, r.detail);
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}
+
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if n < 1024 {
@@ -173,12 +203,18 @@ impl fmt::Debug for FindingDiagnostic<'_> {
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let f0 = self.finding;
+        // After a comparison with the previous release, every finding says which it is.
+        let rule = match f0.pre_existing {
+            None => f0.rule.clone(),
+            Some(true) => format!("{}, pre-existing", f0.rule),
+            Some(false) => format!("{}, new", f0.rule),
+        };
         if self.source.is_some() {
-            write!(f, "{} [{}]", f0.message, f0.rule)
+            write!(f, "{} [{rule}]", f0.message)
         } else if let (Some(line), Some(col)) = (f0.line, f0.column) {
-            write!(f, "{}:{line}:{col}: {} [{}]", f0.file, f0.message, f0.rule)
+            write!(f, "{}:{line}:{col}: {} [{rule}]", f0.file, f0.message)
         } else {
-            write!(f, "{}: {} [{}]", f0.file, f0.message, f0.rule)
+            write!(f, "{}: {} [{rule}]", f0.file, f0.message)
         }
     }
 }

@@ -66,6 +66,9 @@ pub struct Summary {
     /// Findings left out because a baseline accepted them.
     #[serde(skip_serializing_if = "is_zero")]
     pub baselined: usize,
+    /// Findings the previous release already had (`diff`, `scan --previous`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pre_existing: usize,
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub duration_ms: u64,
@@ -85,6 +88,12 @@ pub struct Report {
     /// when not tracked); `crate::suppressions` reports the ones no package used.
     #[serde(skip)]
     pub used_ignores: Vec<bool>,
+    /// What changed since the previous release (`diff`, `scan --previous`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<crate::diff::Changes>,
+    /// Only findings new since the previous release fail the run (`--new-only`).
+    #[serde(skip)]
+    pub fail_new_only: bool,
 }
 
 /// One source map and what it gives away: the exposure table of the report.
@@ -120,14 +129,7 @@ impl Report {
             duration_ms: took.as_millis() as u64,
             ..Summary::default()
         };
-        for f in &findings {
-            match f.severity {
-                Severity::Error => summary.errors += 1,
-                Severity::Warning => summary.warnings += 1,
-                Severity::Info => summary.infos += 1,
-            }
-            *summary.by_rule.entry(f.rule.clone()).or_default() += 1;
-        }
+        summary.count(&findings);
         Report {
             tool: Tool::current(),
             artifact,
@@ -135,7 +137,15 @@ impl Report {
             summary,
             sourcemaps: Vec::new(),
             used_ignores: Vec::new(),
+            diff: None,
+            fail_new_only: false,
         }
+    }
+
+    /// Attaches what changed since the previous release.
+    pub fn with_diff(mut self, changes: crate::diff::Changes) -> Report {
+        self.diff = Some(changes);
+        self
     }
 
     /// Adds the source maps found, largest exposure first.
@@ -154,7 +164,7 @@ impl Report {
         let before = self.findings.len();
         self.findings.retain(|f| !baseline.contains(f));
         self.summary.baselined += before - self.findings.len();
-        self.recount();
+        self.summary.count(&self.findings);
     }
 
     /// Adds findings raised after the scan (unused suppressions), in report order.
@@ -168,29 +178,38 @@ impl Report {
                 .cmp(&b.sort_key())
                 .then_with(|| a.fingerprint.cmp(&b.fingerprint))
         });
-        self.recount();
+        self.summary.count(&self.findings);
     }
 
-    /// Counts the findings again into the summary.
-    fn recount(&mut self) {
-        let s = &mut self.summary;
-        s.errors = 0;
-        s.warnings = 0;
-        s.infos = 0;
-        s.by_rule.clear();
-        for f in &self.findings {
-            match f.severity {
-                Severity::Error => s.errors += 1,
-                Severity::Warning => s.warnings += 1,
-                Severity::Info => s.infos += 1,
-            }
-            *s.by_rule.entry(f.rule.clone()).or_default() += 1;
-        }
-    }
-
-    /// Whether any finding is at or above the threshold.
+    /// Whether any finding that counts is at or above the threshold. With `fail_new_only`,
+    /// findings the previous release already had do not count.
     pub fn fails(&self, fail_on: FailOn) -> bool {
-        self.findings.iter().any(|f| fail_on.fails(f.severity))
+        self.findings
+            .iter()
+            .filter(|f| !(self.fail_new_only && f.pre_existing == Some(true)))
+            .any(|f| fail_on.fails(f.severity))
+    }
+}
+
+impl Summary {
+    /// Recounts the per-severity, per-rule and pre-existing tallies from `findings`.
+    fn count(&mut self, findings: &[Finding]) {
+        self.errors = 0;
+        self.warnings = 0;
+        self.infos = 0;
+        self.pre_existing = 0;
+        self.by_rule.clear();
+        for f in findings {
+            match f.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => self.infos += 1,
+            }
+            if f.pre_existing == Some(true) {
+                self.pre_existing += 1;
+            }
+            *self.by_rule.entry(f.rule.clone()).or_default() += 1;
+        }
     }
 }
 
@@ -220,6 +239,7 @@ mod tests {
             disk_path: None,
             package: None,
             decoded: None,
+            pre_existing: None,
             excerpt: None,
         }
     }

@@ -212,6 +212,7 @@ mod tests {
             disk_path: None,
             package: None,
             decoded: None,
+            pre_existing: None,
             excerpt: None,
         }
     }

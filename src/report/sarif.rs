@@ -138,6 +138,10 @@ struct SarifResult {
     message: Text,
     locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    /// After a comparison with the previous release: `new`, or `unchanged` for a finding
+    /// the previous release already had (SARIF's own word for it, §3.27.24).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     properties: ResultProperties,
 }
 
@@ -355,6 +359,9 @@ fn result(f: &Finding, rule_index: usize, artifact: &str, repo: &RepoPaths) -> S
             },
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.clone())]),
+        baseline_state: f
+            .pre_existing
+            .map(|pre| if pre { "unchanged" } else { "new" }),
         properties: ResultProperties {
             category: f.category.clone(),
             artifact: artifact.to_string(),

@@ -90,6 +90,9 @@ fn artifact_section(out: &mut String, report: &Report, fail_on: FailOn, left: &m
         s.infos,
         a.files
     );
+    if let Some(changes) = &report.diff {
+        changes_section(out, changes, a.unpacked_bytes, left);
+    }
     if report.findings.is_empty() {
         return;
     }
@@ -111,11 +114,16 @@ fn artifact_section(out: &mut String, report: &Report, fail_on: FailOn, left: &m
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let shown = findings.len().min(left.rows);
     left.rows -= shown;
+    // After a comparison, a column says which findings the previous release had too.
+    let compared = report.diff.is_some();
     if shown > 0 {
-        out.push_str("| Severity | Rule | Location | Message | Match |\n|---|---|---|---|---|\n");
+        out.push_str("| Severity | Rule | Location | Message | Match |");
+        out.push_str(if compared { " Release |\n" } else { "\n" });
+        out.push_str("|---|---|---|---|---|");
+        out.push_str(if compared { "---|\n" } else { "\n" });
     }
     for f in &findings[..shown] {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "| {} | {} | {} | {} | {} |",
             f.severity,
@@ -124,6 +132,12 @@ fn artifact_section(out: &mut String, report: &Report, fail_on: FailOn, left: &m
             text(&f.message),
             f.snippet.as_deref().map(code).unwrap_or_default()
         );
+        let release = match f.pre_existing {
+            Some(true) => " pre-existing |",
+            Some(false) => " **new** |",
+            None => "",
+        };
+        let _ = writeln!(out, "{release}");
     }
     if shown < findings.len() {
         let _ = writeln!(
@@ -139,6 +153,40 @@ fn artifact_section(out: &mut String, report: &Report, fail_on: FailOn, left: &m
     left.map_rows -= shown;
     exposure_table(out, &rows[..shown], rows.len() - shown);
 }
+
+/// "Changes since OLD": the headline, then one row per change, sharing the finding rows'
+/// budget so many inputs stay under GitHub's cap.
+fn changes_section(out: &mut String, c: &crate::diff::Changes, unpacked: u64, left: &mut Left) {
+    let _ = writeln!(out, "#### Changes since {}\n", text(&c.headline(unpacked)));
+    if c.is_empty() {
+        out.push_str("Nothing changed.\n\n");
+        return;
+    }
+    let lines = c.lines(MAX_CHANGE_ROWS);
+    let shown = lines.len().min(left.rows);
+    left.rows -= shown;
+    out.push_str("| Change | File, field or dependency | Detail |\n|---|---|---|\n");
+    for l in &lines[..shown] {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            l.kind,
+            code(&l.what),
+            text(&l.detail)
+        );
+    }
+    if shown < lines.len() {
+        let _ = writeln!(
+            out,
+            "\n{} more changes are not listed here; the job log has them all.",
+            lines.len() - shown
+        );
+    }
+    out.push('\n');
+}
+
+/// Rows of one kind of change (added files, dependencies, ...) in the summary.
+pub const MAX_CHANGE_ROWS: usize = 50;
 
 /// One source map and what it exposes: a row of the exposure table.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

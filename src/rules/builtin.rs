@@ -21,6 +21,7 @@ pub const FILES: &[(&str, &str)] = &[
         "rules/workflow.yaml",
         include_str!("../../rules/workflow.yaml"),
     ),
+    ("rules/diff.yaml", include_str!("../../rules/diff.yaml")),
     (
         "rules/sourcemap.yaml",
         include_str!("../../rules/sourcemap.yaml"),

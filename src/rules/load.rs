@@ -258,6 +258,8 @@ pub struct RawExample {
     #[serde(default)]
     pub directory: bool,
     pub files: Option<Vec<RawExample>>,
+    /// The previous release's files, for rules that compare releases (`check: diff.*`).
+    pub previous: Option<Vec<RawExample>>,
     /// The severity the finding must have (`info` for a token whose checksum fails).
     pub severity: Option<String>,
     /// Other rules (ids) to run beside the one under test, for rules about suppressions.
@@ -557,6 +559,23 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
                         None,
                     )
                 })?;
+                let previous = match &e.previous {
+                    None => None,
+                    Some(files) => {
+                        let mut out = Vec::new();
+                        for f in files {
+                            out.extend(f.entries().map_err(|why| {
+                                src.error(
+                                    format!("rule `{id}`: invalid `previous` example: {why}"),
+                                    span,
+                                    "this example",
+                                    None,
+                                )
+                            })?);
+                        }
+                        Some(out)
+                    }
+                };
                 let severity = match e.severity.as_deref() {
                     None => None,
                     Some(name) => Some(Severity::parse(name).ok_or_else(|| {
@@ -588,6 +607,7 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
                     },
                     severity,
                     entries,
+                    previous,
                     line,
                 });
             }

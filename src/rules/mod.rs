@@ -142,6 +142,8 @@ pub struct Example {
     /// The severity the finding must have when it fires (checksum downgrades).
     pub severity: Option<Severity>,
     pub entries: Vec<ExampleEntry>,
+    /// The previous release's files (`previous:`), for rules that compare releases.
+    pub previous: Option<Vec<ExampleEntry>>,
     /// Scan the example as if `--expect-repo` had been given.
     pub expect_repo: Option<String>,
     /// Run the example with the rule's `threshold` set to this.

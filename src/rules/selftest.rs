@@ -93,6 +93,17 @@ pub fn run(rules: &RuleSet) -> Outcome {
                     })
                     .collect();
                 Ok(engine.scan_workflows(&at, &files))
+            } else if rule
+                .check
+                .as_deref()
+                .is_some_and(|c| c.starts_with("diff."))
+            {
+                // Release-comparison rules judge the example against its `previous` files.
+                let previous = Example {
+                    entries: example.previous.clone().unwrap_or_default(),
+                    ..example.clone()
+                };
+                scan_as_diff(&engine, &at, &build(&previous).tgz(), &tgz)
             } else if example.directory {
                 scan_as_directory(example, &only, &config, &options, outcome.examples)
             } else {
@@ -237,6 +248,28 @@ fn scan_as_directory(
     })();
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+/// Scans both tarballs and compares them, as `packguard diff` does.
+fn scan_as_diff(
+    engine: &Engine<'_>,
+    at: &str,
+    old: &[u8],
+    new: &[u8],
+) -> Result<crate::report::Report, crate::artifact::ArtifactError> {
+    let side = |bytes: &[u8]| {
+        let mut inventory = crate::diff::Inventory::default();
+        engine
+            .scan_archive_observed(at, bytes, &mut inventory)
+            .map(|report| crate::diff::Scanned { report, inventory })
+    };
+    let (old, new) = (side(old)?, side(new)?);
+    Ok(crate::diff::combine(
+        engine,
+        old,
+        new,
+        std::time::Duration::ZERO,
+    ))
 }
 
 fn build(example: &Example) -> TarBuilder {

@@ -1,0 +1,595 @@
+//! `packguard diff OLD NEW` and `scan --previous OLD`: what changed since the last release.
+//!
+//! Most leaks are a file that was never in the package before. This module owns the
+//! comparison of two artifacts: an `Inventory` of each (path, size and SHA-256 of every
+//! file, plus the manifest's bytes), recorded by an observer in the same read as the normal
+//! scan, so stdin works and no file is read twice; `Changes`, the plain-data difference
+//! (files added, removed and changed, source maps new or grown, install scripts, entry
+//! points and dependencies); the `diff.*` structural checks that turn changes into findings
+//! under whichever rules claim them (`rules/diff.yaml`); and marking each finding of the new
+//! release that the old one already had (same fingerprint) as pre-existing.
+//!
+//! Memory stays bounded as in a scan: of the old release only hashes, sizes, its
+//! package.json and its report are kept, never file contents. Nothing here prints or exits.
+
+pub mod manifest;
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::artifact::{Entry, EntryIssue, Visitor};
+use crate::finding::Finding;
+use crate::report::human::human_bytes;
+use crate::report::{Report, SourceMapSummary};
+use crate::scan::{sanitize, CheckHit, Engine};
+
+/// The check names rules can claim (`check: diff.new-file`).
+pub const CHECKS: &[&str] = &[
+    "diff.new-file",
+    "diff.grown-file",
+    "diff.new-sourcemap",
+    "diff.grown-sourcemap",
+    "diff.new-install-script",
+    "diff.changed-install-script",
+    "diff.new-entry-point",
+    "diff.new-dependency",
+    "diff.dependency-source",
+];
+
+/// What one side of the comparison holds besides its report: per file a hash and a size.
+#[derive(Clone, Debug, Default)]
+pub struct Inventory {
+    /// By path relative to the package root (`dist/cli.js`), so a different top folder
+    /// (`package/` against `node/`) is not a change.
+    files: BTreeMap<String, FileFacts>,
+    manifest: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Debug)]
+struct FileFacts {
+    /// As the package names it (`package/dist/cli.js`), sanitized for display.
+    path: String,
+    size: u64,
+    /// `None` for a file over `--max-file-size`, which is never read: such a file compares
+    /// by size alone.
+    sha256: Option<[u8; 32]>,
+}
+
+impl Visitor for Inventory {
+    fn file(&mut self, entry: Entry<'_>) {
+        // The manifest is the first `<root>/package.json`, as the scan takes it.
+        if entry.rel == "package.json"
+            && entry.path.matches('/').count() == 1
+            && self.manifest.is_none()
+        {
+            self.manifest = Some(entry.data.to_vec());
+        }
+        // A duplicate entry: extractors keep the last one, so the inventory does too.
+        self.files.insert(
+            entry.rel.to_string(),
+            FileFacts {
+                path: sanitize(entry.path),
+                size: entry.data.len() as u64,
+                sha256: Some(Sha256::digest(entry.data).into()),
+            },
+        );
+    }
+    fn issue(&mut self, path: &str, issue: EntryIssue) {
+        // An oversized file is reported and skipped by the reader, yet it ships: it must
+        // still show up as added or removed.
+        if let EntryIssue::Oversized { size, .. } = issue {
+            self.files.insert(
+                strip_top(path).to_string(),
+                FileFacts {
+                    path: sanitize(path),
+                    size,
+                    sha256: None,
+                },
+            );
+        }
+    }
+}
+
+/// One side, scanned: its report (every rule ran on it) and its inventory.
+#[derive(Clone, Debug)]
+pub struct Scanned {
+    pub report: Report,
+    pub inventory: Inventory,
+}
+
+/// How an item changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Added,
+    Removed,
+    Changed,
+    /// A source map that names more sources, or ships more of their text, than before.
+    Grown,
+}
+
+/// The previous release, as the comparison saw it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Previous {
+    pub path: String,
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub files: u64,
+    pub unpacked_bytes: u64,
+}
+
+/// A file added or removed.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileSize {
+    pub path: String,
+    pub size: u64,
+}
+
+/// A file whose content changed (different SHA-256).
+#[derive(Clone, Debug, Serialize)]
+pub struct FileDelta {
+    pub path: String,
+    pub old_size: u64,
+    pub new_size: u64,
+    /// `new_size - old_size`.
+    pub delta: i64,
+}
+
+/// A source map that is new, or grown since the previous release.
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceMapChange {
+    pub map: String,
+    pub change: Status,
+    pub inline: bool,
+    pub sources: usize,
+    pub sources_content: usize,
+    /// Bytes of original source text the map ships.
+    pub bytes: u64,
+    /// The same figures in the previous release (absent for a new map).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_sources: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_sources_content: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_bytes: Option<u64>,
+}
+
+/// An install script or an entry point added, removed or changed.
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldChange {
+    /// `scripts.postinstall`, `bin.tool`, `exports["./feature"].import`.
+    pub field: String,
+    pub change: Status,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// A dependency added, removed, or given another version spec.
+#[derive(Clone, Debug, Serialize)]
+pub struct DependencyChange {
+    /// `dependencies`, `optionalDependencies`, `peerDependencies` or `bundleDependencies`.
+    pub section: String,
+    pub name: String,
+    pub change: Status,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// What changed between the previous release and this one. The `diff` object of the JSON
+/// report; every list is sorted by path or name.
+#[derive(Clone, Debug, Serialize)]
+pub struct Changes {
+    pub previous: Previous,
+    pub added: Vec<FileSize>,
+    pub removed: Vec<FileSize>,
+    pub changed: Vec<FileDelta>,
+    pub unchanged: usize,
+    pub sourcemaps: Vec<SourceMapChange>,
+    pub scripts: Vec<FieldChange>,
+    pub entry_points: Vec<FieldChange>,
+    pub dependencies: Vec<DependencyChange>,
+}
+
+impl Changes {
+    /// Whether nothing the comparison looks at changed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+            && self.sourcemaps.is_empty()
+            && self.scripts.is_empty()
+            && self.entry_points.is_empty()
+            && self.dependencies.is_empty()
+    }
+}
+
+/// One line of the "what changed" listing that human and Markdown reports show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeLine {
+    /// `added`, `removed`, `changed`, `map`, `script`, `entry`, `dependency`.
+    pub kind: &'static str,
+    /// The file, field or dependency.
+    pub what: String,
+    /// Sizes, or old and new values.
+    pub detail: String,
+}
+
+impl Changes {
+    /// `name@1.0.0 (old.tgz): 2 added, 0 removed, 1 changed, 40 unchanged; unpacked 1.0 MiB
+    /// -> 1.1 MiB (+100.0 KiB)`, given this release's unpacked size.
+    pub fn headline(&self, unpacked_now: u64) -> String {
+        let p = &self.previous;
+        let was = match (&p.name, &p.version) {
+            (Some(n), Some(v)) => format!("{n}@{v} ({})", p.path),
+            _ => p.path.clone(),
+        };
+        format!(
+            "{was}: {} added, {} removed, {} changed, {} unchanged; unpacked {} -> {} ({})",
+            self.added.len(),
+            self.removed.len(),
+            self.changed.len(),
+            self.unchanged,
+            human_bytes(p.unpacked_bytes),
+            human_bytes(unpacked_now),
+            signed_bytes(unpacked_now as i64 - p.unpacked_bytes as i64),
+        )
+    }
+
+    /// Every change as a line, at most `per_kind` of each kind (then one `and N more`).
+    pub fn lines(&self, per_kind: usize) -> Vec<ChangeLine> {
+        let mut rows = Vec::new();
+        let mut group = |kind: &'static str, lines: Vec<(String, String)>| {
+            let n = lines.len();
+            for (what, detail) in lines.into_iter().take(per_kind) {
+                rows.push(ChangeLine { kind, what, detail });
+            }
+            if n > per_kind {
+                rows.push(ChangeLine {
+                    kind,
+                    what: format!("and {} more", n - per_kind),
+                    detail: String::new(),
+                });
+            }
+        };
+        let sized = |f: &FileSize| (f.path.clone(), human_bytes(f.size));
+        group("added", self.added.iter().map(sized).collect());
+        group("removed", self.removed.iter().map(sized).collect());
+        group(
+            "changed",
+            self.changed
+                .iter()
+                .map(|f| {
+                    let sizes = format!(
+                        "{} -> {} ({})",
+                        human_bytes(f.old_size),
+                        human_bytes(f.new_size),
+                        signed_bytes(f.delta)
+                    );
+                    (f.path.clone(), sizes)
+                })
+                .collect(),
+        );
+        group(
+            "map",
+            self.sourcemaps
+                .iter()
+                .map(|m| {
+                    let now = format!("{} sources, {} with text", m.sources, m.sources_content);
+                    let detail = match m.change {
+                        Status::Added => format!("new: {now}"),
+                        _ => format!(
+                            "grown: {now} (was {} sources, {} with text)",
+                            m.old_sources.unwrap_or(0),
+                            m.old_sources_content.unwrap_or(0)
+                        ),
+                    };
+                    (m.map.clone(), detail)
+                })
+                .collect(),
+        );
+        let field = |f: &FieldChange| (f.field.clone(), value_change(f.change, &f.old, &f.new));
+        group("script", self.scripts.iter().map(field).collect());
+        group("entry", self.entry_points.iter().map(field).collect());
+        group(
+            "dependency",
+            self.dependencies
+                .iter()
+                .map(|d| {
+                    (
+                        format!("{} ({})", d.name, d.section),
+                        value_change(d.change, &d.old, &d.new),
+                    )
+                })
+                .collect(),
+        );
+        rows
+    }
+}
+
+fn value_change(change: Status, old: &Option<String>, new: &Option<String>) -> String {
+    let show = |v: &Option<String>| format!("`{}`", v.as_deref().unwrap_or(""));
+    match change {
+        Status::Added => format!("added {}", show(new)),
+        Status::Removed => format!("removed (was {})", show(old)),
+        _ => format!("{} (was {})", show(new), show(old)),
+    }
+}
+
+/// `+1.0 KiB`, `-300 B`, `±0 B`.
+fn signed_bytes(delta: i64) -> String {
+    match delta {
+        0 => "±0 B".to_string(),
+        d if d > 0 => format!("+{}", human_bytes(d as u64)),
+        d => format!("-{}", human_bytes(d.unsigned_abs())),
+    }
+}
+
+/// Compares two scanned sides.
+pub fn compare(old: &Scanned, new: &Scanned) -> Changes {
+    let (o, n) = (&old.inventory.files, &new.inventory.files);
+    let mut added = Vec::new();
+    let mut changed = Vec::new();
+    let mut unchanged = 0;
+    for (rel, now) in n {
+        match o.get(rel) {
+            None => added.push(FileSize {
+                path: now.path.clone(),
+                size: now.size,
+            }),
+            Some(before) if differ(before, now) => changed.push(FileDelta {
+                path: now.path.clone(),
+                old_size: before.size,
+                new_size: now.size,
+                delta: now.size as i64 - before.size as i64,
+            }),
+            Some(_) => unchanged += 1,
+        }
+    }
+    let removed = o
+        .iter()
+        .filter(|(rel, _)| !n.contains_key(*rel))
+        .map(|(_, f)| FileSize {
+            path: f.path.clone(),
+            size: f.size,
+        })
+        .collect();
+
+    let parsed = |inv: &Inventory| -> Map<String, Value> {
+        inv.manifest
+            .as_deref()
+            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default()
+    };
+    let (om, nm) = (parsed(&old.inventory), parsed(&new.inventory));
+    let gyp = |inv: &Inventory| inv.files.contains_key("binding.gyp");
+    let scripts = manifest::compare_fields(
+        &manifest::install_scripts(&om, gyp(&old.inventory)),
+        &manifest::install_scripts(&nm, gyp(&new.inventory)),
+        "scripts.",
+    );
+    let entry_points = manifest::compare_fields(
+        &manifest::entry_points(&om),
+        &manifest::entry_points(&nm),
+        "",
+    );
+    let dependencies =
+        manifest::compare_dependencies(&manifest::dependencies(&om), &manifest::dependencies(&nm));
+    let a = &old.report.artifact;
+    Changes {
+        previous: Previous {
+            path: a.path.clone(),
+            name: a.name.clone(),
+            version: a.version.clone(),
+            files: a.files,
+            unpacked_bytes: a.unpacked_bytes,
+        },
+        added,
+        removed,
+        changed,
+        unchanged,
+        sourcemaps: sourcemap_changes(&old.report.sourcemaps, &new.report.sourcemaps),
+        scripts,
+        entry_points,
+        dependencies,
+    }
+}
+
+/// Maps are matched by path without the top folder. A map is grown when it names more
+/// sources or ships more of their text; original text merely edited is not growth, or every
+/// release of a package that ships maps would be flagged.
+fn sourcemap_changes(old: &[SourceMapSummary], new: &[SourceMapSummary]) -> Vec<SourceMapChange> {
+    let key = |m: &SourceMapSummary| strip_top(&m.map).to_string();
+    let before: BTreeMap<String, &SourceMapSummary> = old.iter().map(|m| (key(m), m)).collect();
+    let mut out: Vec<SourceMapChange> = new
+        .iter()
+        .filter_map(|m| {
+            let was = before.get(&key(m));
+            let change = match was {
+                None => Status::Added,
+                Some(w) if m.sources > w.sources || m.sources_content > w.sources_content => {
+                    Status::Grown
+                }
+                Some(_) => return None,
+            };
+            Some(SourceMapChange {
+                map: m.map.clone(),
+                change,
+                inline: m.inline,
+                sources: m.sources,
+                sources_content: m.sources_content,
+                bytes: m.bytes,
+                old_sources: was.map(|w| w.sources),
+                old_sources_content: was.map(|w| w.sources_content),
+                old_bytes: was.map(|w| w.bytes),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.map.cmp(&b.map));
+    out
+}
+
+/// Different content, or, when either file was too large to read, a different size.
+fn differ(a: &FileFacts, b: &FileFacts) -> bool {
+    match (a.sha256, b.sha256) {
+        (Some(x), Some(y)) => x != y,
+        _ => a.size != b.size,
+    }
+}
+
+fn strip_top(path: &str) -> &str {
+    path.split_once('/').map_or(path, |(_, rest)| rest)
+}
+
+/// The `diff.*` checks: findings for what changed, under the rules that claim them.
+/// `manifest_path` is this release's `package.json` as the package names it.
+pub fn findings(engine: &Engine<'_>, changes: &Changes, manifest_path: &str) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut hit = |check: &str, path: &str, detail: String, value: &str| {
+        out.extend(engine.check_findings(&CheckHit {
+            check,
+            path,
+            detail: Some(detail),
+            position: None,
+            value: value.as_bytes(),
+            source: None,
+        }));
+    };
+    for f in &changes.added {
+        hit("diff.new-file", &f.path, human_bytes(f.size), "");
+    }
+    // Each rule may set its own `threshold`; the smallest one decides, as for
+    // `manifest.large-package`.
+    let growth = engine
+        .rules_for_check("diff.grown-file")
+        .filter_map(|r| r.threshold)
+        .min()
+        .unwrap_or(DEFAULT_GROWTH);
+    for f in &changes.changed {
+        if f.delta > 0 && f.delta as u64 > growth {
+            let detail = format!(
+                "grew by {} to {} (was {})",
+                human_bytes(f.delta as u64),
+                human_bytes(f.new_size),
+                human_bytes(f.old_size)
+            );
+            hit("diff.grown-file", &f.path, detail, "");
+        }
+    }
+    for m in &changes.sourcemaps {
+        let shipped = format!(
+            "{} sources, {} with their text",
+            m.sources, m.sources_content
+        );
+        match m.change {
+            Status::Added => hit("diff.new-sourcemap", &m.map, shipped, ""),
+            _ => {
+                let detail = format!(
+                    "{shipped} (was {} sources, {} with their text)",
+                    m.old_sources.unwrap_or(0),
+                    m.old_sources_content.unwrap_or(0)
+                );
+                hit("diff.grown-sourcemap", &m.map, detail, "");
+            }
+        }
+    }
+    for s in &changes.scripts {
+        let Some(now) = &s.new else { continue };
+        let value = format!("{}\0{now}", s.field);
+        match &s.old {
+            None => hit(
+                "diff.new-install-script",
+                manifest_path,
+                format!("`{}`: `{now}`", s.field),
+                &value,
+            ),
+            Some(was) => hit(
+                "diff.changed-install-script",
+                manifest_path,
+                format!("`{}`: `{now}` (was `{was}`)", s.field),
+                &value,
+            ),
+        }
+    }
+    for e in &changes.entry_points {
+        let Some(now) = &e.new else { continue };
+        let detail = match &e.old {
+            None => format!("`{}` -> `{now}`", e.field),
+            Some(was) => format!("`{}` -> `{now}` (was `{was}`)", e.field),
+        };
+        hit(
+            "diff.new-entry-point",
+            manifest_path,
+            detail,
+            &format!("{}\0{now}", e.field),
+        );
+    }
+    for d in &changes.dependencies {
+        let Some(now) = &d.new else { continue };
+        let value = format!("{}\0{}", d.section, d.name);
+        match &d.old {
+            None => hit(
+                "diff.new-dependency",
+                manifest_path,
+                format!("`{}` `{now}` in {}", d.name, d.section),
+                &value,
+            ),
+            Some(was) if manifest::off_registry(now) && !manifest::off_registry(was) => hit(
+                "diff.dependency-source",
+                manifest_path,
+                format!("`{}` in {}: `{now}` (was `{was}`)", d.name, d.section),
+                &value,
+            ),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// `diff.grown-file` without a `threshold`: 1 MiB of growth in one file.
+const DEFAULT_GROWTH: u64 = 1 << 20;
+
+/// The new release's report, with the comparison: `diff` findings added, every finding
+/// marked new or pre-existing, and the changes attached.
+pub fn combine(engine: &Engine<'_>, old: Scanned, new: Scanned, took: Duration) -> Report {
+    let changes = compare(&old, &new);
+    let root = new
+        .report
+        .findings
+        .iter()
+        .find_map(|f| f.file.split_once('/').map(|(r, _)| r.to_string()))
+        .or_else(|| {
+            new.inventory
+                .files
+                .values()
+                .find_map(|f| f.path.split_once('/').map(|(r, _)| r.to_string()))
+        })
+        .unwrap_or_else(|| "package".to_string());
+    let manifest_path = format!("{root}/package.json");
+    let before: HashSet<&str> = old
+        .report
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.as_str())
+        .collect();
+    let mut all = new.report.findings;
+    for f in &mut all {
+        f.pre_existing = Some(before.contains(f.fingerprint.as_str()));
+    }
+    // What the comparison itself found is new by definition.
+    all.extend(
+        findings(engine, &changes, &manifest_path)
+            .into_iter()
+            .map(|mut f| {
+                f.pre_existing = Some(false);
+                f
+            }),
+    );
+    Report::new(new.report.artifact, all, took)
+        .with_sourcemaps(new.report.sourcemaps)
+        .with_diff(changes)
+}
