@@ -590,3 +590,32 @@ fn job_summary_has_a_changes_section() {
     assert!(!md.contains(&token()));
     insta::assert_snapshot!("diff_job_summary", md);
 }
+
+#[test]
+fn diff_holds_the_new_release_to_its_lock() {
+    let s = Scratch::new();
+    s.write("old.tgz", v1().file("CHANGELOG.md", "# 1.0.0\n").tgz());
+    let manifest =
+        r#"{"name":"demo","version":"1.1.0","main":"index.js","repository":"github:example/demo"}"#;
+    s.write("pkg/package.json", manifest);
+    s.write("pkg/index.js", "module.exports = 1;\n");
+    s.write("pkg/debug.log", "new, and not in the lock\n");
+    s.write(
+        "pkg/packguard.lock.yml",
+        "files:\n  - package.json\n  - index.js\n",
+    );
+    let out = s
+        .cmd()
+        .args([
+            "diff", "old.tgz", "pkg", "--pack", "builtin", "--format", "json",
+        ])
+        .output()
+        .expect("runs");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let unexpected: Vec<String> = of_rule(&r, "lock/unexpected-file")
+        .into_iter()
+        .map(|(file, _, _)| file)
+        .collect();
+    assert_eq!(unexpected, vec!["package/debug.log".to_string()]);
+    assert_eq!(out.status.code(), Some(1), "an unexpected file is an error");
+}
