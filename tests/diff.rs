@@ -32,20 +32,9 @@ fn v2() -> TarBuilder {
 fn diff(s: &Scratch, old: &TarBuilder, new: &TarBuilder, extra: &[&str]) -> (i32, Value) {
     s.write("old.tgz", old.tgz());
     s.write("new.tgz", new.tgz());
-    let out = s
-        .cmd()
-        .args(["diff", "old.tgz", "new.tgz", "--format", "json"])
-        .args(extra)
-        .output()
-        .expect("run packguard");
-    let code = out.status.code().expect("an exit code");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}); code {code}; stderr:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (code, json)
+    let mut args = vec!["diff", "old.tgz", "new.tgz", "--format", "json"];
+    args.extend(extra);
+    s.run_json(&args)
 }
 
 /// The findings of `rule` as (file, message, pre_existing).

@@ -49,14 +49,20 @@ impl Scratch {
     /// Runs `packguard scan --format json` on a tarball and returns (exit code, JSON report).
     pub fn scan_json(&self, tgz: &[u8], extra: &[&str]) -> (i32, serde_json::Value) {
         let file = self.write("pkg.tgz", tgz);
-        let out = self
-            .cmd()
-            .arg("scan")
-            .arg(&file)
-            .args(["--format", "json"])
-            .args(extra)
-            .output()
-            .expect("run packguard");
+        let mut args = vec!["scan".to_string(), file.display().to_string()];
+        args.extend(
+            ["--format", "json"]
+                .iter()
+                .chain(extra)
+                .map(|a| a.to_string()),
+        );
+        self.run_json(&args)
+    }
+
+    /// Runs `packguard ARGS` here; returns the exit code and stdout parsed as JSON (a test
+    /// failure showing stderr when it is not).
+    pub fn run_json<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> (i32, serde_json::Value) {
+        let out = self.cmd().args(args).output().expect("run packguard");
         let code = out.status.code().expect("an exit code");
         let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!(
