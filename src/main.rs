@@ -46,13 +46,19 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{e:?}");
+            warn(&format!("{e:?}"));
             ExitCode::from(2)
         }
     }
 }
 
 type Run = Result<ExitCode, miette::Report>;
+
+/// Writes a line to stderr. `eprintln!` panics when stderr is gone (`2>&1 | head` that has
+/// exited); a message nobody can read must not turn exit code 2 into a crash.
+fn warn(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
 
 /// The rule set and config for a run: built-ins, then --rules, then the config file.
 fn rules_and_config(
@@ -170,7 +176,7 @@ fn scan(args: ScanArgs) -> Run {
     }
     if reports.is_empty() {
         // Only --workspaces can get here: every package of the workspace is private.
-        eprintln!("packguard: no publishable package in the workspace (all are `private` or lack a name and version)");
+        warn("packguard: no publishable package in the workspace (all are `private` or lack a name and version)");
     }
     let how = Emit {
         format: args.report.format,
@@ -475,10 +481,10 @@ fn emit(
             .open(&path)
             .and_then(|mut f| f.write_all(summary::render(reports, fail_on).as_bytes()));
         if let Err(e) = appended {
-            eprintln!(
+            warn(&format!(
                 "packguard: warning: could not append the job summary to {}: {e}",
                 std::path::Path::new(&path).display()
-            );
+            ));
         }
     }
     Ok(())

@@ -223,3 +223,18 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
         .assert()
         .stdout(predicate::str::contains("file/symlink"));
 }
+
+/// Reading the error is not required: with stderr closed (`packguard … 2>&1 | head -0`),
+/// bad input still exits 2 rather than crashing on the write.
+#[test]
+fn a_closed_stderr_does_not_turn_exit_2_into_a_crash() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("packguard"))
+        .args(["scan", "/nonexistent/packguard-test.tgz"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn packguard");
+    drop(child.stderr.take());
+    let status = child.wait().expect("packguard ends");
+    assert_eq!(status.code(), Some(2));
+}
