@@ -264,7 +264,7 @@ impl<'a> Engine<'a> {
 
     /// Findings for one file's path and content.
     pub fn scan_file(&self, entry: &Entry<'_>, out: &mut Vec<Finding>) {
-        self.scan_entry(entry, true, out);
+        self.scan_file_except(entry, &[], out);
     }
 
     /// `scan_file`, with the content rules kept out of the byte ranges `skip` (sorted,
@@ -350,11 +350,6 @@ impl<'a> Engine<'a> {
             })
             .map(|(i, _)| i)
             .collect()
-    }
-
-    fn scan_entry(&self, entry: &Entry<'_>, presence: bool, out: &mut Vec<Finding>) {
-        let applicable = self.applicable(entry.rel, presence);
-        self.scan_applicable(entry, &applicable, &[], Markers::Judge, out);
     }
 
     fn scan_applicable(

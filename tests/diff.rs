@@ -39,11 +39,8 @@ fn diff(s: &Scratch, old: &TarBuilder, new: &TarBuilder, extra: &[&str]) -> (i32
 
 /// The findings of `rule` as (file, message, pre_existing).
 fn of_rule(report: &Value, rule: &str) -> Vec<(String, String, Option<bool>)> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["rule"] == rule)
+    common::of_rule(report, rule)
+        .into_iter()
         .map(|f| {
             (
                 f["file"].as_str().unwrap_or_default().to_string(),

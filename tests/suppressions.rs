@@ -20,11 +20,8 @@ fn package(files: &[(&str, &str)]) -> Vec<u8> {
 
 /// The findings of `rule` as (file, line, column).
 fn of_rule(report: &serde_json::Value, rule: &str) -> Vec<(String, u64, u64)> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["rule"] == rule)
+    common::of_rule(report, rule)
+        .into_iter()
         .map(|f| {
             (
                 f["file"].as_str().unwrap_or_default().to_string(),

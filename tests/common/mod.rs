@@ -90,6 +90,16 @@ pub fn findings(report: &serde_json::Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The findings of `rule` in a JSON report, for a test to pick the fields it checks.
+pub fn of_rule<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
 /// Whether the report has a finding of `rule` on `file`.
 pub fn has(report: &serde_json::Value, rule: &str, file: &str) -> bool {
     findings(report)
