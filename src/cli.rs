@@ -23,7 +23,7 @@ pub enum Command {
     Scan(ScanArgs),
     /// Compare a release with the previous one: files added, removed and changed, new or
     /// grown source maps, install scripts, entry points and dependencies; every rule runs
-    /// on NEW and each finding says whether OLD already had it. Takes every `scan` option.
+    /// on NEW and each finding says whether OLD already had it. Takes `scan`'s options.
     Diff(DiffArgs),
     /// Check GitHub Actions release workflows (jobs that publish to npm).
     Workflow(WorkflowArgs),
@@ -204,12 +204,25 @@ pub struct ScanArgs {
     /// .tgz or .tar files, package folders, or `-` for a tarball on stdin.
     #[arg(value_name = "PATH|-", default_value = ".")]
     pub paths: Vec<String>,
-    #[command(flatten)]
-    pub pack_args: PackArgs,
     /// Scan every publishable (not `private`) package of the workspace rooted at each PATH
     /// (package.json `workspaces`, pnpm-workspace.yaml): one report per package.
     #[arg(long)]
     pub workspaces: bool,
+    /// Compare with the previous release OLD (a .tgz, e.g. from `npm pack NAME@latest`, a
+    /// package folder, or `-`): show what changed, run the diff/* rules, and mark each
+    /// finding new or pre-existing. Needs exactly one PATH and no --workspaces.
+    #[arg(long, value_name = "OLD")]
+    pub previous: Option<String>,
+    #[command(flatten)]
+    pub options: ScanOptions,
+}
+
+/// What `scan` and `diff` share: how a package is read, which rules judge it, and how the
+/// findings are reported.
+#[derive(Debug, Args)]
+pub struct ScanOptions {
+    #[command(flatten)]
+    pub pack_args: PackArgs,
     #[command(flatten)]
     pub rule_args: RuleArgs,
     #[command(flatten)]
@@ -245,11 +258,6 @@ pub struct ScanArgs {
     /// Do not compare with any lock.
     #[arg(long, conflicts_with = "lock")]
     pub no_lock: bool,
-    /// Compare with the previous release OLD (a .tgz, e.g. from `npm pack NAME@latest`, a
-    /// package folder, or `-`): show what changed, run the diff/* rules, and mark each
-    /// finding new or pre-existing. Needs exactly one PATH and no --workspaces.
-    #[arg(long, value_name = "OLD")]
-    pub previous: Option<String>,
     /// With --previous or `diff`: only findings new since the previous release count toward
     /// --fail-on (pre-existing ones are still reported).
     #[arg(long)]
@@ -268,9 +276,11 @@ pub struct DiffArgs {
     /// package folder, or `-` for a tarball on stdin.
     #[arg(value_name = "OLD")]
     pub old: String,
-    /// NEW is the PATH argument (default: the package in the current folder).
+    /// The release to check: a .tgz, a package folder, or `-` for a tarball on stdin.
+    #[arg(value_name = "NEW", default_value = ".")]
+    pub new: String,
     #[command(flatten)]
-    pub scan: ScanArgs,
+    pub options: ScanOptions,
 }
 
 #[derive(Debug, Args)]

@@ -18,7 +18,7 @@ use packguard::{
 
 use cli::{
     Cli, ColorArg, Command, FailOnArg, Format, InitArgs, ListFormat, LockArgs, LsArgs, OutputArg,
-    PackArg, PackArgs, RuleArgs, RulesCommand, ScanArgs, WorkflowArgs,
+    PackArg, PackArgs, RuleArgs, RulesCommand, ScanArgs, ScanOptions, WorkflowArgs,
 };
 
 fn main() -> ExitCode {
@@ -81,6 +81,24 @@ fn rules_and_config(
 
 fn scan(args: ScanArgs) -> Run {
     let inputs: Vec<Input> = args.paths.iter().map(|p| Input::parse(p)).collect();
+    let previous = args.previous.as_deref().map(Input::parse);
+    scan_inputs(&inputs, args.workspaces, previous.as_ref(), args.options)
+}
+
+/// `packguard diff OLD [NEW]` is `scan --previous OLD [NEW]`.
+fn diff(args: cli::DiffArgs) -> Run {
+    let old = Input::parse(&args.old);
+    scan_inputs(&[Input::parse(&args.new)], false, Some(&old), args.options)
+}
+
+/// Scans `inputs` (each a workspace root with `workspaces`), compared with `previous` when
+/// given, and reports.
+fn scan_inputs(
+    inputs: &[Input],
+    workspaces: bool,
+    previous: Option<&Input>,
+    args: ScanOptions,
+) -> Run {
     // The config is looked for next to the first package: its folder, or the tarball's.
     let near = match inputs.first() {
         Some(Input::Path(p)) if p.is_dir() => Some(p.clone()),
@@ -117,22 +135,21 @@ fn scan(args: ScanArgs) -> Run {
     // Every input is scanned before anything is printed: a bad input exits 2 with nothing
     // half-written on stdout.
     let mut reports = Vec::new();
-    if let Some(previous) = &args.previous {
-        let [input] = inputs.as_slice() else {
+    if let Some(previous) = previous {
+        let [input] = inputs else {
             return Err(miette::miette!(
                 help = "compare one release at a time: `packguard scan --previous OLD.tgz NEW.tgz`",
                 "--previous compares with one package, and {} were given",
                 inputs.len()
             ));
         };
-        if args.workspaces {
+        if workspaces {
             return Err(miette::miette!(
                 help = "scan each workspace package's folder with its own --previous",
                 "--previous cannot be combined with --workspaces"
             ));
         }
-        let mut report =
-            packguard::diff(&Input::parse(previous), input, &rules, &config, &options)?;
+        let mut report = packguard::diff(previous, input, &rules, &config, &options)?;
         report.fail_new_only = args.new_only;
         reports.push(report);
     } else if args.new_only {
@@ -140,8 +157,8 @@ fn scan(args: ScanArgs) -> Run {
             help = "add --previous OLD.tgz (the last published release), or use `packguard diff`",
             "--new-only needs a previous release to compare with"
         ));
-    } else if args.workspaces {
-        for input in &inputs {
+    } else if workspaces {
+        for input in inputs {
             match input {
                 Input::Path(root) => {
                     reports.extend(packguard::scan_workspaces(root, &rules, &config, &options)?)
@@ -150,7 +167,7 @@ fn scan(args: ScanArgs) -> Run {
             }
         }
     } else {
-        for result in packguard::scan_many(&inputs, &rules, &config, &options) {
+        for result in packguard::scan_many(inputs, &rules, &config, &options) {
             reports.push(result?);
         }
     }
@@ -188,20 +205,6 @@ fn scan(args: ScanArgs) -> Run {
     // Writing a baseline accepts what was found, so that run does not fail.
     let failed = args.write_baseline.is_none() && reports.iter().any(|r| r.fails(fail_on));
     Ok(ExitCode::from(u8::from(failed)))
-}
-
-/// `packguard diff OLD [NEW]` is `scan --previous OLD [NEW]`.
-fn diff(args: cli::DiffArgs) -> Run {
-    if args.scan.previous.is_some() {
-        return Err(miette::miette!(
-            help = "`packguard diff OLD NEW` already names the previous release",
-            "`diff` takes the previous release as its first argument, not --previous"
-        ));
-    }
-    scan(ScanArgs {
-        previous: Some(args.old),
-        ..args.scan
-    })
 }
 
 /// `--fail-on`, else the config's `fail_on`, else `error`.

@@ -319,6 +319,76 @@ fn new_only_lets_pre_existing_findings_pass_but_not_new_ones() {
 }
 
 #[test]
+fn human_output_counts_pre_existing_findings_that_do_not_fail_instead_of_drawing_them() {
+    let s = Scratch::new();
+    let leaky = format!("const t = \"{}\";\n", token());
+    // A warning both releases have (an install script), an error both have (a token), and a
+    // new warning.
+    let manifest = |v: &str| {
+        format!(
+            r#"{{"name":"demo","version":"{v}","main":"index.js","repository":"github:example/demo","scripts":{{"postinstall":"node x.js"}}}}"#
+        )
+    };
+    let old = TarBuilder::new()
+        .file("package.json", manifest("1.0.0"))
+        .file("index.js", "1")
+        .file("lib/config.js", &leaky);
+    let new = TarBuilder::new()
+        .file("package.json", manifest("1.1.0"))
+        .file("index.js", "1")
+        .file("lib/config.js", &leaky)
+        .file(
+            "index.js.map",
+            r#"{"version":3,"sources":["a.ts"],"mappings":""}"#,
+        );
+    s.write("old.tgz", old.tgz());
+    s.write("new.tgz", new.tgz());
+    let human = |extra: &[&str]| {
+        let out = s
+            .cmd()
+            .args(["diff", "old.tgz", "new.tgz"])
+            .args(extra)
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+
+    // By default the pre-existing error fails the run, so it is drawn; the pre-existing
+    // warning does not, so it is counted; what is new is drawn.
+    let text = human(&[]);
+    assert!(text.contains("[secret/github-pat, pre-existing]"), "{text}");
+    assert!(!text.contains("install-script, pre-existing]"), "{text}");
+    assert!(
+        text.contains("1 pre-existing finding not shown (they do not fail this run; --format json lists them):\n        1  manifest/install-script (warning)\n"),
+        "{text}"
+    );
+    assert!(text.contains("[diff/new-file, new]"), "{text}");
+
+    // With --new-only neither pre-existing finding fails: both are counted, most first.
+    let text = human(&["--new-only"]);
+    assert!(!text.contains("pre-existing]"), "{text}");
+    assert!(text.contains("2 pre-existing findings not shown"), "{text}");
+    assert!(text.contains("  secret/github-pat (error)\n"), "{text}");
+    assert!(text.contains("[diff/new-file, new]"), "{text}");
+
+    // With --fail-on warning the pre-existing warning fails too, and is drawn.
+    let text = human(&["--fail-on", "warning"]);
+    assert!(text.contains("install-script, pre-existing]"), "{text}");
+    assert!(!text.contains("not shown"), "{text}");
+
+    // The JSON report still lists every finding.
+    let (_, r) = s.run_json(&[
+        "diff",
+        "old.tgz",
+        "new.tgz",
+        "--new-only",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r["summary"]["pre_existing"], 2, "{r}");
+}
+
+#[test]
 fn scan_previous_is_the_same_comparison() {
     let s = Scratch::new();
     let (_, via_diff) = diff(&s, &v1(), &v2().file("x.js", "1"), &[]);
@@ -421,7 +491,7 @@ fn previous_needs_exactly_one_input_and_new_only_needs_previous() {
     s.write("old.tgz", v1().tgz());
     s.write("a.tgz", v2().tgz());
     s.write("b.tgz", v2().tgz());
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &["scan", "--previous", "old.tgz", "a.tgz", "b.tgz"],
             "--previous compares with one package, and 2 were given",
@@ -434,9 +504,19 @@ fn previous_needs_exactly_one_input_and_new_only_needs_previous() {
             &["scan", "--new-only", "a.tgz"],
             "--new-only needs a previous release",
         ),
+        // `diff` names the previous release itself and compares one package: clap refuses
+        // the scan-only flags, so `diff --help` does not offer them either.
         (
             &["diff", "old.tgz", "a.tgz", "--previous", "b.tgz"],
-            "not --previous",
+            "unexpected argument '--previous'",
+        ),
+        (
+            &["diff", "old.tgz", "a.tgz", "--workspaces"],
+            "unexpected argument '--workspaces'",
+        ),
+        (
+            &["diff", "old.tgz", "a.tgz", "b.tgz"],
+            "unexpected argument 'b.tgz'",
         ),
     ];
     for (args, message) in cases {
@@ -444,6 +524,16 @@ fn previous_needs_exactly_one_input_and_new_only_needs_previous() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(message), "{args:?}: {err}");
+    }
+    let help = s.cmd().args(["diff", "--help"]).output().expect("runs");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--new-only") && help.contains("--fail-on"),
+        "{help}"
+    );
+    for flag in ["--previous", "--workspaces"] {
+        let offered = help.lines().any(|l| l.trim_start().starts_with(flag));
+        assert!(!offered, "diff --help offers {flag}:\n{help}");
     }
 }
 

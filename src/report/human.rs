@@ -36,7 +36,13 @@ pub fn render(reports: &[Report], fail_on: FailOn, style: Style) -> String {
         if let Some(changes) = &report.diff {
             out.push_str(&changes_section(changes, &report.artifact));
         }
-        for f in &report.findings {
+        // After a comparison, what the previous release already shipped and does not fail
+        // this run is counted, not drawn: the reader is after what is new.
+        let (shown, quiet): (Vec<&Finding>, Vec<&Finding>) =
+            report.findings.iter().partition(|f| {
+                report.diff.is_none() || f.pre_existing != Some(true) || report.fails_by(f, fail_on)
+            });
+        for f in shown {
             let diag = FindingDiagnostic::new(f);
             let mut text = String::new();
             if handler.render_report(&mut text, &diag).is_ok() {
@@ -44,6 +50,7 @@ pub fn render(reports: &[Report], fail_on: FailOn, style: Style) -> String {
                 out.push('\n');
             }
         }
+        out.push_str(&quiet_lines(&quiet));
         out.push_str(&sourcemap_lines(report));
         out.push_str(&summary_line(report, fail_on));
         out.push('\n');
@@ -76,6 +83,38 @@ fn summary_line(report: &Report, fail_on: FailOn) -> String {
         human_bytes(a.unpacked_bytes),
         s.duration_ms
     )
+}
+
+/// Pre-existing findings that do not fail the run, counted per rule, most first.
+fn quiet_lines(quiet: &[&Finding]) -> String {
+    use crate::checks::sourcemap::thousands;
+    if quiet.is_empty() {
+        return String::new();
+    }
+    let mut per_rule: std::collections::BTreeMap<(&str, Severity), usize> = Default::default();
+    for f in quiet {
+        *per_rule.entry((f.rule.as_str(), f.severity)).or_default() += 1;
+    }
+    let mut rows: Vec<_> = per_rule.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut out = format!(
+        "{} pre-existing {} not shown (they do not fail this run; --format json lists them):\n",
+        thousands(quiet.len() as u64),
+        if quiet.len() == 1 {
+            "finding"
+        } else {
+            "findings"
+        }
+    );
+    for ((rule, severity), n) in rows {
+        out.push_str(&format!(
+            "  {:>7}  {rule} ({})\n",
+            thousands(n as u64),
+            severity.as_str()
+        ));
+    }
+    out.push('\n');
+    out
 }
 
 /// Maps shown one by one in the summary; the rest are totalled on one line.

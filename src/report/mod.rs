@@ -184,10 +184,13 @@ impl Report {
     /// Whether any finding that counts is at or above the threshold. With `fail_new_only`,
     /// findings the previous release already had do not count.
     pub fn fails(&self, fail_on: FailOn) -> bool {
-        self.findings
-            .iter()
-            .filter(|f| !(self.fail_new_only && f.pre_existing == Some(true)))
-            .any(|f| fail_on.fails(f.severity))
+        self.findings.iter().any(|f| self.fails_by(f, fail_on))
+    }
+
+    /// Whether `finding` alone would fail the run.
+    pub fn fails_by(&self, finding: &Finding, fail_on: FailOn) -> bool {
+        !(self.fail_new_only && finding.pre_existing == Some(true))
+            && fail_on.fails(finding.severity)
     }
 }
 
