@@ -97,6 +97,10 @@ pub struct Finding {
     pub pre_existing: Option<bool>,
     #[serde(skip)]
     pub excerpt: Option<Excerpt>,
+    /// The SHA-256 of the matched value the fingerprint was made from: a comparison with
+    /// the previous release recomputes the fingerprint under a renamed file's old path.
+    #[serde(skip)]
+    pub value_digest: [u8; 32],
 }
 
 /// A position in an original (pre-build) source file, as a source map names it.
@@ -111,6 +115,19 @@ pub struct OriginalLocation {
 }
 
 impl Finding {
+    /// Sets the fingerprint (see [`fingerprint`]) and remembers the value's digest.
+    pub fn identify(&mut self, rule: &str, path: &str, value: &[u8]) {
+        self.value_digest = digest(value);
+        self.fingerprint = fingerprint_of(rule, path, &self.value_digest);
+    }
+
+    /// The fingerprint this finding would have in `path`, when its fingerprint was made
+    /// from `self.file` (else `None`: it names something else, like a map's original).
+    pub fn fingerprint_at(&self, raw_file: &str, path: &str) -> Option<String> {
+        (fingerprint_of(&self.rule, raw_file, &self.value_digest) == self.fingerprint)
+            .then(|| fingerprint_of(&self.rule, path, &self.value_digest))
+    }
+
     /// The order reports use: by file, line, column, then rule.
     pub fn sort_key(&self) -> (&str, usize, usize, &str) {
         (
@@ -126,12 +143,22 @@ impl Finding {
 /// differs between packers), and a hash of the matched value. No line numbers and no time, so
 /// moving code around does not churn baselines.
 pub fn fingerprint(rule: &str, path: &str, value: &[u8]) -> String {
+    fingerprint_of(rule, path, &digest(value))
+}
+
+/// The SHA-256 of a matched value, as fingerprints use it.
+pub fn digest(value: &[u8]) -> [u8; 32] {
+    Sha256::digest(value).into()
+}
+
+/// [`fingerprint`] from the value's [`digest`].
+pub fn fingerprint_of(rule: &str, path: &str, value_digest: &[u8; 32]) -> String {
     let mut h = Sha256::new();
     h.update(rule.as_bytes());
     h.update([0]);
     h.update(strip_top(path).as_bytes());
     h.update([0]);
-    h.update(Sha256::digest(value));
+    h.update(value_digest);
     let digest = h.finalize();
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }

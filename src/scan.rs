@@ -15,7 +15,9 @@ use crate::artifact::{self, directory, ArtifactError, Entry, EntryIssue, Limits,
 use crate::checks::secrets::{self, decode, Verdict};
 use crate::checks::sourcemap::SourceMapCheck;
 use crate::config::Config;
-use crate::finding::{fingerprint, redact, shorten, Excerpt, Finding, Severity};
+use crate::finding::{
+    digest, fingerprint, fingerprint_of, redact, shorten, Excerpt, Finding, Severity,
+};
 use crate::report::{ArtifactInfo, Report, SourceMapSummary};
 use crate::rules::prefilter::{captures_in, Prefilter};
 use crate::rules::{Rule, RuleSet};
@@ -573,6 +575,7 @@ impl<'a> Engine<'a> {
             decoded: None,
             pre_existing: None,
             excerpt: None,
+            value_digest: digest(b""),
         }
     }
 
@@ -614,7 +617,7 @@ impl<'a> Engine<'a> {
                         f.excerpt = position_excerpt(data, line, column);
                     }
                 }
-                f.fingerprint = fingerprint(&rule.id, hit.path, hit.value);
+                f.identify(&rule.id, hit.path, hit.value);
                 f
             })
             .collect()
@@ -666,6 +669,7 @@ impl<'a> Engine<'a> {
             display: display.clone(),
         });
         let decoded = target.view.map(|v| v.describe());
+        let value_digest = digest(&data[s_start..s_end]);
         let message = match &decoded {
             Some(how) => format!("{} (found after decoding: {how})", rule.message),
             None => rule.message.clone(),
@@ -681,13 +685,14 @@ impl<'a> Engine<'a> {
             end_line: Some(end_line),
             end_column: Some(end_column),
             snippet: Some(shorten(&display, SNIPPET_MAX)),
-            fingerprint: fingerprint(&rule.id, entry.path, &data[s_start..s_end]),
+            fingerprint: fingerprint_of(&rule.id, entry.path, &value_digest),
             original: None,
             disk_path: entry.disk_path.map(|p| p.display().to_string()),
             package: None,
             decoded,
             pre_existing: None,
             excerpt: None,
+            value_digest,
         }
     }
 }

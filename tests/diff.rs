@@ -131,6 +131,135 @@ const MAP_WITHOUT_TEXT: &str =
 const MAP_WITH_TEXT: &str = r#"{"version":3,"sources":["../src/a.ts","../src/b.ts"],"sourcesContent":["let a","let b"],"names":[],"mappings":"AAAA"}"#;
 
 #[test]
+fn hashed_chunk_names_and_moved_files_are_renames_not_new_files() {
+    let s = Scratch::new();
+    let leaky = format!("const t = \"{}\";\n", token());
+    let other = packguard::checks::secrets::Checksum::Github
+        .complete("ghp_", "Zq7Wm2Qx7LbN4cVt9YzK1pJd6HfG3b");
+    // A bundler's chunk: 200 lines of its own, plus `extra`.
+    let chunk = |n: u32, extra: &str| {
+        let mut text: String = (0..200)
+            .map(|i| format!("export const c{n}_{i} = {i};\n"))
+            .collect();
+        text.push_str(extra);
+        text
+    };
+    let map = |sources: &[&str]| {
+        let content: Vec<String> = sources.iter().map(|s| format!("// {s}")).collect();
+        serde_json::json!({"version": 3, "sources": sources, "sourcesContent": content, "mappings": ""})
+            .to_string()
+    };
+    let old = v1()
+        .file("dist/chunk-AAAA1111.js", chunk(1, &leaky))
+        .file("dist/chunk-BBBB2222.js", chunk(2, ""))
+        .file("dist/chunk-BBBB2222.js.map", map(&["a.ts"]))
+        .file("lib/util.js", "module.exports = 'util';\n");
+    let new = v2()
+        // Each chunk edited and renamed by its new hash: paired with the one it is most like.
+        .file("dist/chunk-CCCC3333.js", chunk(2, "// edited\n"))
+        .file(
+            "dist/chunk-DDDD4444.js",
+            chunk(1, &format!("{leaky}// edited\n")),
+        )
+        // The map of chunk 2 renamed, and now naming one more source.
+        .file("dist/chunk-CCCC3333.js.map", map(&["a.ts", "b.ts"]))
+        // Moved, same content.
+        .file("src/util.js", "module.exports = 'util';\n")
+        // A chunk like no old one, with a new secret: new.
+        .file(
+            "dist/chunk-EEEE5555.js",
+            chunk(3, &format!("const u = \"{other}\";\n")),
+        );
+    let (code, r) = diff(&s, &old, &new, &["--new-only"]);
+    let d = &r["diff"];
+    let paths = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .map(|f| f["path"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(
+        paths(&d["added"]),
+        ["package/dist/chunk-EEEE5555.js"],
+        "{d}"
+    );
+    assert!(paths(&d["removed"]).is_empty(), "{d}");
+    let renamed: Vec<(String, String, bool)> = d["renamed"]
+        .as_array()
+        .expect("renamed")
+        .iter()
+        .map(|r| {
+            (
+                r["from"].as_str().unwrap_or_default().to_string(),
+                r["path"].as_str().unwrap_or_default().to_string(),
+                r["same_content"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let p = |f: &str| format!("package/{f}");
+    assert_eq!(
+        renamed,
+        [
+            (
+                p("dist/chunk-BBBB2222.js"),
+                p("dist/chunk-CCCC3333.js"),
+                false
+            ),
+            (
+                p("dist/chunk-BBBB2222.js.map"),
+                p("dist/chunk-CCCC3333.js.map"),
+                false
+            ),
+            (
+                p("dist/chunk-AAAA1111.js"),
+                p("dist/chunk-DDDD4444.js"),
+                false
+            ),
+            (p("lib/util.js"), p("src/util.js"), true),
+        ]
+    );
+    // The renamed map is compared with the one it was: grown, not new.
+    assert_eq!(d["sourcemaps"][0]["change"], "grown", "{d}");
+    assert_eq!(d["sourcemaps"][0]["old_sources"], 1, "{d}");
+    assert!(of_rule(&r, "diff/new-sourcemap").is_empty());
+    assert_eq!(
+        of_rule(&r, "diff/new-file"),
+        [(
+            p("dist/chunk-EEEE5555.js"),
+            "file not in the previous release: 5.1 KiB".to_string(),
+            Some(false)
+        )]
+    );
+    // The secret the old chunk had is pre-existing under the chunk's new name; the one in
+    // the new chunk is new, and fails the run even with --new-only.
+    let pats = of_rule(&r, "secret/github-pat");
+    assert_eq!(
+        pats.iter().map(|f| (f.0.as_str(), f.2)).collect::<Vec<_>>(),
+        [
+            (p("dist/chunk-DDDD4444.js").as_str(), Some(true)),
+            (p("dist/chunk-EEEE5555.js").as_str(), Some(false)),
+        ]
+    );
+    assert_eq!(code, 1);
+
+    let out = s
+        .cmd()
+        .args(["diff", "old.tgz", "new.tgz"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1 added, 0 removed, 4 renamed, 1 changed, 1 unchanged"),
+        "{text}"
+    );
+    assert!(
+        text.contains("renamed    package/src/util.js                 from package/lib/util.js, same content, 25 B"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_new_source_map_is_a_warning() {
     let s = Scratch::new();
     let new = v2()

@@ -505,6 +505,7 @@ fn report_with(n: usize, severity: packguard::finding::Severity, name: &str) -> 
             decoded: None,
             pre_existing: None,
             excerpt: None,
+            value_digest: [0; 32],
         })
         .collect();
     let artifact = ArtifactInfo {

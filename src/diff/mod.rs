@@ -4,13 +4,14 @@
 //! comparison of two artifacts: an `Inventory` of each (path, size and SHA-256 of every
 //! file, plus the manifest's bytes), recorded by an observer in the same read as the normal
 //! scan, so stdin works and no file is read twice; `Changes`, the plain-data difference
-//! (files added, removed and changed, source maps new or grown, install scripts, entry
+//! (files added, removed, renamed and changed, source maps new or grown, install scripts, entry
 //! points and dependencies); the `diff.*` structural checks that turn changes into findings
 //! under whichever rules claim them (`rules/diff.yaml`); and marking each finding of the new
 //! release that the old one already had (same fingerprint) as pre-existing.
 //!
 //! Memory stays bounded as in a scan: of the old release only hashes, sizes, its
-//! package.json and its report are kept, never file contents. Nothing here prints or exits.
+//! package.json and its report are kept, never file contents (and for files with a build
+//! hash in their name, a 32-value similarity sketch). Nothing here prints or exits.
 
 pub mod manifest;
 
@@ -57,6 +58,9 @@ struct FileFacts {
     /// `None` for a file over `--max-file-size`, which is never read: such a file compares
     /// by size alone.
     sha256: Option<[u8; 32]>,
+    /// For a file whose name holds a build hash: a similarity sketch of its content, so that
+    /// several `chunk-<hash>.js` can each be paired with the chunk it was (see [`sketch`]).
+    sketch: Option<Box<[u64]>>,
 }
 
 impl Visitor for Inventory {
@@ -75,6 +79,7 @@ impl Visitor for Inventory {
                 path: sanitize(entry.path),
                 size: entry.data.len() as u64,
                 sha256: Some(Sha256::digest(entry.data).into()),
+                sketch: shape(entry.rel).map(|_| sketch(entry.data)),
             },
         );
     }
@@ -88,6 +93,7 @@ impl Visitor for Inventory {
                     path: sanitize(path),
                     size,
                     sha256: None,
+                    sketch: None,
                 },
             );
         }
@@ -127,6 +133,26 @@ pub struct Previous {
 pub struct FileSize {
     pub path: String,
     pub size: u64,
+}
+
+/// A file that moved to another path: with the same content, or from one hashed build name
+/// to the next (`chunks/abnfDiagram-WEYOIA3C.mjs` -> `chunks/abnfDiagram-S7VZAUFO.mjs`) with
+/// new content. Neither is a new file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Renamed {
+    pub path: String,
+    pub from: String,
+    pub old_size: u64,
+    pub new_size: u64,
+    /// `new_size - old_size`.
+    pub delta: i64,
+    /// Whether the content is the same (same SHA-256).
+    pub same_content: bool,
+    /// `path` and `from` relative to the package root, as the inventory keys them.
+    #[serde(skip)]
+    rel: String,
+    #[serde(skip)]
+    from_rel: String,
 }
 
 /// A file whose content changed (different SHA-256).
@@ -186,6 +212,7 @@ pub struct Changes {
     pub previous: Previous,
     pub added: Vec<FileSize>,
     pub removed: Vec<FileSize>,
+    pub renamed: Vec<Renamed>,
     pub changed: Vec<FileDelta>,
     pub unchanged: usize,
     pub sourcemaps: Vec<SourceMapChange>,
@@ -199,6 +226,7 @@ impl Changes {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty()
             && self.removed.is_empty()
+            && self.renamed.is_empty()
             && self.changed.is_empty()
             && self.sourcemaps.is_empty()
             && self.scripts.is_empty()
@@ -227,8 +255,12 @@ impl Changes {
             (Some(n), Some(v)) => format!("{n}@{v} ({})", p.path),
             _ => p.path.clone(),
         };
+        let renamed = match self.renamed.len() {
+            0 => String::new(),
+            n => format!(", {n} renamed"),
+        };
         format!(
-            "{was}: {} added, {} removed, {} changed, {} unchanged; unpacked {} -> {} ({})",
+            "{was}: {} added, {} removed{renamed}, {} changed, {} unchanged; unpacked {} -> {} ({})",
             self.added.len(),
             self.removed.len(),
             self.changed.len(),
@@ -258,6 +290,26 @@ impl Changes {
         let sized = |f: &FileSize| (f.path.clone(), human_bytes(f.size));
         group("added", self.added.iter().map(sized).collect());
         group("removed", self.removed.iter().map(sized).collect());
+        group(
+            "renamed",
+            self.renamed
+                .iter()
+                .map(|r| {
+                    let detail = if r.same_content {
+                        format!("from {}, same content, {}", r.from, human_bytes(r.new_size))
+                    } else {
+                        format!(
+                            "from {}, {} -> {} ({})",
+                            r.from,
+                            human_bytes(r.old_size),
+                            human_bytes(r.new_size),
+                            signed_bytes(r.delta)
+                        )
+                    };
+                    (r.path.clone(), detail)
+                })
+                .collect(),
+        );
         group(
             "changed",
             self.changed
@@ -331,11 +383,15 @@ fn signed_bytes(delta: i64) -> String {
 /// Compares two scanned sides.
 pub fn compare(old: &Scanned, new: &Scanned) -> Changes {
     let (o, n) = (&old.inventory.files, &new.inventory.files);
+    let renamed = renames(o, n);
+    let moved_to: HashSet<&str> = renamed.iter().map(|r| r.rel.as_str()).collect();
+    let moved_from: HashSet<&str> = renamed.iter().map(|r| r.from_rel.as_str()).collect();
     let mut added = Vec::new();
     let mut changed = Vec::new();
     let mut unchanged = 0;
     for (rel, now) in n {
         match o.get(rel) {
+            None if moved_to.contains(rel.as_str()) => {}
             None => added.push(FileSize {
                 path: now.path.clone(),
                 size: now.size,
@@ -351,7 +407,7 @@ pub fn compare(old: &Scanned, new: &Scanned) -> Changes {
     }
     let removed = o
         .iter()
-        .filter(|(rel, _)| !n.contains_key(*rel))
+        .filter(|(rel, _)| !n.contains_key(*rel) && !moved_from.contains(rel.as_str()))
         .map(|(_, f)| FileSize {
             path: f.path.clone(),
             size: f.size,
@@ -388,11 +444,12 @@ pub fn compare(old: &Scanned, new: &Scanned) -> Changes {
             files: a.files,
             unpacked_bytes: a.unpacked_bytes,
         },
+        sourcemaps: sourcemap_changes(&old.report.sourcemaps, &new.report.sourcemaps, &renamed),
         added,
         removed,
+        renamed,
         changed,
         unchanged,
-        sourcemaps: sourcemap_changes(&old.report.sourcemaps, &new.report.sourcemaps),
         scripts,
         entry_points,
         dependencies,
@@ -402,13 +459,23 @@ pub fn compare(old: &Scanned, new: &Scanned) -> Changes {
 /// Maps are matched by path without the top folder. A map is grown when it names more
 /// sources or ships more of their text; original text merely edited is not growth, or every
 /// release of a package that ships maps would be flagged.
-fn sourcemap_changes(old: &[SourceMapSummary], new: &[SourceMapSummary]) -> Vec<SourceMapChange> {
+/// A map in a renamed file is compared with the map of the file it was.
+fn sourcemap_changes(
+    old: &[SourceMapSummary],
+    new: &[SourceMapSummary],
+    renamed: &[Renamed],
+) -> Vec<SourceMapChange> {
     let key = |m: &SourceMapSummary| strip_top(&m.map).to_string();
     let before: BTreeMap<String, &SourceMapSummary> = old.iter().map(|m| (key(m), m)).collect();
+    let was_at: BTreeMap<&str, &str> = renamed
+        .iter()
+        .map(|r| (r.rel.as_str(), r.from_rel.as_str()))
+        .collect();
     let mut out: Vec<SourceMapChange> = new
         .iter()
         .filter_map(|m| {
-            let was = before.get(&key(m));
+            let now = key(m);
+            let was = before.get(was_at.get(now.as_str()).copied().unwrap_or(&now));
             let change = match was {
                 None => Status::Added,
                 Some(w) if m.sources > w.sources || m.sources_content > w.sources_content => {
@@ -431,6 +498,204 @@ fn sourcemap_changes(old: &[SourceMapSummary], new: &[SourceMapSummary]) -> Vec<
         .collect();
     out.sort_by(|a, b| a.map.cmp(&b.map));
     out
+}
+
+/// Pairs files that left the old release with files new in this one: first by name, where
+/// the only difference is a build hash of the same length (see [`shape`]) and the pairing is
+/// unambiguous; then by content, where a new file holds exactly what a vanished one did.
+fn renames(o: &BTreeMap<String, FileFacts>, n: &BTreeMap<String, FileFacts>) -> Vec<Renamed> {
+    let added: Vec<&String> = n.keys().filter(|rel| !o.contains_key(*rel)).collect();
+    let removed: Vec<&String> = o.keys().filter(|rel| !n.contains_key(*rel)).collect();
+    let mut pairs: Vec<(&String, &String)> = Vec::new();
+    let mut by_shape: BTreeMap<String, (Vec<&String>, Vec<&String>)> = BTreeMap::new();
+    for rel in &added {
+        if let Some(s) = shape(rel) {
+            by_shape.entry(s).or_default().0.push(rel);
+        }
+    }
+    for rel in &removed {
+        if let Some(s) = shape(rel) {
+            by_shape.entry(s).or_default().1.push(rel);
+        }
+    }
+    for (now, was) in by_shape.values() {
+        match (now.as_slice(), was.as_slice()) {
+            ([now], [was]) => pairs.push((now, was)),
+            ([], _) | (_, []) => {}
+            (now, was) => pairs.extend(pair_similar(now, was, o, n)),
+        }
+    }
+    let taken_new: HashSet<&String> = pairs.iter().map(|p| p.0).collect();
+    let taken_old: HashSet<&String> = pairs.iter().map(|p| p.1).collect();
+    // By content: empty files all look alike, and say nothing about where one went.
+    let mut gone: BTreeMap<[u8; 32], Vec<&String>> = BTreeMap::new();
+    for rel in removed.iter().rev().filter(|r| !taken_old.contains(*r)) {
+        if let (Some(h), true) = (o[*rel].sha256, o[*rel].size > 0) {
+            gone.entry(h).or_default().push(rel);
+        }
+    }
+    for rel in added.iter().filter(|r| !taken_new.contains(*r)) {
+        let was = n[*rel]
+            .sha256
+            .and_then(|h| gone.get_mut(&h))
+            .and_then(Vec::pop);
+        if let Some(was) = was {
+            pairs.push((rel, was));
+        }
+    }
+    let mut out: Vec<Renamed> = pairs
+        .into_iter()
+        .map(|(now, was)| {
+            let (a, b) = (&o[was], &n[now]);
+            Renamed {
+                path: b.path.clone(),
+                from: a.path.clone(),
+                old_size: a.size,
+                new_size: b.size,
+                delta: b.size as i64 - a.size as i64,
+                same_content: !differ(a, b),
+                rel: now.clone(),
+                from_rel: was.clone(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// Files of one shape on both sides (`chunk-<hash>.mjs`, several each): each new file is
+/// paired with the old one most like it, most alike first, when half or more of their
+/// content is shared (estimated from their sketches). Groups larger than `MAX_GROUP` on
+/// either side are left unpaired.
+fn pair_similar<'a>(
+    now: &[&'a String],
+    was: &[&'a String],
+    o: &BTreeMap<String, FileFacts>,
+    n: &BTreeMap<String, FileFacts>,
+) -> Vec<(&'a String, &'a String)> {
+    const MAX_GROUP: usize = 2_000;
+    if now.len() > MAX_GROUP || was.len() > MAX_GROUP {
+        return Vec::new();
+    }
+    let mut candidates = Vec::new();
+    for (i, a) in now.iter().enumerate() {
+        for (j, b) in was.iter().enumerate() {
+            if let (Some(x), Some(y)) = (&n[*a].sketch, &o[*b].sketch) {
+                let shared = similarity(x, y);
+                if shared >= 500 {
+                    candidates.push((shared, i, j));
+                }
+            }
+        }
+    }
+    // Most alike first; ties in name order, so the pairing does not depend on hashing.
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+    let (mut used_now, mut used_was) = (vec![false; now.len()], vec![false; was.len()]);
+    let mut out = Vec::new();
+    for (_, i, j) in candidates {
+        if !used_now[i] && !used_was[j] {
+            used_now[i] = true;
+            used_was[j] = true;
+            out.push((now[i], was[j]));
+        }
+    }
+    out
+}
+
+/// Values a sketch keeps.
+const SKETCH: usize = 32;
+
+/// A bottom-k sketch of a file's content: the `SKETCH` smallest distinct hashes of its
+/// pieces (split at newlines and at `;`, `,`, `{`, `}`, `(`, `)`, so minified code has
+/// pieces too). Two files share about as many of them as they share pieces.
+fn sketch(data: &[u8]) -> Box<[u64]> {
+    // The smallest hashes so far, sorted; most hashes lose to the largest at one compare.
+    let mut kept: Vec<u64> = Vec::with_capacity(SKETCH + 1);
+    let pieces = data
+        .split(|b| matches!(b, b'\n' | b';' | b',' | b'{' | b'}' | b'(' | b')'))
+        .filter(|piece| !piece.is_empty());
+    for piece in pieces {
+        // FNV-1a: stable across runs and platforms.
+        let h = piece.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        if kept.len() == SKETCH && h >= kept[SKETCH - 1] {
+            continue;
+        }
+        if let Err(at) = kept.binary_search(&h) {
+            kept.insert(at, h);
+            kept.truncate(SKETCH);
+        }
+    }
+    kept.into_boxed_slice()
+}
+
+/// Of the `SKETCH` smallest hashes of both files together, the share both files have, in
+/// thousandths: the bottom-k estimate of their similarity.
+fn similarity(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut seen, mut both) = (0, 0, 0, 0);
+    while seen < SKETCH && (i < a.len() || j < b.len()) {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x == y => {
+                both += 1;
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x < y => i += 1,
+            (Some(_), None) => i += 1,
+            _ => j += 1,
+        }
+        seen += 1;
+    }
+    both * 1000 / seen.max(1)
+}
+
+/// A path with each build-hash-like token replaced by a marker of its length, or `None`
+/// when it has none: `dist/chunk-S7VZAUFO.mjs` and `dist/chunk-WEYOIA3C.mjs` have the same
+/// shape, `dist/chunk-a.mjs` has none. Tokens are runs of ASCII letters, digits and `_`.
+fn shape(rel: &str) -> Option<String> {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let bytes = rel.as_bytes();
+    let mut out = String::with_capacity(rel.len());
+    let mut hashed = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let is_token = token(bytes[i]);
+        let end = bytes[i..]
+            .iter()
+            .position(|&b| token(b) != is_token)
+            .map_or(bytes.len(), |k| i + k);
+        // Both ends are at ASCII bytes or the end, so the slice is on char boundaries.
+        let run = &rel[i..end];
+        if is_token && hash_like(run) {
+            out.push_str(&format!("\u{0}{}\u{0}", run.len()));
+            hashed = true;
+        } else {
+            out.push_str(run);
+        }
+        i = end;
+    }
+    hashed.then_some(out)
+}
+
+/// Whether a token looks like a content hash or build id rather than a word: at least 8
+/// characters, and digits and letters interleaved (hex, base36: `5f3a9c1e`), or no lower
+/// case at all (esbuild's base32: `S7VZAUFO`), or upper case in a third of its letters or
+/// more (base64: `KvPBmP5_63ykpTV4fqD7V`). `abnfDiagram`, `c4Diagram` and `utf8string`
+/// are words.
+fn hash_like(token: &str) -> bool {
+    let b = token.as_bytes();
+    if b.len() < 8 {
+        return false;
+    }
+    let kind = |c: u8| (c.is_ascii_digit(), c.is_ascii_alphabetic());
+    let switches = b
+        .windows(2)
+        .filter(|w| w[0] != b'_' && w[1] != b'_' && kind(w[0]) != kind(w[1]))
+        .count();
+    let upper = b.iter().filter(|c| c.is_ascii_uppercase()).count();
+    let lower = b.iter().filter(|c| c.is_ascii_lowercase()).count();
+    switches >= 3 || lower == 0 || (upper > 0 && upper * 3 >= upper + lower)
 }
 
 /// Different content, or, when either file was too large to read, a different size.
@@ -478,6 +743,18 @@ pub fn findings(engine: &Engine<'_>, changes: &Changes, manifest_path: &str) -> 
                 human_bytes(f.old_size)
             );
             hit("diff.grown-file", &f.path, detail, "");
+        }
+    }
+    for r in &changes.renamed {
+        if r.delta > 0 && r.delta as u64 > growth {
+            let detail = format!(
+                "grew by {} to {} (was {} as {})",
+                human_bytes(r.delta as u64),
+                human_bytes(r.new_size),
+                human_bytes(r.old_size),
+                r.from
+            );
+            hit("diff.grown-file", &r.path, detail, "");
         }
     }
     for m in &changes.sourcemaps {
@@ -576,9 +853,21 @@ pub fn combine(engine: &Engine<'_>, old: Scanned, new: Scanned, took: Duration) 
         .iter()
         .map(|f| f.fingerprint.as_str())
         .collect();
+    // A finding in a renamed file is pre-existing when the file's old path had it: its
+    // fingerprint is recomputed under that path (same rule, same matched value).
+    let was_at: BTreeMap<&str, &str> = changes
+        .renamed
+        .iter()
+        .map(|r| (r.rel.as_str(), r.from_rel.as_str()))
+        .collect();
     let mut all = new.report.findings;
     for f in &mut all {
-        f.pre_existing = Some(before.contains(f.fingerprint.as_str()));
+        let moved = was_at.get(strip_top(&f.file)).and_then(|was| {
+            let now = strip_top(&f.file);
+            f.fingerprint_at(&format!("/{now}"), &format!("/{was}"))
+        });
+        let known = |fp: &str| before.contains(fp);
+        f.pre_existing = Some(known(&f.fingerprint) || moved.as_deref().is_some_and(known));
     }
     // What the comparison itself found is new by definition.
     all.extend(
@@ -592,4 +881,85 @@ pub fn combine(engine: &Engine<'_>, old: Scanned, new: Scanned, took: Duration) 
     Report::new(new.report.artifact, all, took)
         .with_sourcemaps(new.report.sourcemaps)
         .with_diff(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_hashes_are_told_from_words() {
+        for hash in [
+            "S7VZAUFO",              // esbuild, base32
+            "ABCDEFGH",              // esbuild without a digit
+            "5f3a9c1e",              // webpack contenthash, hex
+            "a5f3a9c1e7d0",          // hex starting with a letter
+            "KvPBmP5_63ykpTV4fqD7V", // Next.js build id
+            "BxYzQaAbCd",            // base64 without a digit
+        ] {
+            assert!(hash_like(hash), "{hash} is a hash");
+        }
+        for word in [
+            "abnfDiagram",
+            "c4Diagram",
+            "utf8string",
+            "es2015",
+            "index",
+            "_buildManifest",
+            "getElementById",
+            "snake_case_name",
+        ] {
+            assert!(!hash_like(word), "{word} is a word");
+        }
+    }
+
+    #[test]
+    fn a_shape_keeps_everything_but_the_hash_and_its_length() {
+        let s = |p| shape(p);
+        assert_eq!(
+            s("dist/chunk-S7VZAUFO.mjs"),
+            s("dist/chunk-WEYOIA3C.mjs"),
+            "same shape"
+        );
+        assert!(s("dist/chunk-S7VZAUFO.mjs").is_some());
+        assert_ne!(s("dist/chunk-S7VZAUFO.mjs"), s("dist/chunk-S7VZAUFOX.mjs"));
+        assert_ne!(s("dist/chunk-S7VZAUFO.mjs"), s("lib/chunk-S7VZAUFO.mjs"));
+        assert_ne!(
+            s("dist/chunk-S7VZAUFO.mjs"),
+            s("dist/chunk-S7VZAUFO.mjs.map")
+        );
+        assert_eq!(
+            s("_next/static/KvPBmP5_63ykpTV4fqD7V/_ssgManifest.js"),
+            s("_next/static/HXklLiVSkDhUiou88A9LT/_ssgManifest.js")
+        );
+        assert_eq!(s("dist/index.js"), None, "no hash, no shape");
+        assert_eq!(s("dist/c4Diagram.js"), None);
+        assert!(
+            s("dist/ünïcode-5f3a9c1e.js").is_some(),
+            "non-ASCII names are fine"
+        );
+    }
+
+    #[test]
+    fn sketches_measure_shared_content() {
+        let lines = |range: std::ops::Range<u32>| {
+            range
+                .map(|i| format!("const v{i} = {i};\n"))
+                .collect::<String>()
+        };
+        let a = sketch(lines(0..1000).as_bytes());
+        assert_eq!(a.len(), SKETCH);
+        assert_eq!(similarity(&a, &a), 1000);
+        // 900 of 1,100 distinct pieces shared: about 0.82.
+        let b = sketch(lines(100..1100).as_bytes());
+        let ab = similarity(&a, &b);
+        assert!((600..=1000).contains(&ab), "{ab}");
+        let c = sketch(lines(5000..6000).as_bytes());
+        assert!(similarity(&a, &c) < 200, "{}", similarity(&a, &c));
+        // Small files are compared on what they have.
+        let small = sketch(b"a;b;c");
+        assert_eq!(similarity(&small, &sketch(b"a;b;c")), 1000);
+        assert_eq!(similarity(&small, &sketch(b"x;y;z")), 0);
+        assert_eq!(similarity(&sketch(b""), &sketch(b"")), 0);
+    }
 }

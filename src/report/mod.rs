@@ -244,6 +244,7 @@ mod tests {
             decoded: None,
             pre_existing: None,
             excerpt: None,
+            value_digest: [0; 32],
         }
     }
 

@@ -32,7 +32,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::artifact::Entry;
-use crate::finding::{fingerprint, shorten, Excerpt, Finding, OriginalLocation};
+use crate::finding::{shorten, Excerpt, Finding, OriginalLocation};
 use crate::report::SourceMapSummary;
 use crate::scan::{sanitize, Engine};
 
@@ -266,7 +266,7 @@ impl SourceMapCheck {
                 );
                 f.line = Some(r.line);
                 f.column = Some(r.column);
-                f.fingerprint = fingerprint(&rule.id, &r.from, r.url.as_bytes());
+                f.identify(&rule.id, &r.from, r.url.as_bytes());
                 out.push(f);
             }
         }
@@ -622,10 +622,12 @@ impl SourceMapCheck {
                 self.virtual_hits
                     .insert((f.file.clone(), f.fingerprint.clone()));
                 // Two originals can hold the same secret: each is its own finding.
-                f.fingerprint = fingerprint(
-                    &f.rule,
+                let inner = f.fingerprint.clone();
+                let rule = f.rule.clone();
+                f.identify(
+                    &rule,
                     &format!("{}\0{}", src.path, source),
-                    f.fingerprint.as_bytes(),
+                    inner.as_bytes(),
                 );
                 f.original = Some(OriginalLocation {
                     map: src.path.to_string(),
@@ -739,7 +741,7 @@ fn emit(
             None => engine.file_finding(rule, src.path),
         };
         f.message = format!("{}: {}", rule.message, sanitize(detail));
-        f.fingerprint = fingerprint(&rule.id, src.path, value.as_bytes());
+        f.identify(&rule.id, src.path, value.as_bytes());
         out.push(f);
     }
 }
