@@ -609,16 +609,28 @@ const SKETCH: usize = 32;
 /// pieces (split at newlines and at `;`, `,`, `{`, `}`, `(`, `)`, so minified code has
 /// pieces too). Two files share about as many of them as they share pieces.
 fn sketch(data: &[u8]) -> Box<[u64]> {
+    const CUT: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 7 {
+            t[b"\n;,{}()"[i] as usize] = true;
+            i += 1;
+        }
+        t
+    };
     // The smallest hashes so far, sorted; most hashes lose to the largest at one compare.
     let mut kept: Vec<u64> = Vec::with_capacity(SKETCH + 1);
-    let pieces = data
-        .split(|b| matches!(b, b'\n' | b';' | b',' | b'{' | b'}' | b'(' | b')'))
-        .filter(|piece| !piece.is_empty());
-    for piece in pieces {
-        // FNV-1a: stable across runs and platforms.
-        let h = piece.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
+    let mut start = 0;
+    for end in 0..=data.len() {
+        if end < data.len() && !CUT[data[end] as usize] {
+            continue;
+        }
+        let piece = &data[start..end];
+        start = end + 1;
+        if piece.is_empty() {
+            continue;
+        }
+        let h = piece_hash(piece);
         if kept.len() == SKETCH && h >= kept[SKETCH - 1] {
             continue;
         }
@@ -628,6 +640,25 @@ fn sketch(data: &[u8]) -> Box<[u64]> {
         }
     }
     kept.into_boxed_slice()
+}
+
+/// A hash of a piece, eight bytes at a time, then mixed (splitmix64's finalizer) so its
+/// order is uniform: stable across runs and platforms.
+fn piece_hash(piece: &[u8]) -> u64 {
+    let mut h = piece.len() as u64;
+    let mut words = piece.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+        h = (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    let mut tail = [0u8; 8];
+    tail[..words.remainder().len()].copy_from_slice(words.remainder());
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
 }
 
 /// Of the `SKETCH` smallest hashes of both files together, the share both files have, in
