@@ -210,7 +210,9 @@ pub struct ScanArgs {
     pub workspaces: bool,
     /// Compare with the previous release OLD (a .tgz, e.g. from `npm pack NAME@latest`, a
     /// package folder, or `-`): show what changed, run the diff/* rules, and mark each
-    /// finding new or pre-existing. Needs exactly one PATH and no --workspaces.
+    /// finding new or pre-existing. Needs exactly one PATH; with --workspaces, OLD is a
+    /// folder of each package's previous tarball (`npm pack NAME@latest --pack-destination
+    /// OLD`), and a package with none there is scanned without a comparison.
     #[arg(long, value_name = "OLD")]
     pub previous: Option<String>,
     #[command(flatten)]

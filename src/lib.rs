@@ -117,6 +117,22 @@ pub enum Error {
     #[error("--workspaces needs a directory, and {path} is not one")]
     #[diagnostic(code(packguard::input::workspaces_need_directory))]
     WorkspacesNeedDirectory { path: String },
+    #[error("with --workspaces, --previous is a folder of previous releases, and {path} is not a folder")]
+    #[diagnostic(
+        code(packguard::input::previous_releases),
+        help("fetch each package's last release into one folder: `npm pack NAME@latest --pack-destination DIR`, then `--previous DIR`")
+    )]
+    PreviousReleasesNeedDirectory { path: String },
+    #[error("{dir} holds more than one release of {name}: {found}")]
+    #[diagnostic(
+        code(packguard::input::previous_releases),
+        help("keep only the last published release of each package in the folder")
+    )]
+    SeveralPreviousReleases {
+        dir: String,
+        name: String,
+        found: String,
+    },
 }
 
 impl From<SpannedError> for Error {
@@ -375,6 +391,92 @@ pub fn workspace_packages(root: &Path) -> Result<Vec<PathBuf>, Error> {
         }
     }
     Ok(out)
+}
+
+/// `scan --workspaces --previous DIR`: each publishable package compared with its previous
+/// release in `previous` (see [`previous_release`]), or, when the folder has none (a first
+/// release), scanned alone: its report then has no `diff`. Every finding names its package.
+pub fn diff_workspaces(
+    root: &Path,
+    previous: &Path,
+    rules: &RuleSet,
+    config: &Config,
+    options: &Options,
+) -> Result<Vec<Report>, Error> {
+    if !previous.is_dir() {
+        return Err(Error::PreviousReleasesNeedDirectory {
+            path: previous.display().to_string(),
+        });
+    }
+    let mut reports = Vec::new();
+    for dir in workspace_packages(root)? {
+        let manifest = artifact::pack::read_manifest(&dir)?;
+        let name = manifest
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or_default();
+        let mut report = match previous_release(previous, name)? {
+            Some(old) => diff(
+                &Input::Path(old),
+                &Input::Path(dir.clone()),
+                rules,
+                config,
+                options,
+            )?,
+            None => scan_directory(&dir, rules, config, options)?,
+        };
+        let package = report
+            .artifact
+            .name
+            .clone()
+            .unwrap_or_else(|| name.to_string());
+        for f in &mut report.findings {
+            f.package = Some(package.clone());
+        }
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
+/// The tarball of package `name` in `dir`, named as `npm pack` names it
+/// (`@scope/name` 1.2.0: `scope-name-1.2.0.tgz`): `None` when there is none, an error when
+/// there are several.
+pub fn previous_release(dir: &Path, name: &str) -> Result<Option<PathBuf>, Error> {
+    let stem = format!("{}-", name.trim_start_matches('@').replace('/', "-"));
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Error::Artifact(ArtifactError::Unreadable {
+            name: dir.display().to_string(),
+            source: e,
+        })
+    })?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            let Some(file) = p.file_name().and_then(|f| f.to_str()) else {
+                return false;
+            };
+            // The version starts with a digit, so `foo-` does not take `foo-bar-1.0.0.tgz`.
+            file.strip_prefix(&stem)
+                .and_then(|rest| rest.strip_suffix(".tgz"))
+                .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+                && p.is_file()
+        })
+        .collect();
+    found.sort();
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.pop()),
+        _ => Err(Error::SeveralPreviousReleases {
+            dir: dir.display().to_string(),
+            name: name.to_string(),
+            found: found
+                .iter()
+                .filter_map(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
 }
 
 /// `scan --workspaces`: one report per publishable package, every finding naming its

@@ -135,7 +135,37 @@ fn scan_inputs(
     // Every input is scanned before anything is printed: a bad input exits 2 with nothing
     // half-written on stdout.
     let mut reports = Vec::new();
-    if let Some(previous) = previous {
+    if let (Some(previous), true) = (previous, workspaces) {
+        let Input::Path(releases) = previous else {
+            return Err(miette::miette!(
+                help = "fetch each package's last release into one folder (`npm pack NAME@latest --pack-destination DIR`), then `--previous DIR`",
+                "with --workspaces, --previous is a folder of previous releases, not `-`"
+            ));
+        };
+        for input in inputs {
+            let Input::Path(root) = input else {
+                return Err(miette::miette!(
+                    "--workspaces needs the workspace's root folder, not `-`"
+                ));
+            };
+            for mut report in packguard::diff_workspaces(root, releases, &rules, &config, &options)?
+            {
+                if report.diff.is_none() {
+                    let name = report
+                        .artifact
+                        .name
+                        .as_deref()
+                        .unwrap_or(&report.artifact.path);
+                    warn(&format!(
+                        "packguard: no previous release of {name} in {} (a first release?): scanned without a comparison",
+                        releases.display()
+                    ));
+                }
+                report.fail_new_only = args.new_only;
+                reports.push(report);
+            }
+        }
+    } else if let Some(previous) = previous {
         let [input] = inputs else {
             return Err(miette::miette!(
                 help = "compare one release at a time: `packguard scan --previous OLD.tgz NEW.tgz`",
@@ -143,12 +173,6 @@ fn scan_inputs(
                 inputs.len()
             ));
         };
-        if workspaces {
-            return Err(miette::miette!(
-                help = "scan each workspace package's folder with its own --previous",
-                "--previous cannot be combined with --workspaces"
-            ));
-        }
         let mut report = packguard::diff(previous, input, &rules, &config, &options)?;
         report.fail_new_only = args.new_only;
         reports.push(report);

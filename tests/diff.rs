@@ -627,7 +627,7 @@ fn previous_needs_exactly_one_input_and_new_only_needs_previous() {
         ),
         (
             &["scan", "--previous", "old.tgz", "--workspaces", "."],
-            "cannot be combined with --workspaces",
+            "with --workspaces, --previous is a folder of previous releases, and old.tgz is not a folder",
         ),
         (
             &["scan", "--new-only", "a.tgz"],
@@ -664,6 +664,101 @@ fn previous_needs_exactly_one_input_and_new_only_needs_previous() {
         let offered = help.lines().any(|l| l.trim_start().starts_with(flag));
         assert!(!offered, "diff --help offers {flag}:\n{help}");
     }
+}
+
+#[test]
+fn each_workspace_package_is_compared_with_its_own_previous_release() {
+    let s = Scratch::new();
+    let leaky = format!("const t = \"{}\";\n", token());
+    s.write(
+        "repo/package.json",
+        r#"{"name":"root","private":true,"workspaces":["packages/*"]}"#,
+    );
+    s.write(
+        "repo/packages/a/package.json",
+        r#"{"name":"@demo/a","version":"1.1.0","main":"index.js"}"#,
+    );
+    s.write("repo/packages/a/index.js", &leaky);
+    s.write("repo/packages/a/new.js", "module.exports = 'new';\n");
+    s.write(
+        "repo/packages/b/package.json",
+        r#"{"name":"b","version":"2.0.0","main":"index.js"}"#,
+    );
+    s.write("repo/packages/b/index.js", &leaky);
+    // @demo/a's last release, named as `npm pack @demo/a@latest` names it; none for b, and a
+    // release of another package whose name starts with `b-`.
+    let old_a = TarBuilder::new()
+        .file(
+            "package.json",
+            r#"{"name":"@demo/a","version":"1.0.0","main":"index.js"}"#,
+        )
+        .file("index.js", &leaky);
+    s.write("prev/demo-a-1.0.0.tgz", old_a.tgz());
+    s.write("prev/b-extra-1.0.0.tgz", v1().tgz());
+
+    let args = [
+        "scan",
+        "repo",
+        "--workspaces",
+        "--previous",
+        "prev",
+        "--pack",
+        "builtin",
+        "--format",
+        "json",
+        "--new-only",
+    ];
+    let out = s.cmd().args(args).output().expect("runs");
+    let reports: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let of = |name: &str| {
+        reports
+            .as_array()
+            .expect("one report per package")
+            .iter()
+            .find(|r| r["artifact"]["name"] == name)
+            .unwrap_or_else(|| panic!("no report for {name}: {reports}"))
+    };
+    let (a, b) = (of("@demo/a"), of("b"));
+    assert_eq!(a["diff"]["previous"]["version"], "1.0.0", "{a}");
+    assert_eq!(a["diff"]["added"][0]["path"], "package/new.js", "{a}");
+    assert_eq!(
+        of_rule(a, "secret/github-pat"),
+        [(
+            "package/index.js".to_string(),
+            "GitHub personal access token (classic) in the package".to_string(),
+            Some(true)
+        )]
+    );
+    assert!(
+        common::of_rule(a, "diff/new-file")
+            .iter()
+            .all(|f| f["package"] == "@demo/a"),
+        "{a}"
+    );
+    // b has no previous release there: scanned alone, and its secret fails the run.
+    assert!(b.get("diff").is_none(), "{b}");
+    assert_eq!(of_rule(b, "secret/github-pat")[0].2, None);
+    assert!(
+        stderr.contains(
+            "no previous release of b in prev (a first release?): scanned without a comparison"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1), "b's secret is not pre-existing");
+
+    // Two releases of one package in the folder: which one is the previous is a guess.
+    s.write("prev/demo-a-0.9.0.tgz", old_a.tgz());
+    let out = s.cmd().args(args).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "prev holds more than one release of @demo/a: demo-a-0.9.0.tgz, demo-a-1.0.0.tgz"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
