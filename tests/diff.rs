@@ -124,6 +124,23 @@ fn a_changed_file_shows_old_and_new_size_and_a_large_growth_is_flagged() {
         .iter()
         .any(|c| c["path"] == "package/a.js" && c["delta"] == 0));
     assert!(of_rule(&r, "diff/grown-file").is_empty());
+
+    // A bundle renamed by its build hash grows like any file, measured against what it was.
+    let (_, r) = diff(
+        &s,
+        &v1().file("dist/app-5f3a9c1e.js", "x".repeat(1000)),
+        &v2().file("dist/app-7d2b4e0f.js", "x".repeat(1000 + (2 << 20))),
+        &[],
+    );
+    assert_eq!(
+        of_rule(&r, "diff/grown-file"),
+        [(
+            "package/dist/app-7d2b4e0f.js".to_string(),
+            "file grew a lot since the previous release: grew by 2.0 MiB to 2.0 MiB (was 1000 B as package/dist/app-5f3a9c1e.js)".to_string(),
+            Some(false)
+        )]
+    );
+    assert!(of_rule(&r, "diff/new-file").is_empty());
 }
 
 const MAP_WITHOUT_TEXT: &str =
@@ -243,11 +260,7 @@ fn hashed_chunk_names_and_moved_files_are_renames_not_new_files() {
     );
     assert_eq!(code, 1);
 
-    let out = s
-        .cmd()
-        .args(["diff", "old.tgz", "new.tgz"])
-        .output()
-        .expect("runs");
+    let out = run_diff(&s, &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("1 added, 0 removed, 4 renamed, 1 changed, 1 unchanged"),
@@ -437,11 +450,7 @@ fn new_only_lets_pre_existing_findings_pass_but_not_new_ones() {
     assert_eq!(diff(&s, &old, &worse, &["--new-only"]).0, 1);
 
     // The human verdict agrees with the exit code.
-    let out = s
-        .cmd()
-        .args(["diff", "old.tgz", "new.tgz", "--new-only"])
-        .output()
-        .expect("runs");
+    let out = run_diff(&s, &["--new-only"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("FAIL: "), "{text}");
     assert!(text.contains("pre-existing, not counted"), "{text}");
@@ -472,15 +481,7 @@ fn human_output_counts_pre_existing_findings_that_do_not_fail_instead_of_drawing
         );
     s.write("old.tgz", old.tgz());
     s.write("new.tgz", new.tgz());
-    let human = |extra: &[&str]| {
-        let out = s
-            .cmd()
-            .args(["diff", "old.tgz", "new.tgz"])
-            .args(extra)
-            .output()
-            .expect("runs");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let human = |extra: &[&str]| String::from_utf8_lossy(&run_diff(&s, extra).stdout).into_owned();
 
     // By default the pre-existing error fails the run, so it is drawn; the pre-existing
     // warning does not, so it is counted; what is new is drawn.
@@ -795,13 +796,17 @@ fn release_pair(s: &Scratch) {
     s.write("new.tgz", new.tgz());
 }
 
-fn stdout(s: &Scratch, extra: &[&str]) -> String {
-    let out = s
-        .cmd()
+/// Runs `packguard diff old.tgz new.tgz EXTRA`.
+fn run_diff(s: &Scratch, extra: &[&str]) -> std::process::Output {
+    s.cmd()
         .args(["diff", "old.tgz", "new.tgz"])
         .args(extra)
         .output()
-        .expect("runs");
+        .expect("runs")
+}
+
+fn stdout(s: &Scratch, extra: &[&str]) -> String {
+    let out = run_diff(s, extra);
     assert_eq!(
         out.status.code(),
         Some(1),

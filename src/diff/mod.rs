@@ -765,27 +765,23 @@ pub fn findings(engine: &Engine<'_>, changes: &Changes, manifest_path: &str) -> 
         .filter_map(|r| r.threshold)
         .min()
         .unwrap_or(DEFAULT_GROWTH);
-    for f in &changes.changed {
-        if f.delta > 0 && f.delta as u64 > growth {
+    let grown = changes
+        .changed
+        .iter()
+        .map(|f| (&f.path, f.old_size, f.new_size, None))
+        .chain((changes.renamed.iter()).map(|r| (&r.path, r.old_size, r.new_size, Some(&r.from))));
+    for (path, old, new, from) in grown {
+        if new > old && new - old > growth {
+            let was = match from {
+                Some(from) => format!("{} as {from}", human_bytes(old)),
+                None => human_bytes(old),
+            };
             let detail = format!(
-                "grew by {} to {} (was {})",
-                human_bytes(f.delta as u64),
-                human_bytes(f.new_size),
-                human_bytes(f.old_size)
+                "grew by {} to {} (was {was})",
+                human_bytes(new - old),
+                human_bytes(new)
             );
-            hit("diff.grown-file", &f.path, detail, "");
-        }
-    }
-    for r in &changes.renamed {
-        if r.delta > 0 && r.delta as u64 > growth {
-            let detail = format!(
-                "grew by {} to {} (was {} as {})",
-                human_bytes(r.delta as u64),
-                human_bytes(r.new_size),
-                human_bytes(r.old_size),
-                r.from
-            );
-            hit("diff.grown-file", &r.path, detail, "");
+            hit("diff.grown-file", path, detail, "");
         }
     }
     for m in &changes.sourcemaps {
