@@ -408,34 +408,23 @@ pub fn diff_workspaces(
             path: previous.display().to_string(),
         });
     }
-    let mut reports = Vec::new();
-    for dir in workspace_packages(root)? {
-        let manifest = artifact::pack::read_manifest(&dir)?;
+    workspace_reports(root, |dir| {
+        let manifest = artifact::pack::read_manifest(dir)?;
         let name = manifest
             .get("name")
             .and_then(|n| n.as_str())
             .unwrap_or_default();
-        let mut report = match previous_release(previous, name)? {
+        match previous_release(previous, name)? {
             Some(old) => diff(
                 &Input::Path(old),
-                &Input::Path(dir.clone()),
+                &Input::Path(dir.to_path_buf()),
                 rules,
                 config,
                 options,
-            )?,
-            None => scan_directory(&dir, rules, config, options)?,
-        };
-        let package = report
-            .artifact
-            .name
-            .clone()
-            .unwrap_or_else(|| name.to_string());
-        for f in &mut report.findings {
-            f.package = Some(package.clone());
+            ),
+            None => scan_directory(dir, rules, config, options),
         }
-        reports.push(report);
-    }
-    Ok(reports)
+    })
 }
 
 /// The tarball of package `name` in `dir`, named as `npm pack` names it
@@ -487,9 +476,18 @@ pub fn scan_workspaces(
     config: &Config,
     options: &Options,
 ) -> Result<Vec<Report>, Error> {
+    workspace_reports(root, |dir| scan_directory(dir, rules, config, options))
+}
+
+/// `make`'s report for each publishable package of the workspace at `root`, every finding
+/// naming its package.
+fn workspace_reports(
+    root: &Path,
+    mut make: impl FnMut(&Path) -> Result<Report, Error>,
+) -> Result<Vec<Report>, Error> {
     let mut reports = Vec::new();
     for dir in workspace_packages(root)? {
-        let mut report = scan_directory(&dir, rules, config, options)?;
+        let mut report = make(&dir)?;
         let package = report
             .artifact
             .name
