@@ -238,7 +238,7 @@ impl Changes {
 /// One line of the "what changed" listing that human and Markdown reports show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChangeLine {
-    /// `added`, `removed`, `changed`, `map`, `script`, `entry`, `dependency`.
+    /// `added`, `removed`, `renamed`, `changed`, `map`, `script`, `entry`, `dependency`.
     pub kind: &'static str,
     /// The file, field or dependency.
     pub what: String,
