@@ -61,6 +61,8 @@ struct FileFacts {
     /// For a file whose name holds a build hash: a similarity sketch of its content, so that
     /// several `chunk-<hash>.js` can each be paired with the chunk it was (see [`sketch`]).
     sketch: Option<Box<[u64]>>,
+    /// The path's [`shape`], when it holds a build hash.
+    shape: Option<String>,
 }
 
 impl Visitor for Inventory {
@@ -73,13 +75,15 @@ impl Visitor for Inventory {
             self.manifest = Some(entry.data.to_vec());
         }
         // A duplicate entry: extractors keep the last one, so the inventory does too.
+        let name_shape = shape(entry.rel);
         self.files.insert(
             entry.rel.to_string(),
             FileFacts {
                 path: sanitize(entry.path),
                 size: entry.data.len() as u64,
                 sha256: Some(Sha256::digest(entry.data).into()),
-                sketch: shape(entry.rel).map(|_| sketch(entry.data)),
+                sketch: name_shape.as_ref().map(|_| sketch(entry.data)),
+                shape: name_shape,
             },
         );
     }
@@ -94,6 +98,7 @@ impl Visitor for Inventory {
                     size,
                     sha256: None,
                     sketch: None,
+                    shape: shape(strip_top(path)),
                 },
             );
         }
@@ -467,10 +472,7 @@ fn sourcemap_changes(
 ) -> Vec<SourceMapChange> {
     let key = |m: &SourceMapSummary| strip_top(&m.map).to_string();
     let before: BTreeMap<String, &SourceMapSummary> = old.iter().map(|m| (key(m), m)).collect();
-    let was_at: BTreeMap<&str, &str> = renamed
-        .iter()
-        .map(|r| (r.rel.as_str(), r.from_rel.as_str()))
-        .collect();
+    let was_at = old_paths(renamed);
     let mut out: Vec<SourceMapChange> = new
         .iter()
         .filter_map(|m| {
@@ -500,6 +502,14 @@ fn sourcemap_changes(
     out
 }
 
+/// Each renamed file's old path, by its new one (both relative to the package root).
+fn old_paths(renamed: &[Renamed]) -> BTreeMap<&str, &str> {
+    renamed
+        .iter()
+        .map(|r| (r.rel.as_str(), r.from_rel.as_str()))
+        .collect()
+}
+
 /// Pairs files that left the old release with files new in this one: first by name, where
 /// the only difference is a build hash of the same length (see [`shape`]) and the pairing is
 /// unambiguous; then by content, where a new file holds exactly what a vanished one did.
@@ -509,13 +519,13 @@ fn renames(o: &BTreeMap<String, FileFacts>, n: &BTreeMap<String, FileFacts>) -> 
     let mut pairs: Vec<(&String, &String)> = Vec::new();
     let mut by_shape: BTreeMap<String, (Vec<&String>, Vec<&String>)> = BTreeMap::new();
     for rel in &added {
-        if let Some(s) = shape(rel) {
-            by_shape.entry(s).or_default().0.push(rel);
+        if let Some(s) = &n[*rel].shape {
+            by_shape.entry(s.clone()).or_default().0.push(rel);
         }
     }
     for rel in &removed {
-        if let Some(s) = shape(rel) {
-            by_shape.entry(s).or_default().1.push(rel);
+        if let Some(s) = &o[*rel].shape {
+            by_shape.entry(s.clone()).or_default().1.push(rel);
         }
     }
     for (now, was) in by_shape.values() {
@@ -883,11 +893,7 @@ pub fn combine(engine: &Engine<'_>, old: Scanned, new: Scanned, took: Duration) 
         .collect();
     // A finding in a renamed file is pre-existing when the file's old path had it: its
     // fingerprint is recomputed under that path (same rule, same matched value).
-    let was_at: BTreeMap<&str, &str> = changes
-        .renamed
-        .iter()
-        .map(|r| (r.rel.as_str(), r.from_rel.as_str()))
-        .collect();
+    let was_at = old_paths(&changes.renamed);
     let mut all = new.report.findings;
     for f in &mut all {
         let moved = was_at.get(strip_top(&f.file)).and_then(|was| {
