@@ -32,6 +32,9 @@ pub struct Config {
     pub max_entries: Option<u64>,
     /// `lock:`, the expected-contents lock (relative to the config file's folder).
     pub lock: Option<PathBuf>,
+    /// `source: open|proprietary`: whose source the package is, over the guess from its
+    /// `license` (`crate::license`).
+    pub source: Option<crate::license::SourceKind>,
 }
 
 /// Paths that some (or all) rules do not look at.
@@ -81,6 +84,8 @@ struct RawConfig {
     limits: Option<RawLimits>,
     /// The expected-contents lock, for scans of tarballs (`crate::lock`).
     lock: Option<Spanned<String>>,
+    /// Whether the package's source is public (`open`) or not (`proprietary`).
+    source: Option<Spanned<String>>,
     /// Source-map check settings (allow a CDN, add a bucket host), as in rule files.
     sourcemap: Option<crate::checks::sourcemap::settings::RawSettings>,
 }
@@ -261,6 +266,17 @@ pub fn apply(src: &Source, base: &Path, rules: &mut RuleSet) -> Result<Config, S
             )
         })?);
     }
+    if let Some(k) = raw.source {
+        config.source = Some(crate::license::SourceKind::parse(k.as_str()).ok_or_else(|| {
+            src.at(
+                &k,
+                Some(k.len()),
+                format!("unknown `source` value `{}`", k.as_str()),
+                "expected open or proprietary",
+                Some("`open`: the package's source is public, so source maps that ship it are fine; `proprietary`: shipping it is a leak".into()),
+            )
+        })?);
+    }
     if let Some(l) = raw.limits {
         let size = |v: Option<Spanned<String>>, what: &str| -> Result<Option<u64>, SpannedError> {
             v.map(|v| {
@@ -310,6 +326,16 @@ mod tests {
         assert!(c.ignores("file/private-key", "certs/a.pem"));
         assert!(!c.ignores("secret/x", "certs/a.pem"));
         assert_eq!(c.fail_on, Some(FailOn::Severity(Severity::Warning)));
+    }
+
+    #[test]
+    fn source_kind() {
+        let (c, _) = apply_text("source: proprietary\n").unwrap();
+        assert_eq!(c.source, Some(crate::license::SourceKind::Proprietary));
+        let (c, _) = apply_text("source: open\n").unwrap();
+        assert_eq!(c.source, Some(crate::license::SourceKind::Open));
+        let e = apply_text("source: closed\n").unwrap_err();
+        assert!(e.message.contains("`source`"), "{}", e.message);
     }
 
     #[test]

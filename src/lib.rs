@@ -15,6 +15,7 @@ pub mod config;
 pub mod diff;
 pub mod finding;
 pub mod init;
+pub mod license;
 pub mod listing;
 pub mod lock;
 pub mod report;
