@@ -131,7 +131,21 @@ impl<'a> Engine<'a> {
         dir: Option<&std::path::Path>,
         started: Instant,
     ) -> Report {
-        let sourcemaps = collector.finish_sourcemaps();
+        let manifest: Option<serde_json::Value> = collector
+            .manifest
+            .as_deref()
+            .and_then(|m| serde_json::from_slice(m).ok());
+        let verdict = match self.config.source {
+            Some(kind) => {
+                let name = self.config.path.as_deref().map_or_else(
+                    || "the config".to_string(),
+                    |p| sanitize(&p.display().to_string()),
+                );
+                crate::license::from_config(kind, &name)
+            }
+            None => crate::license::from_manifest(manifest.as_ref()),
+        };
+        let (sourcemaps, exposure) = collector.finish_sourcemaps(verdict);
         let root = stats.root.as_deref().unwrap_or("package");
         let prefix = format!("{root}/");
         let files: std::collections::HashSet<String> = collector
@@ -170,6 +184,7 @@ impl<'a> Engine<'a> {
             .unwrap_or_default();
         let mut report = Report::new(info, collector.findings, started.elapsed());
         report.used_ignores = crate::suppressions::used_ignores(&self.ignore_used);
+        report.source = Some(exposure);
         report.with_sourcemaps(sourcemaps)
     }
 
@@ -866,8 +881,12 @@ impl<'e> Collector<'e> {
     }
 
     /// The source-map checks that need the whole archive, run once after its last entry.
-    fn finish_sourcemaps(&mut self) -> Vec<SourceMapSummary> {
-        self.sourcemaps.finish(self.engine, &mut self.findings)
+    fn finish_sourcemaps(
+        &mut self,
+        verdict: crate::license::SourceVerdict,
+    ) -> (Vec<SourceMapSummary>, crate::report::SourceExposure) {
+        self.sourcemaps
+            .finish(self.engine, verdict, &mut self.findings)
     }
 }
 

@@ -6,8 +6,8 @@ mod common;
 use common::{Scratch, TarBuilder};
 use serde_json::Value;
 
-const MANIFEST: &str = r#"{"name":"demo","version":"1.0.0","main":"index.js","repository":"github:example/demo","files":["index.js"]}"#;
-const MANIFEST_2: &str = r#"{"name":"demo","version":"1.1.0","main":"index.js","repository":"github:example/demo","files":["index.js"]}"#;
+const MANIFEST: &str = r#"{"name":"demo","version":"1.0.0","main":"index.js","license":"MIT","repository":"github:example/demo","files":["index.js"]}"#;
+const MANIFEST_2: &str = r#"{"name":"demo","version":"1.1.0","main":"index.js","license":"MIT","repository":"github:example/demo","files":["index.js"]}"#;
 /// A GitHub token with a valid checksum: the built-in rules flag it as an error
 /// (`secret/github-pat`).
 fn token() -> String {

@@ -23,6 +23,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::artifact::{Entry, EntryIssue, Visitor};
+use crate::checks::sourcemap::thousands;
 use crate::finding::Finding;
 use crate::report::human::human_bytes;
 use crate::report::{Report, SourceMapSummary};
@@ -34,6 +35,8 @@ pub const CHECKS: &[&str] = &[
     "diff.grown-file",
     "diff.new-sourcemap",
     "diff.grown-sourcemap",
+    "diff.proprietary-source",
+    "diff.size-doubled",
     "diff.new-install-script",
     "diff.changed-install-script",
     "diff.new-entry-point",
@@ -180,6 +183,9 @@ pub struct SourceMapChange {
     pub sources_content: usize,
     /// Bytes of original source text the map ships.
     pub bytes: u64,
+    /// Of those originals, the package's own (see `sourcemap: third_party_sources`).
+    pub first_party_files: usize,
+    pub first_party_lines: u64,
     /// The same figures in the previous release (absent for a new map).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_sources: Option<usize>,
@@ -187,6 +193,8 @@ pub struct SourceMapChange {
     pub old_sources_content: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_first_party_files: Option<usize>,
 }
 
 /// An install script or an entry point added, removed or changed.
@@ -480,7 +488,11 @@ fn sourcemap_changes(
             let was = before.get(was_at.get(now.as_str()).copied().unwrap_or(&now));
             let change = match was {
                 None => Status::Added,
-                Some(w) if m.sources > w.sources || m.sources_content > w.sources_content => {
+                Some(w)
+                    if m.sources > w.sources
+                        || m.sources_content > w.sources_content
+                        || m.first_party.files > w.first_party.files =>
+                {
                     Status::Grown
                 }
                 Some(_) => return None,
@@ -492,9 +504,12 @@ fn sourcemap_changes(
                 sources: m.sources,
                 sources_content: m.sources_content,
                 bytes: m.bytes,
+                first_party_files: m.first_party.files,
+                first_party_lines: m.first_party.lines,
                 old_sources: was.map(|w| w.sources),
                 old_sources_content: was.map(|w| w.sources_content),
                 old_bytes: was.map(|w| w.bytes),
+                old_first_party_files: was.map(|w| w.first_party.files),
             })
         })
         .collect();
@@ -740,6 +755,40 @@ fn hash_like(token: &str) -> bool {
     switches >= 3 || lower == 0 || (upper > 0 && upper * 3 >= upper + lower)
 }
 
+/// A release whose unpacked size more than doubled, with the file that added the most.
+fn size_doubled(
+    changes: &Changes,
+    unpacked_now: u64,
+    hit: &mut impl FnMut(&str, &str, String, &str),
+) {
+    let was = changes.previous.unpacked_bytes;
+    if was == 0 || unpacked_now <= was.saturating_mul(2) {
+        return;
+    }
+    let added = changes.added.iter().map(|f| (&f.path, f.size, "new"));
+    let grown = (changes.changed.iter())
+        .filter(|f| f.delta > 0)
+        .map(|f| (&f.path, f.delta as u64, "grown"));
+    let renamed = (changes.renamed.iter())
+        .filter(|r| r.new_size > r.old_size)
+        .map(|r| (&r.path, r.new_size - r.old_size, "grown"));
+    let Some((path, by, how)) = added
+        .chain(grown)
+        .chain(renamed)
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+    else {
+        return;
+    };
+    let detail = format!(
+        "{} -> {} ({:.1}x); most of the growth is `{path}` (+{}, {how})",
+        human_bytes(was),
+        human_bytes(unpacked_now),
+        unpacked_now as f64 / was as f64,
+        human_bytes(by),
+    );
+    hit("diff.size-doubled", path, detail, "");
+}
+
 /// Different content, or, when either file was too large to read, a different size.
 fn differ(a: &FileFacts, b: &FileFacts) -> bool {
     match (a.sha256, b.sha256) {
@@ -753,8 +802,15 @@ fn strip_top(path: &str) -> &str {
 }
 
 /// The `diff.*` checks: findings for what changed, under the rules that claim them.
-/// `manifest_path` is this release's `package.json` as the package names it.
-pub fn findings(engine: &Engine<'_>, changes: &Changes, manifest_path: &str) -> Vec<Finding> {
+/// `manifest_path` is this release's `package.json` as the package names it; `proprietary`,
+/// whether this release's source is not meant to be public (`crate::license`).
+pub fn findings(
+    engine: &Engine<'_>,
+    changes: &Changes,
+    manifest_path: &str,
+    unpacked_now: u64,
+    proprietary: bool,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut hit = |check: &str, path: &str, detail: String, value: &str| {
         out.extend(engine.check_findings(&CheckHit {
@@ -795,11 +851,27 @@ pub fn findings(engine: &Engine<'_>, changes: &Changes, manifest_path: &str) -> 
             hit("diff.grown-file", path, detail, "");
         }
     }
+    size_doubled(changes, unpacked_now, &mut hit);
     for m in &changes.sourcemaps {
         let shipped = format!(
             "{} sources, {} with their text",
             m.sources, m.sources_content
         );
+        // A proprietary package whose map newly ships more of its own source: the leak
+        // itself, not a change to look at.
+        if proprietary && m.first_party_files > m.old_first_party_files.unwrap_or(0) {
+            let how = match m.old_first_party_files {
+                None => "new in this release".to_string(),
+                Some(n) => format!("{n} in the previous release"),
+            };
+            let detail = format!(
+                "ships the text of {} of the package's own original files ({} lines; {how}), and the package is proprietary",
+                thousands(m.first_party_files as u64),
+                thousands(m.first_party_lines),
+            );
+            hit("diff.proprietary-source", &m.map, detail, "");
+            continue;
+        }
         match m.change {
             Status::Added => hit("diff.new-sourcemap", &m.map, shipped, ""),
             _ => {
@@ -905,16 +977,27 @@ pub fn combine(engine: &Engine<'_>, old: Scanned, new: Scanned, took: Duration) 
     }
     // What the comparison itself found is new by definition.
     all.extend(
-        findings(engine, &changes, &manifest_path)
-            .into_iter()
-            .map(|mut f| {
-                f.pre_existing = Some(false);
-                f
-            }),
+        findings(
+            engine,
+            &changes,
+            &manifest_path,
+            new.report.artifact.unpacked_bytes,
+            new.report
+                .source
+                .as_ref()
+                .is_some_and(|s| s.verdict.kind == crate::license::SourceKind::Proprietary),
+        )
+        .into_iter()
+        .map(|mut f| {
+            f.pre_existing = Some(false);
+            f
+        }),
     );
-    Report::new(new.report.artifact, all, took)
+    let mut report = Report::new(new.report.artifact, all, took)
         .with_sourcemaps(new.report.sourcemaps)
-        .with_diff(changes)
+        .with_diff(changes);
+    report.source = new.report.source;
+    report
 }
 
 #[cfg(test)]

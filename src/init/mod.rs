@@ -30,9 +30,40 @@ pub enum InitError {
     },
 }
 
+/// The config for the package in `dir`: the template, with the guess packguard made about
+/// whose source the package is, and how to change it.
+pub fn config_for(dir: &Path) -> String {
+    let manifest: Option<serde_json::Value> = std::fs::read(dir.join("package.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let v = crate::license::from_manifest(manifest.as_ref());
+    let (kind, other) = match v.kind {
+        crate::license::SourceKind::Open => ("open", "proprietary"),
+        crate::license::SourceKind::Proprietary => ("proprietary", "open"),
+    };
+    let consequence = match v.kind {
+        crate::license::SourceKind::Open => {
+            "source maps that ship original source text are a note (sourcemap/sources-content)"
+        }
+        crate::license::SourceKind::Proprietary => {
+            "source maps that ship the package's own source text fail the run\n# (sourcemap/proprietary-source)"
+        }
+    };
+    let section = format!(
+        "# Whose source this package is. packguard guessed `{kind}` from package.json: {}.\n\
+         # So {consequence}.\n\
+         # The guess follows `license`; to decide it yourself, uncomment one of these:\n\
+         # source: {kind}\n\
+         # source: {other}",
+        v.reason.replace('\n', " ")
+    );
+    CONFIG.replace("# {{source}}", &section)
+}
+
 /// Writes the files into `dir`; returns the paths written.
 pub fn init(dir: &Path, workflow: bool, force: bool) -> Result<Vec<PathBuf>, InitError> {
-    let mut plan = vec![(dir.join(".packguard.yml"), CONFIG)];
+    let config = config_for(dir);
+    let mut plan = vec![(dir.join(".packguard.yml"), config.as_str())];
     if workflow {
         plan.push((dir.join(".github/workflows/release.yml"), RELEASE_WORKFLOW));
     }
@@ -66,5 +97,29 @@ mod tests {
         let mut rules = crate::rules::builtin::rules().expect("built-in rules");
         let src = crate::rules::load::Source::new(".packguard.yml", CONFIG);
         crate::config::apply(&src, Path::new("."), &mut rules).expect("the template parses");
+    }
+
+    #[test]
+    fn the_config_states_the_guess_and_parses_with_either_choice() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("package.json"),
+            r#"{"license":"UNLICENSED"}"#,
+        )
+        .unwrap();
+        let text = config_for(dir.path());
+        assert!(text.contains("packguard guessed `proprietary`"), "{text}");
+        assert!(text.contains("`license` is `UNLICENSED`"), "{text}");
+        for choice in ["proprietary", "open"] {
+            let line = format!("# source: {choice}");
+            assert!(text.contains(&line), "{text}");
+            let chosen = text.replace(&line, &format!("source: {choice}"));
+            let mut rules = crate::rules::builtin::rules().expect("built-in rules");
+            let src = crate::rules::load::Source::new(".packguard.yml", &chosen);
+            let c = crate::config::apply(&src, Path::new("."), &mut rules).expect("parses");
+            assert_eq!(c.source.map(|k| k.as_str()), Some(choice));
+        }
+        std::fs::write(dir.path().join("package.json"), r#"{"license":"MIT"}"#).unwrap();
+        assert!(config_for(dir.path()).contains("packguard guessed `open`"));
     }
 }

@@ -42,6 +42,17 @@ pub fn render(reports: &[Report], fail_on: FailOn, style: Style) -> String {
             report.findings.iter().partition(|f| {
                 report.diff.is_none() || f.pre_existing != Some(true) || report.fails_by(f, fail_on)
             });
+        // Notes that do not fail the run are drawn a few per rule and the rest counted: a
+        // package with 500 maps has 500 notes of one kind, and the first few say what they are.
+        let mut drawn: std::collections::HashMap<&str, usize> = Default::default();
+        let (shown, more): (Vec<&Finding>, Vec<&Finding>) = shown.into_iter().partition(|f| {
+            if f.severity != Severity::Info || report.fails_by(f, fail_on) {
+                return true;
+            }
+            let n = drawn.entry(f.rule.as_str()).or_default();
+            *n += 1;
+            *n <= INFOS_PER_RULE
+        });
         for f in shown {
             let diag = FindingDiagnostic::new(f);
             let mut text = String::new();
@@ -50,7 +61,16 @@ pub fn render(reports: &[Report], fail_on: FailOn, style: Style) -> String {
                 out.push('\n');
             }
         }
-        out.push_str(&quiet_lines(&quiet));
+        out.push_str(&counted_lines(
+            &more,
+            "more info",
+            "not shown (they do not fail this run; --format json lists them)",
+        ));
+        out.push_str(&counted_lines(
+            &quiet,
+            "pre-existing",
+            "not shown (they do not fail this run; --format json lists them)",
+        ));
         out.push_str(&sourcemap_lines(report));
         out.push_str(&summary_line(report, fail_on));
         out.push('\n');
@@ -85,8 +105,12 @@ fn summary_line(report: &Report, fail_on: FailOn) -> String {
     )
 }
 
-/// Pre-existing findings that do not fail the run, counted per rule, most first.
-fn quiet_lines(quiet: &[&Finding]) -> String {
+/// Info findings drawn per rule in one report; the rest are counted.
+const INFOS_PER_RULE: usize = 3;
+
+/// Findings that are counted rather than drawn ("N pre-existing findings not shown ..."),
+/// per rule, most first.
+fn counted_lines(quiet: &[&Finding], what: &str, why: &str) -> String {
     use crate::checks::sourcemap::thousands;
     if quiet.is_empty() {
         return String::new();
@@ -98,7 +122,7 @@ fn quiet_lines(quiet: &[&Finding]) -> String {
     let mut rows: Vec<_> = per_rule.into_iter().collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let mut out = format!(
-        "{} pre-existing {} not shown (they do not fail this run; --format json lists them):\n",
+        "{} {what} {} {why}:\n",
         thousands(quiet.len() as u64),
         if quiet.len() == 1 {
             "finding"
@@ -118,7 +142,7 @@ fn quiet_lines(quiet: &[&Finding]) -> String {
 }
 
 /// Maps shown one by one in the summary; the rest are totalled on one line.
-const MAPS_SHOWN: usize = 10;
+const MAPS_SHOWN: usize = 5;
 
 /// What the package's source maps expose, largest first: the lines a reviewer reads before
 /// publishing ("package/dist/cli.js.map exposes 1,900 original files, 512,000 lines").
@@ -134,9 +158,16 @@ fn sourcemap_lines(report: &Report) -> String {
         thousands(maps.len() as u64),
         thousands(exposing.len() as u64)
     );
+    if let Some(e) = &report.source {
+        out.push_str(&format!(
+            "  the package's source is {}: {}\n",
+            e.verdict.kind.as_str(),
+            e.verdict.reason
+        ));
+    }
     for m in exposing.iter().take(MAPS_SHOWN) {
         out.push_str(&format!(
-            "  {}{} exposes {} original {}, {} {}\n",
+            "  {}{} exposes {} original {}, {} {} ({} first-party)\n",
             m.map,
             if m.inline { " (inline map)" } else { "" },
             thousands(m.sources_content as u64),
@@ -147,6 +178,7 @@ fn sourcemap_lines(report: &Report) -> String {
             },
             thousands(m.lines),
             if m.lines == 1 { "line" } else { "lines" },
+            thousands(m.first_party.files as u64),
         ));
     }
     if exposing.len() > MAPS_SHOWN {

@@ -84,6 +84,9 @@ pub struct Report {
     /// Left out of the JSON when the package has none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sourcemaps: Vec<SourceMapSummary>,
+    /// Whose source the package is and how much of it its maps ship (package scans only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceExposure>,
     /// Per config `ignore` entry, whether it kept a rule from a file of this package (empty
     /// when not tracked); `crate::suppressions` reports the ones no package used.
     #[serde(skip)]
@@ -112,6 +115,57 @@ pub struct SourceMapSummary {
     /// Lines and bytes of that original text.
     pub lines: u64,
     pub bytes: u64,
+    /// Entries of `sources` that are the package's own code (not matched by the
+    /// `third_party_sources` settings).
+    pub first_party_sources: usize,
+    /// The original text in `sourcesContent`, split by whose code it is.
+    pub first_party: OriginalText,
+    pub third_party: OriginalText,
+    /// Where `sourcesContent` starts (line, column, end column) in `map`, for a finding
+    /// about the text it ships.
+    #[serde(skip)]
+    pub content_at: Option<(usize, usize, usize)>,
+}
+
+/// The package's source-exposure verdict: whose source it is, and what all its maps together
+/// ship of it (each original counted once, however many maps carry it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceExposure {
+    /// Open or proprietary, from the licence or the config, and why.
+    #[serde(flatten)]
+    pub verdict: crate::license::SourceVerdict,
+    /// Original text in `sourcesContent`: the package's own, and its dependencies'.
+    pub first_party: OriginalText,
+    pub third_party: OriginalText,
+    /// The package's own files named in `sources`, with or without their text.
+    pub first_party_sources: usize,
+    /// Top folders of the first-party originals whose text ships (of those named, when no
+    /// text ships), largest first.
+    pub first_party_folders: Vec<FolderText>,
+}
+
+/// A top folder of first-party originals (`src/`) and what ships of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FolderText {
+    pub folder: String,
+    pub files: usize,
+    pub lines: u64,
+}
+
+/// Original files whose text a map ships, and their size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OriginalText {
+    pub files: usize,
+    pub lines: u64,
+    pub bytes: u64,
+}
+
+impl OriginalText {
+    pub fn add(&mut self, lines: u64, bytes: u64) {
+        self.files += 1;
+        self.lines += lines;
+        self.bytes += bytes;
+    }
 }
 
 impl Report {
@@ -136,6 +190,7 @@ impl Report {
             findings,
             summary,
             sourcemaps: Vec::new(),
+            source: None,
             used_ignores: Vec::new(),
             diff: None,
             fail_new_only: false,

@@ -118,3 +118,20 @@ pub fn package(name: &str, version: &str) -> TarBuilder {
         )
         .file("index.js", "module.exports = 42;\n")
 }
+
+/// A real npm tarball of the test corpus, from `$PACKGUARD_CORPUS` (scripts/fetch-corpus.sh
+/// fetches it; scripts/test.sh sets the variable). Tests that read one are `#[ignore]`d with
+/// that reason in a plain `cargo test`, and fail here when run without it: a missing input is
+/// never a pass.
+pub fn real_tarball(file: &str) -> PathBuf {
+    let dir = std::env::var_os("PACKGUARD_CORPUS").unwrap_or_else(|| {
+        panic!("PACKGUARD_CORPUS is not set: run scripts/test.sh, which fetches {file}")
+    });
+    let path = PathBuf::from(dir).join(file);
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/fetch-corpus.sh",
+        path.display()
+    );
+    path
+}

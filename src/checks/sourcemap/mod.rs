@@ -23,7 +23,7 @@
 pub mod reference;
 pub mod settings;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use memchr::memmem;
 use std::borrow::Cow;
@@ -33,7 +33,8 @@ use serde_json::value::RawValue;
 
 use crate::artifact::Entry;
 use crate::finding::{shorten, Excerpt, Finding, OriginalLocation};
-use crate::report::SourceMapSummary;
+use crate::license::{SourceKind, SourceVerdict};
+use crate::report::{FolderText, OriginalText, SourceExposure, SourceMapSummary};
 use crate::scan::{sanitize, Engine};
 
 use reference::Hit;
@@ -45,6 +46,8 @@ pub const INTERNAL_HOST: &str = "sourcemap.internal-host";
 pub const ABSOLUTE_PATH: &str = "sourcemap.absolute-path";
 pub const OUTSIDE_PACKAGE: &str = "sourcemap.source-outside-package";
 pub const SOURCES_CONTENT: &str = "sourcemap.sources-content";
+pub const PROPRIETARY_SOURCE: &str = "sourcemap.proprietary-source";
+pub const PROPRIETARY_SOURCE_PATHS: &str = "sourcemap.proprietary-source-paths";
 pub const INVALID: &str = "sourcemap.invalid";
 pub const MISSING_MAP: &str = "sourcemap.missing-map";
 pub const UNREFERENCED_MAP: &str = "sourcemap.unreferenced-map";
@@ -58,6 +61,8 @@ pub const CHECKS: &[&str] = &[
     ABSOLUTE_PATH,
     OUTSIDE_PACKAGE,
     SOURCES_CONTENT,
+    PROPRIETARY_SOURCE,
+    PROPRIETARY_SOURCE_PATHS,
     INVALID,
     MISSING_MAP,
     UNREFERENCED_MAP,
@@ -177,6 +182,13 @@ pub struct SourceMapCheck {
     /// Byte ranges of the map being read that its plain content scan may leave out (see
     /// `file`).
     skip: Vec<(usize, usize)>,
+    /// Originals whose text ships, by path resolved in the package, with (lines, bytes):
+    /// the package's own and its dependencies'. Keyed so that an original carried by several
+    /// maps counts once in the package's verdict.
+    own_text: HashMap<String, (u64, u64)>,
+    other_text: HashMap<String, (u64, u64)>,
+    /// The package's own files named in any map's `sources`, resolved.
+    own_listed: HashSet<String>,
 }
 
 impl SourceMapCheck {
@@ -241,8 +253,15 @@ impl SourceMapCheck {
         }
     }
 
-    /// The cross-file checks, once the archive is read; returns every map's exposure.
-    pub fn finish(&mut self, engine: &Engine<'_>, out: &mut Vec<Finding>) -> Vec<SourceMapSummary> {
+    /// The cross-file checks, once the archive is read: references paired with maps, and the
+    /// package's one source-exposure verdict given whose source it is. Returns every map's
+    /// exposure and the package's.
+    pub fn finish(
+        &mut self,
+        engine: &Engine<'_>,
+        verdict: SourceVerdict,
+        out: &mut Vec<Finding>,
+    ) -> (Vec<SourceMapSummary>, SourceExposure) {
         let virtual_hits = std::mem::take(&mut self.virtual_hits);
         if !virtual_hits.is_empty() {
             out.retain(|f| {
@@ -279,14 +298,152 @@ impl SourceMapCheck {
             }
         }
         for s in &mut self.summaries {
-            s.referenced_by = self
-                .references
-                .iter()
-                .filter(|r| r.target == s.map)
-                .map(|r| r.from.clone())
-                .collect();
+            if !s.inline {
+                s.referenced_by = self
+                    .references
+                    .iter()
+                    .filter(|r| r.target == s.map)
+                    .map(|r| r.from.clone())
+                    .collect();
+            }
         }
-        std::mem::take(&mut self.summaries)
+        let exposure = self.exposure(verdict);
+        self.verdict_findings(engine, &exposure, out);
+        (std::mem::take(&mut self.summaries), exposure)
+    }
+
+    /// What all maps together ship, each original counted once.
+    fn exposure(&self, verdict: SourceVerdict) -> SourceExposure {
+        let total = |m: &HashMap<String, (u64, u64)>| {
+            let mut t = OriginalText::default();
+            for &(lines, bytes) in m.values() {
+                t.add(lines, bytes);
+            }
+            t
+        };
+        let mut folders: BTreeMap<String, (usize, u64)> = BTreeMap::new();
+        if self.own_text.is_empty() {
+            for path in &self.own_listed {
+                folders.entry(top_folder(path)).or_default().0 += 1;
+            }
+        } else {
+            for (path, &(lines, _)) in &self.own_text {
+                let e = folders.entry(top_folder(path)).or_default();
+                e.0 += 1;
+                e.1 += lines;
+            }
+        }
+        let mut first_party_folders: Vec<FolderText> = folders
+            .into_iter()
+            .map(|(folder, (files, lines))| FolderText {
+                folder,
+                files,
+                lines,
+            })
+            .collect();
+        first_party_folders.sort_by(|a, b| {
+            (b.lines, b.files)
+                .cmp(&(a.lines, a.files))
+                .then_with(|| a.folder.cmp(&b.folder))
+        });
+        SourceExposure {
+            verdict,
+            first_party: total(&self.own_text),
+            third_party: total(&self.other_text),
+            first_party_sources: self.own_listed.len(),
+            first_party_folders,
+        }
+    }
+
+    /// The package's one finding about original source in its maps: an error when a
+    /// proprietary package ships its own source text, a warning when its maps only name its
+    /// own files, and otherwise (open source, or dependencies' text only) one note for the
+    /// whole package, never one per map.
+    fn verdict_findings(&self, engine: &Engine<'_>, e: &SourceExposure, out: &mut Vec<Finding>) {
+        let proprietary = e.verdict.kind == SourceKind::Proprietary;
+        let why = sanitize(&e.verdict.reason);
+        let folders = folder_list(&e.first_party_folders, !self.own_text.is_empty());
+        let (check, largest, detail) = if proprietary && e.first_party.files > 0 {
+            let maps: Vec<&SourceMapSummary> = self
+                .summaries
+                .iter()
+                .filter(|s| s.first_party.files > 0)
+                .collect();
+            let largest = maps
+                .iter()
+                .max_by_key(|s| (s.first_party.lines, s.first_party.files));
+            let third = match e.third_party.files {
+                0 => String::new(),
+                n => format!(
+                    "; also {} third-party {}",
+                    thousands(n as u64),
+                    plural(n as u64, "file", "files")
+                ),
+            };
+            let detail = format!(
+                "{} of its own original {} ({} {}, {}) ship in the `sourcesContent` of {} {}, largest `{}`; {folders}{third}. The package is proprietary: {why} (set `source: open` in the config if its source is public)",
+                thousands(e.first_party.files as u64),
+                plural(e.first_party.files as u64, "file", "files"),
+                thousands(e.first_party.lines),
+                plural(e.first_party.lines, "line", "lines"),
+                crate::report::human::human_bytes(e.first_party.bytes),
+                thousands(maps.len() as u64),
+                plural(maps.len() as u64, "map", "maps"),
+                largest.map_or("", |s| s.map.as_str()),
+            );
+            (PROPRIETARY_SOURCE, largest.copied(), detail)
+        } else if proprietary && e.first_party_sources > 0 {
+            let maps: Vec<&SourceMapSummary> = self
+                .summaries
+                .iter()
+                .filter(|s| s.first_party_sources > 0)
+                .collect();
+            let largest = maps.iter().max_by_key(|s| s.first_party_sources);
+            let detail = format!(
+                "{} {} {} of its own source files without their text, so the product's file tree is public; {folders}. The package is proprietary: {why}",
+                thousands(maps.len() as u64),
+                plural(maps.len() as u64, "map names", "maps name"),
+                thousands(e.first_party_sources as u64),
+            );
+            (PROPRIETARY_SOURCE_PATHS, largest.copied(), detail)
+        } else if e.first_party.files + e.third_party.files > 0 {
+            let maps: Vec<&SourceMapSummary> = self
+                .summaries
+                .iter()
+                .filter(|s| s.sources_content > 0)
+                .collect();
+            let largest = maps.iter().max_by_key(|s| (s.lines, s.sources_content));
+            let files = e.first_party.files + e.third_party.files;
+            let detail = format!(
+                "{} {} the text of {} original {}, {} {} ({} first-party, {} third-party), largest `{}`; the package is {}: {why}",
+                thousands(maps.len() as u64),
+                plural(maps.len() as u64, "map ships", "maps ship"),
+                thousands(files as u64),
+                plural(files as u64, "file", "files"),
+                thousands(e.first_party.lines + e.third_party.lines),
+                plural(e.first_party.lines + e.third_party.lines, "line", "lines"),
+                thousands(e.first_party.files as u64),
+                thousands(e.third_party.files as u64),
+                largest.map_or("", |s| s.map.as_str()),
+                e.verdict.kind.as_str(),
+            );
+            (SOURCES_CONTENT, largest.copied(), detail)
+        } else {
+            return;
+        };
+        let Some(map) = largest else { return };
+        let rel = map.map.split_once('/').map_or(map.map.as_str(), |(_, r)| r);
+        for rule in engine.check_rules(check, rel) {
+            let mut f = engine.file_finding(rule, &map.map);
+            f.message = format!("{}: {}", rule.message, sanitize(&detail));
+            if let Some((line, column, end_column)) = map.content_at {
+                (f.line, f.column) = (Some(line), Some(column));
+                (f.end_line, f.end_column) = (Some(line), Some(end_column));
+                f.snippet = Some("sourcesContent".into());
+            }
+            f.identify(&rule.id, &map.map, b"sourcesContent");
+            out.push(f);
+        }
     }
 
     /// A generated file: reads its `sourceMappingURL` and checks what it names.
@@ -504,6 +661,11 @@ impl SourceMapCheck {
             }
             for s in m.sources.iter().flatten() {
                 values.push((format!("{prefix}sources"), s));
+                let joined = join(root, s);
+                if !settings.third_party(&joined) {
+                    summary.first_party_sources += 1;
+                    self.own_listed.insert(resolve_source(base, &joined));
+                }
                 if reference::climbs_out(base, root, s) {
                     note(
                         OUTSIDE_PACKAGE,
@@ -549,23 +711,19 @@ impl SourceMapCheck {
             );
         }
         if summary.sources_content > 0 {
-            let detail = format!(
-                "{} original {}, {} {} ({}) of source text",
-                thousands(summary.sources_content as u64),
-                plural(summary.sources_content as u64, "file", "files"),
-                thousands(summary.lines),
-                plural(summary.lines, "line", "lines"),
-                crate::report::human::human_bytes(summary.bytes),
-            );
-            emit(
-                engine,
-                src,
-                SOURCES_CONTENT,
-                &detail,
-                "sourcesContent",
-                Some(b"\"sourcesContent\""),
-                out,
-            );
+            // The package's verdict is one finding, raised once the archive is read; it
+            // points at the `sourcesContent` of the map that ships the most.
+            summary.content_at = match src.anchor {
+                Anchor::Fixed(data, (start, end)) => {
+                    let (line, column) = position(data, start);
+                    let end = end.min(data.len()).max(start);
+                    Some((line, column, column + count_chars(&data[start..end])))
+                }
+                Anchor::MapText => memmem::find(src.data, b"\"sourcesContent\"").map(|p| {
+                    let (line, column) = position(src.data, p + 1);
+                    (line, column, column + "sourcesContent".len())
+                }),
+            };
         }
         // Section maps named by URL are references like a `sourceMappingURL`.
         if let Anchor::MapText = src.anchor {
@@ -597,6 +755,8 @@ impl SourceMapCheck {
         out: &mut Vec<Finding>,
     ) {
         let root = m.source_root.as_deref().unwrap_or("");
+        let settings = &engine.rule_set().sourcemap;
+        let base = src.rel.rsplit_once('/').map_or("", |(d, _)| d);
         let rules = engine.content_rules_for(src.rel);
         for (i, raw) in m.sources_content.iter().enumerate() {
             let Some(raw) = raw else { continue };
@@ -607,13 +767,24 @@ impl SourceMapCheck {
                     continue;
                 }
             };
+            let (lines, bytes) = (line_count(text.as_bytes()), text.len() as u64);
             summary.sources_content += 1;
-            summary.bytes += text.len() as u64;
-            summary.lines += line_count(text.as_bytes());
+            summary.bytes += bytes;
+            summary.lines += lines;
             let source = match m.sources.get(i) {
                 Some(Some(s)) => join(root, s),
                 _ => format!("sourcesContent[{i}]"),
             };
+            // An original with no `sources` entry is counted as the package's own: a gate
+            // does not guess in the leak's favour.
+            let key = resolve_source(base, &source);
+            if settings.third_party(&source) {
+                summary.third_party.add(lines, bytes);
+                self.other_text.insert(key, (lines, bytes));
+            } else {
+                summary.first_party.add(lines, bytes);
+                self.own_text.insert(key, (lines, bytes));
+            }
             let start = out.len();
             engine.scan_virtual_with(&rules, src.path, src.rel, text.as_bytes(), out);
             let raw = raw.get();
@@ -866,6 +1037,82 @@ fn join(root: &str, source: &str) -> String {
     }
 }
 
+/// A `sources` entry (with `sourceRoot` applied) as a path in the package, so that the same
+/// original named by two maps is one file: a bundler's `webpack://name/` or any other
+/// `scheme://host` prefix is dropped, and a relative path is resolved from the map's folder
+/// `base` (climbing above the root keeps its `..`).
+fn resolve_source(base: &str, source: &str) -> String {
+    let source = source.replace('\\', "/");
+    let (relative, path) = match source.split_once("://") {
+        Some((_, rest)) => (
+            false,
+            rest.split_once('/').map_or("", |(_, p)| p).to_string(),
+        ),
+        None => (!source.starts_with('/'), source),
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    let joined = if relative && !base.is_empty() {
+        format!("{base}/{path}")
+    } else {
+        path
+    };
+    for p in joined.split('/') {
+        match p {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|l| *l != "..") => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+/// The top folder of a resolved original (`src/` for `../src/a/b.ts`), `./` for a file at
+/// the top.
+fn top_folder(path: &str) -> String {
+    let mut parts = path.split('/').skip_while(|p| *p == "..");
+    match (parts.next(), parts.next()) {
+        (Some(first), Some(_)) => format!("{first}/"),
+        _ => "./".to_string(),
+    }
+}
+
+/// "top folders: src/ (1,902 files, 513,676 lines), scripts/ (3 files, 90 lines)", at most
+/// five, with the rest counted.
+fn folder_list(folders: &[FolderText], with_lines: bool) -> String {
+    const SHOWN: usize = 5;
+    let mut parts: Vec<String> = folders
+        .iter()
+        .take(SHOWN)
+        .map(|f| {
+            let files = format!(
+                "{} {}",
+                thousands(f.files as u64),
+                plural(f.files as u64, "file", "files")
+            );
+            if with_lines {
+                format!(
+                    "{} ({files}, {} {})",
+                    sanitize(&f.folder),
+                    thousands(f.lines),
+                    plural(f.lines, "line", "lines")
+                )
+            } else {
+                format!("{} ({files})", sanitize(&f.folder))
+            }
+        })
+        .collect();
+    if folders.len() > SHOWN {
+        parts.push(format!("{} more", folders.len() - SHOWN));
+    }
+    format!(
+        "top {}: {}",
+        plural(folders.len() as u64, "folder", "folders"),
+        parts.join(", ")
+    )
+}
+
 /// A relative URL resolved against the generated file's folder, inside the archive.
 fn resolve(from: &str, url: &str) -> String {
     let url = url.split(['?', '#']).next().unwrap_or("");
@@ -943,6 +1190,17 @@ mod tests {
             "package/maps/a.map"
         );
         assert_eq!(join("src", "a.ts"), "src/a.ts");
+        assert_eq!(resolve_source("", "../src/a/b.ts"), "../src/a/b.ts");
+        assert_eq!(resolve_source("dist", "../src/a.ts"), "src/a.ts");
+        assert_eq!(
+            resolve_source("dist", "webpack://acme/./src/a.ts"),
+            "src/a.ts"
+        );
+        assert_eq!(resolve_source("dist", "webpack:///src/a.ts"), "src/a.ts");
+        assert_eq!(resolve_source("a/b", "../../../x.ts"), "../x.ts");
+        assert_eq!(top_folder("../src/a/b.ts"), "src/");
+        assert_eq!(top_folder("src/a.ts"), "src/");
+        assert_eq!(top_folder("a.ts"), "./");
         assert_eq!(join("https://x/", "a.ts"), "https://x/a.ts");
         assert_eq!(strip_junk(b")]}'\n{}"), b"{}");
         assert_eq!(position(b"ab\ncd", 4), (2, 2));

@@ -25,6 +25,7 @@ pub struct RawSettings {
     pub local_path_prefixes: Option<Vec<String>>,
     pub archive_extensions: Option<Vec<String>>,
     pub decode_max_size: Option<Spanned<String>>,
+    pub third_party_sources: Option<Vec<Spanned<String>>>,
 }
 
 /// A storage provider: a name for messages, host regexes, and URL schemes of its own.
@@ -63,6 +64,10 @@ pub struct Settings {
     /// `mappings`; larger ones only get the one-pass VLQ check (decoding every map doubled the
     /// scan time of next@16 and mermaid@12, whose maps total 98 MB and 84 MB).
     pub decode_max_size: u64,
+    /// Regexes over a `sources` entry (with `sourceRoot` applied) that mark it as someone
+    /// else's code: dependencies, vendored code, bundler runtimes and virtual modules.
+    /// Everything else is the package's own (first-party) source.
+    pub third_party_sources: Vec<regex::Regex>,
 }
 
 impl Default for Settings {
@@ -74,6 +79,7 @@ impl Default for Settings {
             local_path_prefixes: Vec::new(),
             archive_extensions: Vec::new(),
             decode_max_size: 256 << 10,
+            third_party_sources: Vec::new(),
         }
     }
 }
@@ -148,6 +154,21 @@ impl Settings {
                         }
                     }),
             );
+        for p in raw.third_party_sources.unwrap_or_default() {
+            let re = regex::RegexBuilder::new(p.as_str())
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| {
+                    src.at(
+                        &p,
+                        None,
+                        "invalid regex in `third_party_sources`",
+                        "this regex",
+                        Some(e.to_string()),
+                    )
+                })?;
+            self.third_party_sources.push(re);
+        }
         if let Some(s) = raw.decode_max_size {
             self.decode_max_size = parse_size(s.as_str()).ok_or_else(|| {
                 src.at(
@@ -198,6 +219,13 @@ impl Settings {
                 host == i || host.ends_with(&format!(".{i}"))
             }
         })
+    }
+
+    /// Whether a `sources` entry (with `sourceRoot` applied) is someone else's code.
+    pub fn third_party(&self, source: &str) -> bool {
+        self.third_party_sources
+            .iter()
+            .any(|re| re.is_match(source))
     }
 
     /// The archive extension a URL path ends with, if any.
