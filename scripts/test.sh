@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: fetches the real npm tarballs the corpus tests read
+# (scripts/fetch-corpus.sh, from the npm registry), then runs every test, including those
+# `cargo test` alone leaves out because they need that corpus. A corpus that cannot be
+# fetched fails the run; nothing is skipped silently.
+#
+#   scripts/test.sh [extra cargo test arguments]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+PACKGUARD_CORPUS=$(bash scripts/fetch-corpus.sh "${PACKGUARD_CORPUS:-$root/target/corpus}")
+export PACKGUARD_CORPUS
+echo "corpus: $PACKGUARD_CORPUS"
+cargo test --locked "$@" -- --include-ignored
