@@ -496,6 +496,11 @@ impl<'a> Engine<'a> {
     ) {
         let Some(re) = &rule.pattern else { return };
         let secret_group = re.capture_names().position(|n| n == Some("secret"));
+        let named: Vec<usize> = re
+            .capture_names()
+            .enumerate()
+            .filter_map(|(i, n)| n.map(|_| i))
+            .collect();
         let mut count = 0;
         for caps in captures_in(re, target.data, within) {
             let Some(whole) = caps.get(0) else { continue };
@@ -521,8 +526,13 @@ impl<'a> Engine<'a> {
                     continue;
                 }
             }
-            let mut f =
-                self.content_finding(rule, target, ctx, (whole.start(), whole.end()), secret);
+            let mut f = self.content_finding(
+                rule,
+                target,
+                ctx,
+                (whole.start(), reported_end(&caps, &named)),
+                secret,
+            );
             // A decoded view re-finds everything the file shows as written, at the same
             // place: only what is new is kept. The same secret elsewhere (written plainly
             // on one line, in base64 on another) is a finding of its own, as it would be
@@ -760,6 +770,21 @@ struct Pending {
     line: usize,
     column: usize,
     display: String,
+}
+
+/// Where a finding ends: at the end of the match's last named group, when it has one. The
+/// regex crate has no look-ahead, so a pattern consumes what must follow a secret (the
+/// closing quote of `"…"`, the `(?:[^0-9A-Za-z_-]|$)` after a key) to say it is there; that
+/// text is context, not part of what was found, and a span or snippet that includes it
+/// points one character too far.
+fn reported_end(caps: &regex::bytes::Captures<'_>, named: &[usize]) -> usize {
+    let whole = caps.get(0).map_or(0, |m| m.end());
+    named
+        .iter()
+        .filter_map(|&g| caps.get(g))
+        .map(|m| m.end())
+        .max()
+        .unwrap_or(whole)
 }
 
 /// Bytes before a match that `allow_match` also sees: the name a value is assigned to

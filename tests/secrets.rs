@@ -356,3 +356,45 @@ fn human_output_of_plain_decoded_and_downgraded_secrets() {
         .into_owned();
     insta::assert_snapshot!(human);
 }
+
+/// A secret's span and snippet end at its last character, not at the closing quote (or
+/// the boundary character) its pattern needs to see after it.
+#[test]
+fn a_quoted_secret_spans_exactly_its_characters() {
+    let key = "AIzaxQZYimn8hYzsSlSfcKhIVrC0bK2HfJpUl8f";
+    let generic = "3ldoplQPpoqQny5bU2XnKSpNsejSFeFK";
+    let tgz = TarBuilder::new()
+        .file("a.js", format!("const k = '{key}';\n"))
+        .file("b.js", format!("const apiKey = \"{generic}\";\n"))
+        .tgz();
+    let (v, _) = scan_json(&tgz, &[]);
+    let f = secret_findings(&v);
+    assert_eq!(f.len(), 2, "{f:#?}");
+    let span = |f: &Value| {
+        (
+            f["rule"].as_str().unwrap().to_string(),
+            f["line"].as_u64().unwrap(),
+            f["column"].as_u64().unwrap(),
+            f["end_line"].as_u64().unwrap(),
+            f["end_column"].as_u64().unwrap(),
+            f["snippet"].as_str().unwrap().to_string(),
+        )
+    };
+    // `const k = '` is 11 characters: the key is columns 12..=50, so the span ends at 51.
+    assert_eq!(
+        span(f[0]),
+        ("secret/google-api-key".into(), 1, 12, 1, 51, "AIza…[39 chars]".into())
+    );
+    // The generic rule's match starts at the name; it still ends with the value.
+    assert_eq!(
+        span(f[1]),
+        (
+            "secret/generic-assignment".into(),
+            1,
+            7,
+            1,
+            7 + "apiKey = \"".len() as u64 + generic.len() as u64,
+            "apiKey = \"3ldo…[32 chars]".into()
+        )
+    );
+}
