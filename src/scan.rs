@@ -514,6 +514,7 @@ impl<'a> Engine<'a> {
                 rule,
                 &target.data[secret.0..secret.1],
                 &target.data[line_context(target.data, whole.start())..whole.end()],
+                &target.data[near_context(target.data, whole.start(), whole.end())],
             );
             let (severity, note) = match judged {
                 Verdict::Drop => continue,
@@ -796,6 +797,26 @@ const ALLOW_CONTEXT: usize = 64;
 fn line_context(data: &[u8], start: usize) -> usize {
     let floor = start.saturating_sub(ALLOW_CONTEXT);
     memchr::memrchr(b'\n', &data[floor..start]).map_or(floor, |i| floor + i + 1)
+}
+
+/// How far `allow_near` looks on each side of a match: the neighbouring lines of a JSON or
+/// YAML document, without reading a minified bundle's whole line.
+pub const NEAR_CONTEXT: usize = 256;
+
+/// The neighbourhood `allow_near` sees: from the start of the line before the match to the
+/// end of the line after it, at most `NEAR_CONTEXT` bytes on each side.
+fn near_context(data: &[u8], start: usize, end: usize) -> std::ops::Range<usize> {
+    let floor = start.saturating_sub(NEAR_CONTEXT);
+    let ceil = end.saturating_add(NEAR_CONTEXT).min(data.len());
+    // Two line breaks back is the start of the line before; two forward, the end of the
+    // line after.
+    let lo = memchr::memrchr_iter(b'\n', &data[floor..start])
+        .nth(1)
+        .map_or(floor, |i| floor + i + 1);
+    let hi = memchr::memchr_iter(b'\n', &data[end..ceil])
+        .nth(1)
+        .map_or(ceil, |i| end + i);
+    lo..hi
 }
 
 /// Whether a content scan reports the `packguard-ignore` markers that silenced nothing.
@@ -1330,6 +1351,20 @@ mod tests {
             proptest::prop_assert!(e.text.is_char_boundary(e.highlight.1));
             proptest::prop_assert!(!e.text.contains('\x1b'));
         }
+    }
+
+    #[test]
+    fn near_context_is_the_lines_around_a_match_and_bounded() {
+        let data = b"one\ntwo\nthree MATCH four\nfive\nsix\n";
+        let m = data.windows(5).position(|w| w == b"MATCH").unwrap();
+        let r = near_context(data, m, m + 5);
+        assert_eq!(&data[r], b"two\nthree MATCH four\nfive");
+        // One long line: at most NEAR_CONTEXT bytes on each side.
+        let mut long = vec![b'x'; 10_000];
+        long.extend_from_slice(b"MATCH");
+        long.extend(vec![b'y'; 10_000]);
+        let r = near_context(&long, 10_000, 10_005);
+        assert_eq!(r, 10_000 - NEAR_CONTEXT..10_005 + NEAR_CONTEXT);
     }
 
     #[test]

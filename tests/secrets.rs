@@ -383,7 +383,14 @@ fn a_quoted_secret_spans_exactly_its_characters() {
     // `const k = '` is 11 characters: the key is columns 12..=50, so the span ends at 51.
     assert_eq!(
         span(f[0]),
-        ("secret/google-api-key".into(), 1, 12, 1, 51, "AIza…[39 chars]".into())
+        (
+            "secret/google-api-key".into(),
+            1,
+            12,
+            1,
+            51,
+            "AIza…[39 chars]".into()
+        )
     );
     // The generic rule's match starts at the name; it still ends with the value.
     assert_eq!(
