@@ -405,3 +405,37 @@ fn a_quoted_secret_spans_exactly_its_characters() {
         )
     );
 }
+
+/// A shipped `.npmrc` that reads its token from the environment holds no credential: the
+/// file is a warning. A literal token in it is still an error.
+#[test]
+fn a_placeholder_npmrc_is_a_warning_and_a_literal_token_an_error() {
+    let placeholder = TarBuilder::new()
+        .file(
+            ".npmrc",
+            "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\nalways-auth=true\n",
+        )
+        .tgz();
+    let (v, code) = scan_json(&placeholder, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    let rules: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .filter(|(r, _)| r.starts_with("file/") || r.starts_with("secret/"))
+        .collect();
+    assert_eq!(rules, [("file/npmrc", "warning")]);
+    let literal = TarBuilder::new()
+        .file(".npmrc", "//registry.npmjs.org/:_authToken=abc123def456\n")
+        .tgz();
+    let (v, code) = scan_json(&literal, &[]);
+    assert_eq!(code, 1);
+    let f = secret_findings(&v);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(
+        (f[0]["rule"].as_str(), f[0]["severity"].as_str()),
+        (Some("secret/npmrc-auth"), Some("error"))
+    );
+}
