@@ -140,7 +140,7 @@ pub fn check(engine: &Engine<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
             if matches!(what.as_str(), "types" | "typings") {
                 // TypeScript reads the types file through `typesVersions` when it has a
                 // mapping for the running version: rxjs's `index.d.ts` is `dist/types/*`.
-                if let Some(mapped) = types_versions(obj, &target.path) {
+                if let Some(mapped) = types_versions(bytes, &target.path) {
                     if mapped.iter().any(|m| types_file_exists(m, pkg.files)) {
                         continue;
                     }
@@ -385,16 +385,17 @@ const TYPESCRIPT: &str = "5.9.0";
 /// it: the first range (in the order written) the compiler's version satisfies, then in its
 /// path map the key equal to the file, or else the `*` pattern with the longest prefix, each
 /// of whose substitutions gets the text `*` matched. `None` when no mapping applies.
-fn types_versions(obj: &serde_json::Map<String, Value>, types: &str) -> Option<Vec<String>> {
+fn types_versions(manifest: &[u8], types: &str) -> Option<Vec<String>> {
     use nodejs_semver::{Range, Version};
     let ts = Version::parse(TYPESCRIPT).expect("TYPESCRIPT is a valid version");
-    let paths = obj
-        .get("typesVersions")?
-        .as_object()?
-        .iter()
+    // Read again for the order of the ranges: serde_json's map sorts its keys.
+    let TypesVersions { ranges } = serde_json::from_slice(manifest).ok()?;
+    let paths = ranges?
+        .0
+        .into_iter()
         .find(|(range, _)| Range::parse(range.trim()).is_ok_and(|r| r.satisfies(&ts)))?
-        .1
-        .as_object()?;
+        .1;
+    let paths = paths.as_object()?;
     let name = normalize(types);
     let (star, subs) = match paths.get(&name) {
         Some(subs) => (String::new(), subs),
@@ -415,6 +416,38 @@ fn types_versions(obj: &serde_json::Map<String, Value>, types: &str) -> Option<V
         .map(|s| normalize(&s.replacen('*', &star, 1)))
         .collect();
     (!mapped.is_empty()).then_some(mapped)
+}
+
+#[derive(serde::Deserialize)]
+struct TypesVersions {
+    #[serde(rename = "typesVersions")]
+    ranges: Option<InOrder>,
+}
+
+/// A JSON object's members in the order written.
+struct InOrder(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for InOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = InOrder;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InOrder, A::Error> {
+                let mut out = Vec::new();
+                while let Some(member) = map.next_entry::<String, Value>()? {
+                    out.push(member);
+                }
+                Ok(InOrder(out))
+            }
+        }
+        d.deserialize_map(Members)
+    }
 }
 
 /// Whether TypeScript finds a declaration file at `path`: as written, with `.d.ts` added,
@@ -662,9 +695,7 @@ mod tests {
 
     #[test]
     fn types_versions_resolves_like_typescript() {
-        let obj = |json: &str| -> serde_json::Map<String, Value> {
-            serde_json::from_str(json).expect("test manifest")
-        };
+        let obj = |json: &str| json.as_bytes().to_vec();
         // The first range the compiler satisfies wins, even if a later one also matches.
         let m = obj(
             r#"{"typesVersions":{"<4.0":{"*":["ts3/*"]},">=4.2":{"*":["dist/types/*"]},"*":{"*":["other/*"]}}}"#,
