@@ -139,10 +139,11 @@ fn an_exports_pattern_that_matches_no_file_says_so() {
         .tgz();
     let (code, r) = s.scan_json(&tgz, &[]);
     assert_eq!(code, 1);
-    let missing: Vec<&str> = of_rule(&r, "manifest/missing-entry-point")
+    let mut missing: Vec<&str> = of_rule(&r, "manifest/missing-entry-point")
         .iter()
         .map(|f| f["message"].as_str().unwrap())
         .collect();
+    missing.sort_unstable();
     assert_eq!(
         missing,
         [

@@ -410,7 +410,9 @@ fn a_quoted_secret_spans_exactly_its_characters() {
 /// file is a warning. A literal token in it is still an error.
 #[test]
 fn a_placeholder_npmrc_is_a_warning_and_a_literal_token_an_error() {
+    const MANIFEST: &str = r#"{"name":"p","version":"1.0.0","repository":"o/p"}"#;
     let placeholder = TarBuilder::new()
+        .file("package.json", MANIFEST)
         .file(
             ".npmrc",
             "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\nalways-auth=true\n",
@@ -428,6 +430,7 @@ fn a_placeholder_npmrc_is_a_warning_and_a_literal_token_an_error() {
         .collect();
     assert_eq!(rules, [("file/npmrc", "warning")]);
     let literal = TarBuilder::new()
+        .file("package.json", MANIFEST)
         .file(".npmrc", "//registry.npmjs.org/:_authToken=abc123def456\n")
         .tgz();
     let (v, code) = scan_json(&literal, &[]);
