@@ -511,6 +511,11 @@ impl<'a> Engine<'a> {
     ) {
         let Some(re) = &rule.pattern else { return };
         let secret_group = re.capture_names().position(|n| n == Some("secret"));
+        let named: Vec<usize> = re
+            .capture_names()
+            .enumerate()
+            .filter_map(|(i, n)| n.map(|_| i))
+            .collect();
         let mut count = 0;
         for caps in captures_in(re, target.data, within) {
             let Some(whole) = caps.get(0) else { continue };
@@ -524,6 +529,7 @@ impl<'a> Engine<'a> {
                 rule,
                 &target.data[secret.0..secret.1],
                 &target.data[line_context(target.data, whole.start())..whole.end()],
+                &target.data[near_context(target.data, whole.start(), whole.end())],
             );
             let (severity, note) = match judged {
                 Verdict::Drop => continue,
@@ -536,8 +542,13 @@ impl<'a> Engine<'a> {
                     continue;
                 }
             }
-            let mut f =
-                self.content_finding(rule, target, ctx, (whole.start(), whole.end()), secret);
+            let mut f = self.content_finding(
+                rule,
+                target,
+                ctx,
+                (whole.start(), reported_end(&caps, &named)),
+                secret,
+            );
             // A decoded view re-finds everything the file shows as written, at the same
             // place: only what is new is kept. The same secret elsewhere (written plainly
             // on one line, in base64 on another) is a finding of its own, as it would be
@@ -777,6 +788,21 @@ struct Pending {
     display: String,
 }
 
+/// Where a finding ends: at the end of the match's last named group, when it has one. The
+/// regex crate has no look-ahead, so a pattern consumes what must follow a secret (the
+/// closing quote of `"…"`, the `(?:[^0-9A-Za-z_-]|$)` after a key) to say it is there; that
+/// text is context, not part of what was found, and a span or snippet that includes it
+/// points one character too far.
+fn reported_end(caps: &regex::bytes::Captures<'_>, named: &[usize]) -> usize {
+    let whole = caps.get(0).map_or(0, |m| m.end());
+    named
+        .iter()
+        .filter_map(|&g| caps.get(g))
+        .map(|m| m.end())
+        .max()
+        .unwrap_or(whole)
+}
+
 /// Bytes before a match that `allow_match` also sees: the name a value is assigned to
 /// (`NextContinuationToken: "…"`) sits just before a match that starts at its keyword.
 const ALLOW_CONTEXT: usize = 64;
@@ -786,6 +812,26 @@ const ALLOW_CONTEXT: usize = 64;
 fn line_context(data: &[u8], start: usize) -> usize {
     let floor = start.saturating_sub(ALLOW_CONTEXT);
     memchr::memrchr(b'\n', &data[floor..start]).map_or(floor, |i| floor + i + 1)
+}
+
+/// How far `allow_near` looks on each side of a match: the neighbouring lines of a JSON or
+/// YAML document, without reading a minified bundle's whole line.
+pub const NEAR_CONTEXT: usize = 256;
+
+/// The neighbourhood `allow_near` sees: from the start of the line before the match to the
+/// end of the line after it, at most `NEAR_CONTEXT` bytes on each side.
+fn near_context(data: &[u8], start: usize, end: usize) -> std::ops::Range<usize> {
+    let floor = start.saturating_sub(NEAR_CONTEXT);
+    let ceil = end.saturating_add(NEAR_CONTEXT).min(data.len());
+    // Two line breaks back is the start of the line before; two forward, the end of the
+    // line after.
+    let lo = memchr::memrchr_iter(b'\n', &data[floor..start])
+        .nth(1)
+        .map_or(floor, |i| floor + i + 1);
+    let hi = memchr::memchr_iter(b'\n', &data[end..ceil])
+        .nth(1)
+        .map_or(ceil, |i| end + i);
+    lo..hi
 }
 
 /// Whether a content scan reports the `packguard-ignore` markers that silenced nothing.
@@ -1324,6 +1370,20 @@ mod tests {
             proptest::prop_assert!(e.text.is_char_boundary(e.highlight.1));
             proptest::prop_assert!(!e.text.contains('\x1b'));
         }
+    }
+
+    #[test]
+    fn near_context_is_the_lines_around_a_match_and_bounded() {
+        let data = b"one\ntwo\nthree MATCH four\nfive\nsix\n";
+        let m = data.windows(5).position(|w| w == b"MATCH").unwrap();
+        let r = near_context(data, m, m + 5);
+        assert_eq!(&data[r], b"two\nthree MATCH four\nfive");
+        // One long line: at most NEAR_CONTEXT bytes on each side.
+        let mut long = vec![b'x'; 10_000];
+        long.extend_from_slice(b"MATCH");
+        long.extend(vec![b'y'; 10_000]);
+        let r = near_context(&long, 10_000, 10_005);
+        assert_eq!(r, 10_000 - NEAR_CONTEXT..10_005 + NEAR_CONTEXT);
     }
 
     #[test]

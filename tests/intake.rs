@@ -21,14 +21,14 @@ fn clean_package_passes_and_reports_identity() {
 #[test]
 fn plain_tar_and_stdin_are_read_too() {
     let s = Scratch::new();
-    let pkg = package("p", "1.0.0").file(".npmrc", "x");
+    let pkg = package("p", "1.0.0").file(".env", "x");
     let tar = s.write("p.tar", pkg.tar());
     s.cmd()
         .arg("scan")
         .arg(&tar)
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("file/npmrc"));
+        .stdout(predicate::str::contains("file/env"));
     s.cmd()
         .args(["scan", "-", "--format", "json"])
         .write_stdin(pkg.tgz())
@@ -247,10 +247,10 @@ fn concatenated_gzip_members_are_all_read() {
     // A second gzip member carrying a file: `gzip -dc` and npm's extractor see it, so must we.
     let first = package("p", "1.0.0").tar();
     let head = &first[..first.len() - 1024];
-    let second = TarBuilder::new().file(".npmrc", "x").tar();
+    let second = TarBuilder::new().file(".env", "x").tar();
     let mut tgz = gzip(head);
     tgz.extend(gzip(&second));
     let (code, r) = s.scan_json(&tgz, &[]);
     assert_eq!(code, 1);
-    assert!(has(&r, "file/npmrc", "package/.npmrc"), "{r:#}");
+    assert!(has(&r, "file/env", "package/.env"), "{r:#}");
 }

@@ -124,6 +124,69 @@ fn entry_points_are_checked_against_what_ships() {
     assert!(missing.iter().any(|m| m.contains("./dist/feature/*.js")));
 }
 
+/// An `exports` pattern is judged as Node reads it (`*` is any non-empty string, `/`
+/// included): one that matches a file deep down is fine, one that matches nothing says so.
+#[test]
+fn an_exports_pattern_that_matches_no_file_says_so() {
+    let s = Scratch::new();
+    let tgz = TarBuilder::new()
+        .file(
+            "package.json",
+            r#"{"name":"a","version":"1.0.0","repository":"o/a","exports":{"./schematics/*":{"default":"./schematics/*.js"},"./deep/*":"./lib/*.js","./fonts/*":"./fonts/*"}}"#,
+        )
+        .file("schematics/bundles/migrate.cjs", "x")
+        .file("lib/a/b/c.js", "x")
+        .tgz();
+    let (code, r) = s.scan_json(&tgz, &[]);
+    assert_eq!(code, 1);
+    let mut missing: Vec<&str> = of_rule(&r, "manifest/missing-entry-point")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    missing.sort_unstable();
+    assert_eq!(
+        missing,
+        [
+            "an entry point points at a file that is not in the package: exports[\"./fonts/*\"] → the pattern `./fonts/*` matches no file in the package",
+            "an entry point points at a file that is not in the package: exports[\"./schematics/*\"][\"default\"] → the pattern `./schematics/*.js` matches no file in the package",
+        ]
+    );
+}
+
+/// TypeScript reads top-level `types` through `typesVersions` (rxjs maps `*` to
+/// `dist/types/*`): a `types` file that is only found there is not missing.
+#[test]
+fn types_redirected_by_types_versions_are_found() {
+    let s = Scratch::new();
+    let manifest = |versions: &str| {
+        format!(
+            r#"{{"name":"a","version":"1.0.0","repository":"o/a","main":"index.js","types":"index.d.ts","typesVersions":{versions}}}"#
+        )
+    };
+    let scan = |versions: &str| {
+        let tgz = TarBuilder::new()
+            .file("package.json", manifest(versions))
+            .file("index.js", "x")
+            .file("dist/types/index.d.ts", "export {}")
+            .tgz();
+        s.scan_json(&tgz, &[]).1
+    };
+    let r = scan(r#"{">=4.2":{"*":["dist/types/*"]}}"#);
+    assert!(of_rule(&r, "manifest/missing-types").is_empty(), "{r:#}");
+    // A mapping to a file that does not ship either is still a finding, and says where it
+    // looked.
+    let r = scan(r#"{">=4.2":{"*":["types/*"]}}"#);
+    let f = of_rule(&r, "manifest/missing-types");
+    assert_eq!(f.len(), 1, "{r:#}");
+    assert!(f[0]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("nor where `typesVersions` maps it (`types/index.d.ts`)"));
+    // A range only older compilers satisfy does not apply.
+    let r = scan(r#"{"<4.0":{"*":["dist/types/*"]}}"#);
+    assert_eq!(of_rule(&r, "manifest/missing-types").len(), 1, "{r:#}");
+}
+
 #[test]
 fn private_packages_and_unexpected_registries() {
     let s = Scratch::new();

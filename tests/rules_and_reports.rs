@@ -116,9 +116,9 @@ fn fail_on_decides_the_exit_code() {
     let litter = package("p", "1.0.0").file(".DS_Store", "x").tgz();
     assert_eq!(s.scan_json(&litter, &["--fail-on", "warning"]).0, 0);
     assert_eq!(s.scan_json(&litter, &["--fail-on", "info"]).0, 1);
-    let npmrc = package("p", "1.0.0").file(".npmrc", "x").tgz();
-    assert_eq!(s.scan_json(&npmrc, &["--fail-on", "never"]).0, 0);
-    assert_eq!(s.scan_json(&npmrc, &[]).0, 1);
+    let env = package("p", "1.0.0").file(".env", "x").tgz();
+    assert_eq!(s.scan_json(&env, &["--fail-on", "never"]).0, 0);
+    assert_eq!(s.scan_json(&env, &[]).0, 1);
     s.cmd()
         .args(["scan", "x.tgz", "--fail-on", "sometimes"])
         .assert()

@@ -356,3 +356,89 @@ fn human_output_of_plain_decoded_and_downgraded_secrets() {
         .into_owned();
     insta::assert_snapshot!(human);
 }
+
+/// A secret's span and snippet end at its last character, not at the closing quote (or
+/// the boundary character) its pattern needs to see after it.
+#[test]
+fn a_quoted_secret_spans_exactly_its_characters() {
+    let key = "AIzaxQZYimn8hYzsSlSfcKhIVrC0bK2HfJpUl8f";
+    let generic = "3ldoplQPpoqQny5bU2XnKSpNsejSFeFK";
+    let tgz = TarBuilder::new()
+        .file("a.js", format!("const k = '{key}';\n"))
+        .file("b.js", format!("const apiKey = \"{generic}\";\n"))
+        .tgz();
+    let (v, _) = scan_json(&tgz, &[]);
+    let f = secret_findings(&v);
+    assert_eq!(f.len(), 2, "{f:#?}");
+    let span = |f: &Value| {
+        (
+            f["rule"].as_str().unwrap().to_string(),
+            f["line"].as_u64().unwrap(),
+            f["column"].as_u64().unwrap(),
+            f["end_line"].as_u64().unwrap(),
+            f["end_column"].as_u64().unwrap(),
+            f["snippet"].as_str().unwrap().to_string(),
+        )
+    };
+    // `const k = '` is 11 characters: the key is columns 12..=50, so the span ends at 51.
+    assert_eq!(
+        span(f[0]),
+        (
+            "secret/google-api-key".into(),
+            1,
+            12,
+            1,
+            51,
+            "AIza…[39 chars]".into()
+        )
+    );
+    // The generic rule's match starts at the name; it still ends with the value.
+    assert_eq!(
+        span(f[1]),
+        (
+            "secret/generic-assignment".into(),
+            1,
+            7,
+            1,
+            7 + "apiKey = \"".len() as u64 + generic.len() as u64,
+            "apiKey = \"3ldo…[32 chars]".into()
+        )
+    );
+}
+
+/// A shipped `.npmrc` that reads its token from the environment holds no credential: the
+/// file is a warning. A literal token in it is still an error.
+#[test]
+fn a_placeholder_npmrc_is_a_warning_and_a_literal_token_an_error() {
+    const MANIFEST: &str = r#"{"name":"p","version":"1.0.0","repository":"o/p"}"#;
+    let placeholder = TarBuilder::new()
+        .file("package.json", MANIFEST)
+        .file(
+            ".npmrc",
+            "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\nalways-auth=true\n",
+        )
+        .tgz();
+    let (v, code) = scan_json(&placeholder, &[]);
+    assert_eq!(code, 0, "{v:#}");
+    let rules: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .filter(|(r, _)| r.starts_with("file/") || r.starts_with("secret/"))
+        .collect();
+    assert_eq!(rules, [("file/npmrc", "warning")]);
+    let literal = TarBuilder::new()
+        .file("package.json", MANIFEST)
+        .file(".npmrc", "//registry.npmjs.org/:_authToken=abc123def456\n")
+        .tgz();
+    let (v, code) = scan_json(&literal, &[]);
+    assert_eq!(code, 1);
+    let f = secret_findings(&v);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(
+        (f[0]["rule"].as_str(), f[0]["severity"].as_str()),
+        (Some("secret/npmrc-auth"), Some("error"))
+    );
+}

@@ -129,7 +129,28 @@ pub fn check(engine: &Engine<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
     check_scripts(engine, obj.get("scripts"), &mut hit, &at);
     for (what, target) in entry_points(obj) {
         if !target.resolves(pkg.files) {
-            let detail = format!("{what} → `{}` is not in the package", target.path);
+            let mut detail = if target.is_pattern() {
+                format!(
+                    "{what} → the pattern `{}` matches no file in the package",
+                    target.path
+                )
+            } else {
+                format!("{what} → `{}` is not in the package", target.path)
+            };
+            if matches!(what.as_str(), "types" | "typings") {
+                // TypeScript reads the types file through `typesVersions` when it has a
+                // mapping for the running version: rxjs's `index.d.ts` is `dist/types/*`.
+                if let Some(mapped) = types_versions(bytes, &target.path) {
+                    if mapped.iter().any(|m| types_file_exists(m, pkg.files)) {
+                        continue;
+                    }
+                    let list: Vec<String> = mapped.iter().map(|m| format!("`{m}`")).collect();
+                    detail.push_str(&format!(
+                        ", nor where `typesVersions` maps it ({})",
+                        list.join(", ")
+                    ));
+                }
+            }
             // Top-level `types` only matters to TypeScript's older resolution modes; the
             // modern ones read `exports`, so a dangling one is a lesser problem.
             let check = match what.as_str() {
@@ -325,6 +346,11 @@ enum Resolution {
 }
 
 impl Target {
+    /// An `exports` subpath pattern: its `*` stands for any non-empty string, `/` included.
+    fn is_pattern(&self) -> bool {
+        matches!(self.resolution, Resolution::Exact) && self.path.contains('*')
+    }
+
     fn resolves(&self, files: &HashSet<String>) -> bool {
         let p = normalize(&self.path);
         // A trailing `/` maps a whole folder (the old `"./": "./"` subpath form).
@@ -348,6 +374,92 @@ impl Target {
             }
         }
     }
+}
+
+/// The TypeScript release `typesVersions` is resolved for. A package is judged by what a
+/// current compiler sees; a range written for older releases only (`<4.0`) is skipped, as
+/// that compiler skips it.
+const TYPESCRIPT: &str = "5.9.0";
+
+/// Where `typesVersions` sends TypeScript for the types file `types`, as TypeScript resolves
+/// it: the first range (in the order written) the compiler's version satisfies, then in its
+/// path map the key equal to the file, or else the `*` pattern with the longest prefix, each
+/// of whose substitutions gets the text `*` matched. `None` when no mapping applies.
+fn types_versions(manifest: &[u8], types: &str) -> Option<Vec<String>> {
+    use nodejs_semver::{Range, Version};
+    let ts = Version::parse(TYPESCRIPT).expect("TYPESCRIPT is a valid version");
+    // Read again for the order of the ranges: serde_json's map sorts its keys.
+    let TypesVersions { ranges } = serde_json::from_slice(manifest).ok()?;
+    let paths = ranges?
+        .0
+        .into_iter()
+        .find(|(range, _)| Range::parse(range.trim()).is_ok_and(|r| r.satisfies(&ts)))?
+        .1;
+    let paths = paths.as_object()?;
+    let name = normalize(types);
+    let (star, subs) = match paths.get(&name) {
+        Some(subs) => (String::new(), subs),
+        None => paths
+            .iter()
+            .filter_map(|(key, subs)| {
+                let (prefix, suffix) = key.split_once('*')?;
+                let rest = name.strip_prefix(prefix)?.strip_suffix(suffix)?;
+                Some((prefix.len(), rest.to_string(), subs))
+            })
+            .max_by_key(|(len, _, _)| *len)
+            .map(|(_, rest, subs)| (rest, subs))?,
+    };
+    let mapped: Vec<String> = subs
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|s| normalize(&s.replacen('*', &star, 1)))
+        .collect();
+    (!mapped.is_empty()).then_some(mapped)
+}
+
+#[derive(serde::Deserialize)]
+struct TypesVersions {
+    #[serde(rename = "typesVersions")]
+    ranges: Option<InOrder>,
+}
+
+/// A JSON object's members in the order written.
+struct InOrder(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for InOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = InOrder;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<InOrder, A::Error> {
+                let mut out = Vec::new();
+                while let Some(member) = map.next_entry::<String, Value>()? {
+                    out.push(member);
+                }
+                Ok(InOrder(out))
+            }
+        }
+        d.deserialize_map(Members)
+    }
+}
+
+/// Whether TypeScript finds a declaration file at `path`: as written, with `.d.ts` added,
+/// with a `.js` extension swapped for `.d.ts`, or as a folder's `index.d.ts`.
+fn types_file_exists(path: &str, files: &HashSet<String>) -> bool {
+    let swapped = [(".js", ".d.ts"), (".mjs", ".d.mts"), (".cjs", ".d.cts")]
+        .iter()
+        .find_map(|(js, dts)| path.strip_suffix(js).map(|base| format!("{base}{dts}")));
+    files.contains(path)
+        || files.contains(&format!("{path}.d.ts"))
+        || swapped.is_some_and(|s| files.contains(&s))
+        || files.contains(&format!("{path}/index.d.ts"))
 }
 
 fn normalize(p: &str) -> String {
@@ -579,5 +691,32 @@ mod tests {
         assert!(!t("./dist/*.cjs", Resolution::Exact));
         assert!(t("types/index", Resolution::Types));
         assert!(!t("./cli", Resolution::Exact));
+    }
+
+    #[test]
+    fn types_versions_resolves_like_typescript() {
+        let obj = |json: &str| json.as_bytes().to_vec();
+        // The first range the compiler satisfies wins, even if a later one also matches.
+        let m = obj(
+            r#"{"typesVersions":{"<4.0":{"*":["ts3/*"]},">=4.2":{"*":["dist/types/*"]},"*":{"*":["other/*"]}}}"#,
+        );
+        assert_eq!(
+            types_versions(&m, "./index.d.ts"),
+            Some(vec!["dist/types/index.d.ts".to_string()])
+        );
+        // An exact key beats a pattern; among patterns the longest prefix wins.
+        let m =
+            obj(r#"{"typesVersions":{"*":{"*":["a/*"],"lib/*":["b/*"],"index.d.ts":["c.d.ts"]}}}"#);
+        assert_eq!(
+            types_versions(&m, "index.d.ts"),
+            Some(vec!["c.d.ts".into()])
+        );
+        assert_eq!(
+            types_versions(&m, "lib/x.d.ts"),
+            Some(vec!["b/x.d.ts".into()])
+        );
+        // No range for this compiler: no mapping.
+        let m = obj(r#"{"typesVersions":{"<4.0":{"*":["ts3/*"]}}}"#);
+        assert_eq!(types_versions(&m, "index.d.ts"), None);
     }
 }

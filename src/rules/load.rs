@@ -219,6 +219,9 @@ pub struct RawRule {
     pub allow: Option<Vec<Spanned<String>>>,
     /// Regexes: a whole match (context included) matching one is not a finding.
     pub allow_match: Option<Vec<Spanned<String>>>,
+    /// Regexes: a match whose neighbourhood (the line before, its own, the line after)
+    /// matches one is not a finding.
+    pub allow_near: Option<Vec<Spanned<String>>>,
     /// Drop well-known placeholders (default: on for category `secret`).
     pub placeholders: Option<bool>,
     /// Also scan decoded views (default: on for category `secret`).
@@ -694,17 +697,19 @@ fn validators(
     };
     let allow = regexes(&raw.allow, "allow")?;
     let allow_match = regexes(&raw.allow_match, "allow_match")?;
+    let allow_near = regexes(&raw.allow_near, "allow_near")?;
     // A structural check may use `allow` as its list of accepted values (registry hosts for
     // `manifest.publish-registry`); the other validators judge what a pattern matched.
     let needs_pattern = entropy.is_some()
         || checksum.is_some()
         || (!allow.is_empty() && raw.check.is_none())
-        || !allow_match.is_empty();
+        || !allow_match.is_empty()
+        || !allow_near.is_empty();
     if needs_pattern && raw.pattern.is_none() {
         return Err(src.at(
             &raw.id,
             Some(id.len()),
-            format!("rule `{id}` has `entropy`, `checksum` or `allow` but no `pattern`"),
+            format!("rule `{id}` has `entropy`, `checksum` or `allow*` but no `pattern`"),
             "this rule",
             Some("validators judge what `pattern` matched; add a pattern or drop them".into()),
         ));
@@ -714,6 +719,7 @@ fn validators(
         checksum,
         allow,
         allow_match,
+        allow_near,
         placeholders: raw.placeholders.unwrap_or(secret),
         decode: raw.decode.unwrap_or(secret) && raw.pattern.is_some(),
     })

@@ -59,7 +59,7 @@ impl Rule {
 }
 
 /// The match validators a rule names in YAML (`entropy`, `checksum`, `allow`,
-/// `placeholders`, `decode`).
+/// `allow_match`, `allow_near`, `placeholders`, `decode`).
 #[derive(Clone, Debug, Default)]
 pub struct Validate {
     /// Least Shannon entropy (bits per byte) of the secret.
@@ -72,6 +72,10 @@ pub struct Validate {
     /// not a finding: `@example\.com` for a URL whose host says it is documentation,
     /// `nextToken` for a pagination cursor.
     pub allow_match: Vec<Regex>,
+    /// A match whose neighbourhood (the line before it, its own line and the line after,
+    /// each cut to `scan::NEAR_CONTEXT` bytes from the match) matches one of these is not a
+    /// finding: a value beside `AKIAIOSFODNN7EXAMPLE` is the same documentation example.
+    pub allow_near: Vec<Regex>,
     /// Drop well-known placeholders (`YOUR_KEY`, `xxxx`, `${VAR}`, `…EXAMPLE`). Default on for
     /// the `secret` category.
     pub placeholders: bool,

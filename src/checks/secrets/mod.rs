@@ -36,10 +36,14 @@ pub enum Verdict {
 pub const FAKE_SEVERITY: Severity = Severity::Info;
 
 /// Judges one match of `rule` whose secret (the `secret` group, or the whole match) is
-/// `secret`.
-pub fn judge(rule: &Rule, secret: &[u8], whole: &[u8]) -> Verdict {
+/// `secret`; `whole` is the match with the start of its line before it, `near` the lines
+/// around it.
+pub fn judge(rule: &Rule, secret: &[u8], whole: &[u8], near: &[u8]) -> Verdict {
     let v = &rule.validate;
     if v.allow_match.iter().any(|re| re.is_match(whole)) {
+        return Verdict::Drop;
+    }
+    if v.allow_near.iter().any(|re| re.is_match(near)) {
         return Verdict::Drop;
     }
     if v.placeholders && placeholder::is_placeholder(secret) {
