@@ -327,7 +327,7 @@ pub enum RulesCommand {
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
-    packguard::rules::load::parse_size(s)
+    packguard::source::parse_size(s)
         .ok_or_else(|| format!("`{s}` is not a size (write bytes, or 512KiB, 10MB, 1GiB)"))
 }
 

@@ -12,10 +12,11 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::artifact::Limits;
+use crate::finding::FailOn;
 use crate::finding::Severity;
-use crate::rules::load::{add_from_source, add_raw, parse_size, RawRule, Source, SpannedError};
+use crate::rules::load::{add_from_source, add_raw, RawRule};
 use crate::rules::{id_matches, Globs, RuleSet};
-use crate::scan::FailOn;
+use crate::source::{parse_size, Source, SpannedError};
 
 /// Names looked for, in this order, next to the package and then in the working directory.
 pub const FILE_NAMES: &[&str] = &["packguard.yml", ".packguard.yml"];
@@ -87,7 +88,7 @@ struct RawConfig {
     /// Whether the package's source is public (`open`) or not (`proprietary`).
     source: Option<Spanned<String>>,
     /// Source-map check settings (allow a CDN, add a bucket host), as in rule files.
-    sourcemap: Option<crate::checks::sourcemap::settings::RawSettings>,
+    sourcemap: Option<crate::rules::sourcemap::RawSettings>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,8 +1,23 @@
 //! packguard: stops a bad npm release before `npm publish`.
 //!
-//! The library's face. Data flows one way: an input is read as an artifact
-//! (`artifact`), every file goes through the rules (`rules`, `scan`), findings (`finding`)
-//! become a report (`report`). `main.rs` only parses arguments, calls `scan`, and prints.
+//! The library's face. Data flows one way: an input is read as an artifact (`artifact`),
+//! every file goes through the rules and checks (`rules`, `checks`, driven by `scan`),
+//! findings (`finding`) become a report (`report`). `main.rs` only parses arguments, calls
+//! the library, and prints.
+//!
+//! Layers, bottom to top. A module imports only from its own layer and the ones below it,
+//! and no two modules import each other (`tests/layers.rs` checks both):
+//!
+//! ```text
+//! text, source, artifact, finding, license   small shared pieces, the input, the output record
+//! rules                                       the rule language: schema, validators, loading
+//! config, baseline, lock                      the user's files
+//! report                                      the report model (data, and today its formats)
+//! checks                                      each check gets a narrow context, never the engine
+//! scan, diff                                  drive artifact entries through rules and checks
+//! run, init, this root                        use cases: scan, diff, ls, lock, rules test
+//! main.rs, cli.rs (the binary)                arguments in, output and exit code out
+//! ```
 
 // A rule or config error carries its file's text so the diagnostic can show the offending
 // line; such errors end the run, once, so their size on the error path does not matter.
@@ -16,12 +31,13 @@ pub mod diff;
 pub mod finding;
 pub mod init;
 pub mod license;
-pub mod listing;
 pub mod lock;
 pub mod report;
 pub mod rules;
+pub mod run;
 pub mod scan;
-pub mod suppressions;
+pub mod source;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 
@@ -31,10 +47,11 @@ use thiserror::Error;
 pub use artifact::pack::{PackChoice, PackError, PackOptions, Packer};
 pub use artifact::ArtifactError;
 pub use config::Config;
+pub use finding::FailOn;
 pub use report::Report;
-pub use rules::load::SpannedError;
 pub use rules::RuleSet;
-pub use scan::{FailOn, Options};
+pub use scan::Options;
+pub use source::SpannedError;
 
 /// What to scan.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -265,7 +282,12 @@ pub fn diff(
         source: Box::new(e),
     })?;
     let current = current?;
-    Ok(diff::combine(&engine, previous, current, started.elapsed()))
+    Ok(diff::combine(
+        engine.checks(),
+        previous,
+        current,
+        started.elapsed(),
+    ))
 }
 
 /// Scans several inputs, as many at once as the machine has cores (each on one thread, which

@@ -117,7 +117,7 @@ pub fn from_manifest(manifest: Option<&serde_json::Value>) -> SourceVerdict {
 
 /// The verdict for one `license` string.
 pub fn from_expression(text: &str) -> SourceVerdict {
-    let shown = crate::finding::shorten(&crate::scan::sanitize(text.trim()), 80);
+    let shown = crate::text::shorten(&crate::text::sanitize(text.trim()), 80);
     let proprietary = |reason: String| SourceVerdict {
         kind: SourceKind::Proprietary,
         from: VerdictFrom::License,
@@ -149,7 +149,7 @@ pub fn from_expression(text: &str) -> SourceVerdict {
             spdx::LicenseItem::Other(_) => false,
         };
         if !open {
-            let name = crate::scan::sanitize(&t[req.span.start as usize..req.span.end as usize]);
+            let name = crate::text::sanitize(&t[req.span.start as usize..req.span.end as usize]);
             return proprietary(format!(
                 "`license` `{shown}` names `{name}`, which is neither OSI-approved nor FSF-libre"
             ));
@@ -165,7 +165,7 @@ pub fn from_expression(text: &str) -> SourceVerdict {
 fn quoted_list(items: &[&str]) -> String {
     items
         .iter()
-        .map(|t| format!("`{}`", crate::scan::sanitize(t)))
+        .map(|t| format!("`{}`", crate::text::sanitize(t)))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -20,15 +20,7 @@ use marked_yaml::Spanned;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use crate::finding::Finding;
-use crate::rules::load::{parse_size, Source, SpannedError};
-use crate::scan::{CheckHit, Engine};
-
-/// The checks rules claim for lock findings.
-pub const CHECKS: &[&str] = &[UNEXPECTED, MISSING, SIZE];
-const UNEXPECTED: &str = "lock.unexpected-file";
-const MISSING: &str = "lock.missing-file";
-const SIZE: &str = "lock.size";
+use crate::source::{parse_size, Source, SpannedError};
 
 /// The lock's name in a package folder.
 pub const FILE_NAME: &str = "packguard.lock.yml";
@@ -190,6 +182,11 @@ impl Lock {
         })
     }
 
+    /// The literal entry written for exactly this file, if any.
+    pub fn exact(&self, rel: &str) -> Option<usize> {
+        self.exact.get(rel).copied()
+    }
+
     /// The entries covering `rel` (a path from the package root): the literal entry first.
     pub fn covering(&self, rel: &str) -> Vec<usize> {
         let mut out: Vec<usize> = self.exact.get(rel).copied().into_iter().collect();
@@ -293,92 +290,6 @@ impl<'de> Deserialize<'de> for RawEntry {
 #[serde(deny_unknown_fields)]
 struct RawLock {
     files: Vec<Spanned<RawEntry>>,
-}
-
-/// One file of the package, as the lock sees it.
-#[derive(Clone, Debug)]
-pub struct PackageFile<'a> {
-    /// From the package root (`dist/cli.js`).
-    pub rel: &'a str,
-    /// As in the tarball (`package/dist/cli.js`), for findings.
-    pub path: &'a str,
-    pub size: u64,
-}
-
-/// Compares a package's files with the lock: a file no entry covers (`lock.unexpected-file`),
-/// an entry that covers nothing (`lock.missing-file`), a file over an entry's `max_size`
-/// (`lock.size`).
-pub fn check(engine: &Engine<'_>, lock: &Lock, files: &[PackageFile<'_>], out: &mut Vec<Finding>) {
-    let mut used = vec![false; lock.entries.len()];
-    let lock_pos = |e: &LockEntry| format!("{}:{}", lock.path, e.line);
-    for f in files {
-        if f.rel == FILE_NAME {
-            continue;
-        }
-        let covering = lock.covering(f.rel);
-        for &i in &covering {
-            used[i] = true;
-        }
-        if covering.is_empty() {
-            out.extend(engine.check_findings(&CheckHit {
-                check: UNEXPECTED,
-                path: f.path,
-                detail: Some(format!(
-                    "not in {}; once reviewed, add it with `packguard lock`",
-                    lock.path
-                )),
-                position: None,
-                value: b"",
-                source: None,
-            }));
-            continue;
-        }
-        // A literal entry is the reviewer's word on this one file; otherwise every glob's
-        // limit holds.
-        let limits: Vec<usize> = match lock.exact.get(f.rel) {
-            Some(&i) => vec![i],
-            None => covering,
-        };
-        for i in limits {
-            let e = &lock.entries[i];
-            let Some((max, written)) = &e.max_size else {
-                continue;
-            };
-            if f.size > *max {
-                out.extend(engine.check_findings(&CheckHit {
-                    check: SIZE,
-                    path: f.path,
-                    detail: Some(format!(
-                        "{} bytes, over `max_size: {written}` of `{}` ({})",
-                        f.size,
-                        e.pattern,
-                        lock_pos(e)
-                    )),
-                    position: None,
-                    value: e.pattern.as_bytes(),
-                    source: None,
-                }));
-            }
-        }
-    }
-    for (i, e) in lock.entries.iter().enumerate() {
-        if used[i] || e.literal().as_deref() == Some(FILE_NAME) {
-            continue;
-        }
-        let detail = match e.literal() {
-            Some(lit) => format!("`{lit}` is in the lock but not in the package"),
-            None => format!("`{}` matches no file in the package", e.pattern),
-        };
-        let found = engine.check_findings(&CheckHit {
-            check: MISSING,
-            path: &lock.path,
-            detail: Some(detail),
-            position: (e.line > 0).then_some((e.line, e.column)),
-            value: e.pattern.as_bytes(),
-            source: Some(lock.text.as_bytes()),
-        });
-        out.extend(crate::suppressions::located(found, &lock.path));
-    }
 }
 
 /// What `packguard lock` writes: the existing entries that still cover something (globs and
@@ -588,31 +499,6 @@ fn quote(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', "''"))
     }
-}
-
-/// The files `input` would publish, as `(path from the package root, size)`, sorted: what
-/// `packguard lock` records.
-pub fn package_files(
-    input: &crate::Input,
-    options: &crate::Options,
-) -> Result<Vec<(String, u64)>, crate::Error> {
-    // An empty rule set: the listing reads the files and sizes and scans nothing.
-    let listing = crate::listing::list(
-        input,
-        &crate::RuleSet::default(),
-        &crate::Config::default(),
-        options,
-    )?;
-    let mut files: Vec<(String, u64)> = listing
-        .files
-        .into_iter()
-        .map(|f| {
-            let rel = f.path.split_once('/').map_or(f.path.as_str(), |(_, r)| r);
-            (rel.to_string(), f.size)
-        })
-        .collect();
-    files.sort();
-    Ok(files)
 }
 
 #[cfg(test)]

@@ -11,9 +11,10 @@ use packguard::baseline::Baseline;
 use packguard::lock::{self as lockfile, LockChoice};
 use packguard::report::repo::RepoPaths;
 use packguard::report::{github, human, json, jsonl, listing, sarif, summary};
-use packguard::rules::{load, selftest};
+use packguard::run::selftest;
 use packguard::{
-    config, suppressions, Config, FailOn, Input, Options, PackChoice, PackOptions, Packer, RuleSet,
+    config, run::suppressions, Config, FailOn, Input, Options, PackChoice, PackOptions, Packer,
+    RuleSet,
 };
 
 use cli::{
@@ -65,8 +66,8 @@ fn rules_and_config(
     args: &RuleArgs,
     near: Option<&Path>,
 ) -> Result<(RuleSet, Config), miette::Report> {
-    let mut rules =
-        load::load_all(!args.no_builtin_rules, &args.rules).map_err(miette::Report::new)?;
+    let mut rules = packguard::rules::builtin::load_all(!args.no_builtin_rules, &args.rules)
+        .map_err(miette::Report::new)?;
     let path = match (&args.config, args.no_config) {
         (Some(p), _) => Some(p.clone()),
         (None, true) => None,
@@ -195,7 +196,7 @@ fn scan_inputs(
             reports.push(result?);
         }
     }
-    suppressions::report_unused_config_ignores(&rules, &config, &options, &mut reports);
+    suppressions::report_unused_config_ignores(&rules, &config, &mut reports);
     if let Some(path) = &args.write_baseline {
         Baseline::from_findings(reports.iter().flat_map(|r| &r.findings)).write(path)?;
     }
@@ -206,7 +207,6 @@ fn scan_inputs(
         suppressions::report_unused_baseline_entries(
             &rules,
             &config,
-            &options,
             &baseline,
             path,
             &mut reports,
@@ -295,10 +295,11 @@ fn ls(args: LsArgs) -> Run {
         ..Options::default()
     };
     if args.paths {
-        let files = packguard::listing::paths(&input, &options).map_err(miette::Report::new)?;
+        let files =
+            packguard::run::listing::paths(&input, &options).map_err(miette::Report::new)?;
         let mut text = String::new();
         for f in &files {
-            text.push_str(&packguard::scan::sanitize(f));
+            text.push_str(&packguard::text::sanitize(f));
             text.push('\n');
         }
         print(&text);
@@ -314,8 +315,8 @@ fn ls(args: LsArgs) -> Run {
         limits: config.limits(),
         ..options
     };
-    let listing =
-        packguard::listing::list(&input, &rules, &config, &options).map_err(miette::Report::new)?;
+    let listing = packguard::run::listing::list(&input, &rules, &config, &options)
+        .map_err(miette::Report::new)?;
     let text = match args.format {
         ListFormat::Json => listing::json(std::slice::from_ref(&listing)),
         ListFormat::Human => listing::human(std::slice::from_ref(&listing)),
@@ -388,7 +389,7 @@ fn lock(args: LockArgs) -> Run {
     } else {
         None
     };
-    let files = lockfile::package_files(&input, &options)?;
+    let files = packguard::run::lock::package_files(&input, &options)?;
     let how = lockfile::Writing {
         sizes: args.sizes,
         collapse: args.collapse,
@@ -411,12 +412,12 @@ fn lock(args: LockArgs) -> Run {
             .count()
     );
     for a in &update.added {
-        text.push_str(&format!("  added    {}\n", packguard::scan::sanitize(a)));
+        text.push_str(&format!("  added    {}\n", packguard::text::sanitize(a)));
     }
     for r in &update.removed {
         text.push_str(&format!(
             "  removed  {} (covers no file)\n",
-            packguard::scan::sanitize(r)
+            packguard::text::sanitize(r)
         ));
     }
     print(&text);
@@ -569,7 +570,8 @@ fn list(args: RuleArgs, format: ListFormat) -> Run {
 }
 
 fn test(paths: &[std::path::PathBuf]) -> Run {
-    let rules = load::load_all(paths.is_empty(), paths).map_err(miette::Report::new)?;
+    let rules = packguard::rules::builtin::load_all(paths.is_empty(), paths)
+        .map_err(miette::Report::new)?;
     let outcome = selftest::run(&rules);
     let mut text = String::new();
     for f in &outcome.failures {

@@ -12,25 +12,24 @@ use std::time::Instant;
 
 use crate::artifact::pack::{FileList, PackOptions};
 use crate::artifact::{self, directory, ArtifactError, Entry, EntryIssue, Limits, Visitor};
+use crate::checks::context::Context;
 use crate::checks::secrets::{self, decode, Verdict};
 use crate::checks::sourcemap::SourceMapCheck;
+use crate::checks::suppressions::IGNORE_MARKER;
+use crate::checks::{MapContext, Originals};
 use crate::config::Config;
-use crate::finding::{
-    digest, fingerprint, fingerprint_of, redact, shorten, Excerpt, Finding, Severity,
-};
+use crate::finding::excerpt::{excerpt, LineIndex, Pending};
+use crate::finding::{digest, fingerprint_of, redact, Finding, Severity};
 use crate::report::{ArtifactInfo, Report, SourceMapSummary};
 use crate::rules::prefilter::{captures_in, Prefilter};
 use crate::rules::{Rule, RuleSet};
+use crate::text::{sanitize, shorten};
 
 /// Bytes looked at to decide a file is binary (what git does: a NUL in the first 8000).
 const BINARY_SNIFF: usize = 8000;
 /// Findings one rule may raise in one file; past this the file is clearly full of them and
 /// more would bury everything else.
 const MAX_MATCHES_PER_RULE: usize = 50;
-/// Characters of a long line shown on each side of a match.
-const WINDOW: usize = 60;
-/// Lines longer than this are shown as a window around the match.
-const LONG_LINE: usize = 160;
 const SNIPPET_MAX: usize = 200;
 
 /// How a scan behaves, from the command line and config.
@@ -59,9 +58,8 @@ pub struct Engine<'a> {
     prefilter: Prefilter,
     /// The expected-contents lock the package's file list is compared with.
     lock: Option<&'a crate::lock::Lock>,
-    /// Per config `ignore` entry, whether it kept a rule from a file (`crate::suppressions`);
-    /// empty when no rule reports unused ignores, so the common scan pays nothing.
-    ignore_used: Vec<std::sync::atomic::AtomicBool>,
+    /// The rules as checks see them, with the config's ignores applied and their use noted.
+    checks: Context<'a>,
 }
 
 impl<'a> Engine<'a> {
@@ -72,7 +70,20 @@ impl<'a> Engine<'a> {
             options,
             prefilter: Prefilter::new(&rules.rules),
             lock: None,
-            ignore_used: crate::suppressions::ignore_tracking(rules, config),
+            checks: Context::new(rules, config),
+        }
+    }
+
+    /// The rules as the checks see them (config ignores applied).
+    pub fn checks(&self) -> &Context<'a> {
+        &self.checks
+    }
+
+    /// What the source-map check is handed.
+    fn map_context(&self) -> MapContext<'_> {
+        MapContext {
+            checks: &self.checks,
+            originals: self,
         }
     }
 
@@ -154,7 +165,7 @@ impl<'a> Engine<'a> {
             .filter_map(|p| p.strip_prefix(&prefix).map(str::to_string))
             .collect();
         crate::checks::manifest::check(
-            self,
+            &self.checks,
             &crate::checks::manifest::Package {
                 root,
                 manifest: collector.manifest.as_deref(),
@@ -166,16 +177,16 @@ impl<'a> Engine<'a> {
             &mut collector.findings,
         );
         if let Some(lock) = self.lock {
-            let files: Vec<crate::lock::PackageFile<'_>> = collector
+            let files: Vec<crate::checks::lock::PackageFile<'_>> = collector
                 .paths
                 .iter()
                 .zip(&collector.sizes)
                 .filter_map(|(path, &size)| {
                     let rel = path.strip_prefix(&prefix)?;
-                    Some(crate::lock::PackageFile { rel, path, size })
+                    Some(crate::checks::lock::PackageFile { rel, path, size })
                 })
                 .collect();
-            crate::lock::check(self, lock, &files, &mut collector.findings);
+            crate::checks::lock::check(&self.checks, lock, &files, &mut collector.findings);
         }
         (info.name, info.version) = collector
             .manifest
@@ -183,7 +194,7 @@ impl<'a> Engine<'a> {
             .map(package_identity)
             .unwrap_or_default();
         let mut report = Report::new(info, collector.findings, started.elapsed());
-        report.used_ignores = crate::suppressions::used_ignores(&self.ignore_used);
+        report.used_ignores = self.checks.used_ignores();
         report.source = Some(exposure);
         report.with_sourcemaps(sourcemaps)
     }
@@ -230,7 +241,7 @@ impl<'a> Engine<'a> {
         let started = Instant::now();
         let mut findings = Vec::new();
         for (path, text) in files {
-            crate::checks::workflow::check(self, &sanitize(path), text, &mut findings);
+            crate::checks::workflow::check(&self.checks, &sanitize(path), text, &mut findings);
         }
         let info = ArtifactInfo {
             path: name.to_string(),
@@ -243,13 +254,6 @@ impl<'a> Engine<'a> {
             packer_fallback: None,
         };
         Report::new(info, findings, started.elapsed())
-    }
-
-    fn ignored(&self, rule: &Rule, rel: &str) -> bool {
-        if self.ignore_used.is_empty() {
-            return self.config.ignores(&rule.id, rel);
-        }
-        crate::suppressions::ignores_noting_use(self.config, &self.ignore_used, &rule.id, rel)
     }
 
     /// Opens an archive inside the package (`.tgz`, `.tar`, `.zip`, `.jar`) one level deep,
@@ -275,7 +279,7 @@ impl<'a> Engine<'a> {
             let issue = EntryIssue::NestedUnreadable {
                 detail: e.to_string(),
             };
-            self.issue_findings(entry.path, &issue, out);
+            self.checks.issue_findings(entry.path, &issue, out);
         }
     }
 
@@ -296,64 +300,9 @@ impl<'a> Engine<'a> {
         self.scan_applicable(entry, &applicable, skip, Markers::Judge, out);
     }
 
-    /// Content-rule findings for bytes that are not an archive entry of their own (an original
-    /// source inside a map's `sourcesContent`, a decoded inline map), shown under `path` and
-    /// filtered by `rel`. Presence rules (`paths` without `pattern`) do not apply: the bytes
-    /// are not a file the package ships.
-    pub fn scan_virtual(&self, path: &str, rel: &str, data: &[u8], out: &mut Vec<Finding>) {
-        let rules = self.content_rules_for(rel);
-        self.scan_virtual_with(&rules, path, rel, data, out);
-    }
-
-    /// The content rules that look at `rel`, for `scan_virtual_with`: a map's thousands of
-    /// originals share its path, so the globs are matched once.
-    pub fn content_rules_for(&self, rel: &str) -> Vec<usize> {
-        self.applicable(rel, false)
-    }
-
-    /// `scan_virtual` with the rules already chosen by `content_rules_for`.
-    pub fn scan_virtual_with(
-        &self,
-        rules: &[usize],
-        path: &str,
-        rel: &str,
-        data: &[u8],
-        out: &mut Vec<Finding>,
-    ) {
-        let entry = Entry {
-            path,
-            rel,
-            data,
-            disk_path: None,
-        };
-        self.scan_applicable(&entry, rules, &[], Markers::Honour, out);
-    }
-
-    /// The rules that claim a structural check and look at `rel` (not ignored by the config).
-    pub fn check_rules<'s>(
-        &'s self,
-        check: &'s str,
-        rel: &'s str,
-    ) -> impl Iterator<Item = &'s Rule> + 's {
-        self.rules
-            .rules
-            .iter()
-            .filter(move |r| r.check.as_deref() == Some(check) && !self.ignored(r, rel))
-    }
-
     /// The options the engine scans with.
     pub fn options(&self) -> &Options {
         self.options
-    }
-
-    /// The rule set the engine runs (structural checks read their settings from it).
-    pub fn rule_set(&self) -> &RuleSet {
-        self.rules
-    }
-
-    /// A finding of `rule` on a whole file, with no position.
-    pub fn file_finding(&self, rule: &Rule, path: &str) -> Finding {
-        self.presence_finding(rule, path)
     }
 
     /// Indices of the rules that look at `rel`; content rules only unless `presence`.
@@ -363,7 +312,9 @@ impl<'a> Engine<'a> {
             .iter()
             .enumerate()
             .filter(|(_, r)| {
-                (presence || r.pattern.is_some()) && r.applies_to(rel) && !self.ignored(r, rel)
+                (presence || r.pattern.is_some())
+                    && r.applies_to(rel)
+                    && !self.checks.ignored(r, rel)
             })
             .map(|(i, _)| i)
             .collect()
@@ -385,7 +336,7 @@ impl<'a> Engine<'a> {
         for &i in applicable {
             let rule = &self.rules.rules[i];
             if rule.pattern.is_none() {
-                out.push(self.presence_finding(rule, entry.path));
+                out.push(self.checks.file_finding(rule, entry.path));
                 continue;
             }
             if (binary && !rule.binary)
@@ -471,7 +422,7 @@ impl<'a> Engine<'a> {
         // original inside a map is not a file of its own, and a map's skipped
         // sourcesContent had its markers honoured by those originals' scans.
         if ctx.ignore_marker && matches!(markers, Markers::Judge) && skip.is_empty() {
-            crate::suppressions::unused_inline(self, entry, &ctx.used_markers, out);
+            crate::checks::suppressions::unused_inline(&self.checks, entry, &ctx.used_markers, out);
         }
         let FileContext {
             mut masks,
@@ -580,75 +531,6 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn presence_finding(&self, rule: &Rule, path: &str) -> Finding {
-        Finding {
-            rule: rule.id.clone(),
-            category: rule.category.clone(),
-            severity: rule.severity,
-            message: rule.message.clone(),
-            // Entry names are the packer's (or an attacker's) bytes: no control characters
-            // may reach a terminal or a CI log, where a line can become a command.
-            file: sanitize(path),
-            line: None,
-            column: None,
-            end_line: None,
-            end_column: None,
-            snippet: None,
-            fingerprint: fingerprint(&rule.id, path, b""),
-            original: None,
-            disk_path: None,
-            package: None,
-            decoded: None,
-            pre_existing: None,
-            excerpt: None,
-            value_digest: digest(b""),
-        }
-    }
-
-    /// A finding for an archive-level issue, under every rule that claims its check.
-    fn issue_findings(&self, path: &str, issue: &EntryIssue, out: &mut Vec<Finding>) {
-        out.extend(self.check_findings(&CheckHit {
-            check: issue.check_name(),
-            path,
-            detail: issue.detail(),
-            position: None,
-            value: issue.check_name().as_bytes(),
-            source: None,
-        }));
-    }
-
-    /// The rules that claim a structural check (`check: NAME`), with their config applied.
-    pub fn rules_for_check<'r>(&'r self, check: &'r str) -> impl Iterator<Item = &'r Rule> + 'r {
-        self.rules
-            .rules
-            .iter()
-            .filter(move |r| r.check.as_deref() == Some(check))
-    }
-
-    /// Findings for a structural check's hit: one per rule that claims the check and does
-    /// not ignore the path.
-    pub fn check_findings(&self, hit: &CheckHit<'_>) -> Vec<Finding> {
-        let rel = hit.path.split_once('/').map_or(hit.path, |(_, r)| r);
-        self.rules_for_check(hit.check)
-            .filter(|rule| !self.ignored(rule, rel))
-            .map(|rule| {
-                let mut f = self.presence_finding(rule, hit.path);
-                if let Some(detail) = &hit.detail {
-                    f.message = format!("{}: {}", rule.message, sanitize(detail));
-                }
-                if let Some((line, column)) = hit.position {
-                    f.line = Some(line);
-                    f.column = Some(column);
-                    if let Some(data) = hit.source {
-                        f.excerpt = position_excerpt(data, line, column);
-                    }
-                }
-                f.identify(&rule.id, hit.path, hit.value);
-                f
-            })
-            .collect()
-    }
-
     /// A finding for the match `start..end` of `target` (the file or a decoded view of
     /// it). Positions and excerpt are in the file as written; the snippet and the
     /// fingerprint use the decoded secret, so neither depends on how it was encoded.
@@ -723,21 +605,29 @@ impl<'a> Engine<'a> {
     }
 }
 
-/// What a structural check found, before it becomes findings.
-#[derive(Clone, Debug)]
-pub struct CheckHit<'a> {
-    /// The check's name, as rules claim it (`manifest.private`).
-    pub check: &'a str,
-    /// The file, as npm places it (`package/package.json`).
-    pub path: &'a str,
-    /// Added to the rule's message.
-    pub detail: Option<String>,
-    /// 1-based line and column, where known.
-    pub position: Option<(usize, usize)>,
-    /// What the fingerprint hashes besides rule and path (the offending value).
-    pub value: &'a [u8],
-    /// The file's text, to show the line in context.
-    pub source: Option<&'a [u8]>,
+/// The source-map check scans a map's originals through the engine, with the content rules
+/// of the map's path.
+impl Originals for Engine<'_> {
+    fn content_rules_for(&self, rel: &str) -> Vec<usize> {
+        self.applicable(rel, false)
+    }
+
+    fn scan_virtual_with(
+        &self,
+        rules: &[usize],
+        path: &str,
+        rel: &str,
+        data: &[u8],
+        out: &mut Vec<Finding>,
+    ) {
+        let entry = Entry {
+            path,
+            rel,
+            data,
+            disk_path: None,
+        };
+        self.scan_applicable(&entry, rules, &[], Markers::Honour, out);
+    }
 }
 
 /// The bytes one pass matches against: the file as written, or a decoded view of it.
@@ -777,15 +667,6 @@ struct FileContext<'e, 'l> {
     /// The excerpt of the finding being built, then (index in `out`, excerpt) of each one.
     pending: Option<Pending>,
     excerpts: Vec<(usize, Pending)>,
-}
-
-/// What an excerpt needs, kept until the file's findings are all known.
-struct Pending {
-    start: usize,
-    end: usize,
-    line: usize,
-    column: usize,
-    display: String,
 }
 
 /// Where a finding ends: at the end of the match's last named group, when it has one. The
@@ -856,9 +737,6 @@ fn complement(skip: &[(usize, usize)], len: usize) -> Vec<(usize, usize)> {
     }
     out
 }
-
-/// The inline suppression comment.
-pub const IGNORE_MARKER: &[u8] = b"packguard-ignore";
 
 /// Whether the line holding `offset`, or the line before it, carries `packguard-ignore`
 /// naming this rule (or no rule: `packguard-ignore` alone silences every rule there), and
@@ -932,7 +810,7 @@ impl<'e> Collector<'e> {
         verdict: crate::license::SourceVerdict,
     ) -> (Vec<SourceMapSummary>, crate::report::SourceExposure) {
         self.sourcemaps
-            .finish(self.engine, verdict, &mut self.findings)
+            .finish(self.engine.map_context(), verdict, &mut self.findings)
     }
 }
 
@@ -958,9 +836,9 @@ impl Visitor for Collector<'_> {
         if entry.rel.to_ascii_lowercase().ends_with(".map") {
             // The map's check runs first: what it scans as original sources, the plain scan
             // of the map leaves out.
-            let scanned = self
-                .sourcemaps
-                .file(self.engine, &entry, &mut self.findings);
+            let scanned =
+                self.sourcemaps
+                    .file(self.engine.map_context(), &entry, &mut self.findings);
             self.engine
                 .scan_file_except(&entry, &scanned, &mut self.findings);
         } else {
@@ -968,7 +846,7 @@ impl Visitor for Collector<'_> {
             // back to the original sources.
             self.engine.scan_file(&entry, &mut self.findings);
             self.sourcemaps
-                .file(self.engine, &entry, &mut self.findings);
+                .file(self.engine.map_context(), &entry, &mut self.findings);
         }
         self.engine.scan_nested(&entry, &mut self.findings);
         // Presence findings are built from the path alone; give them the disk path too.
@@ -983,6 +861,7 @@ impl Visitor for Collector<'_> {
     fn issue(&mut self, path: &str, issue: EntryIssue) {
         self.sourcemaps.issue(path);
         self.engine
+            .checks
             .issue_findings(&sanitize(path), &issue, &mut self.findings);
     }
 }
@@ -1031,7 +910,9 @@ impl Visitor for Nested<'_, '_> {
 
     fn issue(&mut self, path: &str, issue: EntryIssue) {
         let path = sanitize(&format!("{}!/{}", self.outer, path));
-        self.engine.issue_findings(&path, &issue, self.findings);
+        self.engine
+            .checks
+            .issue_findings(&path, &issue, self.findings);
     }
 }
 
@@ -1042,234 +923,6 @@ fn package_identity(data: &[u8]) -> (Option<String>, Option<String>) {
     };
     let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(sanitize);
     (field("name"), field("version"))
-}
-
-/// Replaces control characters (a hostile package can put terminal escape sequences in a file
-/// name or its content) so nothing packguard prints can drive the user's terminal.
-pub fn sanitize(s: &str) -> String {
-    if !s.chars().any(|c| c.is_control() && c != '\t') {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-/// Line starts, computed once per file and only when a finding needs a position.
-struct LineIndex<'a> {
-    data: &'a [u8],
-    starts: Option<Vec<usize>>,
-    /// The last column computed: findings on one long line are usually in order, so the
-    /// next count starts where this one stopped.
-    memo: (usize, usize, usize),
-}
-
-impl<'a> LineIndex<'a> {
-    fn new(data: &'a [u8]) -> Self {
-        LineIndex {
-            data,
-            starts: None,
-            memo: (usize::MAX, 0, 0),
-        }
-    }
-
-    fn starts(&mut self) -> &[usize] {
-        let data = self.data;
-        self.starts.get_or_insert_with(|| {
-            std::iter::once(0)
-                .chain(memchr::memchr_iter(b'\n', data).map(|i| i + 1))
-                .collect()
-        })
-    }
-
-    /// 0-based line index and byte offset of its start.
-    fn line_of(&mut self, offset: usize) -> (usize, usize) {
-        let starts = self.starts();
-        let idx = starts.partition_point(|&s| s <= offset).saturating_sub(1);
-        (idx, starts[idx])
-    }
-
-    /// End of the line starting at `start` (the offset of its `\n`, or the end of data).
-    fn line_end(&self, start: usize) -> usize {
-        memchr::memchr(b'\n', &self.data[start..]).map_or(self.data.len(), |i| start + i)
-    }
-
-    /// 1-based line and column (in Unicode scalar values) of a byte offset.
-    fn position(&mut self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.data.len());
-        let (idx, start) = self.line_of(offset);
-        let (m_start, m_off, m_col) = self.memo;
-        let col = if m_start == start && m_off <= offset {
-            m_col + count_chars(&self.data[m_off..offset])
-        } else {
-            count_chars(&self.data[start..offset])
-        };
-        self.memo = (start, offset, col);
-        (idx + 1, col + 1)
-    }
-}
-
-fn count_chars(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
-}
-
-/// Moves an offset back to the start of a UTF-8 character.
-fn char_boundary(data: &[u8], mut i: usize) -> usize {
-    while i > 0 && i < data.len() && (data[i] & 0xC0) == 0x80 {
-        i -= 1;
-    }
-    i
-}
-
-/// Backs off `chars` characters from `from`, not past `floor`.
-fn back_chars(data: &[u8], from: usize, floor: usize, chars: usize) -> usize {
-    let mut i = from;
-    let mut n = 0;
-    while i > floor && n < chars {
-        i -= 1;
-        if (data[i] & 0xC0) != 0x80 {
-            n += 1;
-        }
-    }
-    i
-}
-
-fn forward_chars(data: &[u8], from: usize, ceil: usize, chars: usize) -> usize {
-    let mut i = from;
-    let mut n = 0;
-    while i < ceil && n < chars {
-        i += 1;
-        if i >= ceil || (data[i] & 0xC0) != 0x80 {
-            n += 1;
-        }
-    }
-    char_boundary(data, i.min(ceil))
-}
-
-/// The match line (a window of it if long) with one line of context on each side, the
-/// match replaced by its display form (redacted when it is a secret).
-fn excerpt(
-    data: &[u8],
-    lines: &mut LineIndex<'_>,
-    p: &Pending,
-    masks: &[(usize, usize)],
-) -> Excerpt {
-    let (start, end, line, column) = (p.start, p.end, p.line, p.column);
-    let display = p.display.as_str();
-    let (_, ls) = lines.line_of(start);
-    let le = lines.line_end(ls);
-    let me = end.min(le);
-    let display = display.split('\n').next().unwrap_or("");
-    let text_of = |a: usize, b: usize| masked(data, a, b, masks);
-    let long = count_chars(&data[ls..le]) > LONG_LINE;
-    let (ws, we) = if long {
-        (
-            back_chars(data, start, ls, WINDOW),
-            forward_chars(data, me, le, WINDOW),
-        )
-    } else {
-        (ls, le)
-    };
-    let mut prefix = String::new();
-    if ws > ls {
-        prefix.push('…');
-    }
-    prefix.push_str(&text_of(ws, start));
-    let mut suffix = text_of(me, we);
-    if we < le {
-        suffix.push('…');
-    }
-    let mut text = String::new();
-    let mut first_line = line;
-    if ls > 0 {
-        let (_, prev) = lines.line_of(ls - 1);
-        text.push_str(&context_line(data, lines, prev, masks));
-        text.push('\n');
-        first_line -= 1;
-    }
-    let hl_start = text.len() + prefix.len();
-    text.push_str(&prefix);
-    text.push_str(display);
-    let hl_end = text.len();
-    text.push_str(&suffix);
-    if le < data.len() {
-        text.push('\n');
-        text.push_str(&context_line(data, lines, le + 1, masks));
-    }
-    Excerpt {
-        text,
-        first_line,
-        highlight: (hl_start, hl_end),
-        column,
-    }
-}
-
-/// The excerpt for a finding known by line and column: the rest of that line (without
-/// trailing punctuation) is highlighted.
-fn position_excerpt(data: &[u8], line: usize, column: usize) -> Option<Excerpt> {
-    let mut lines = LineIndex::new(data);
-    let start_of_line = *lines.starts().get(line.checked_sub(1)?)?;
-    let end_of_line = lines.line_end(start_of_line);
-    let start = forward_chars(data, start_of_line, end_of_line, column - 1);
-    let text = &data[start..end_of_line];
-    let len = text
-        .iter()
-        .rposition(|b| !b" \t\r,{".contains(b))
-        .map_or(0, |i| i + 1);
-    let end = start + len.min(LONG_LINE);
-    let shown = sanitize(&String::from_utf8_lossy(&data[start..end]));
-    let place = Pending {
-        start,
-        end,
-        line,
-        column,
-        display: shown,
-    };
-    Some(excerpt(data, &mut lines, &place, &[]))
-}
-
-/// The text of `data[a..b]`, sanitised, with every masked range (sorted) that overlaps it
-/// replaced by a redaction mark.
-fn masked(data: &[u8], a: usize, b: usize, masks: &[(usize, usize)]) -> String {
-    let text = |x: usize, y: usize| sanitize(&String::from_utf8_lossy(&data[x..y]));
-    let mut out = String::new();
-    let mut cur = a;
-    for &(ms, me) in masks {
-        if me <= cur || ms >= b {
-            continue;
-        }
-        if ms > cur {
-            out.push_str(&text(cur, ms));
-        }
-        out.push_str("…[redacted]");
-        cur = me.min(b);
-    }
-    if cur < b {
-        out.push_str(&text(cur, b));
-    }
-    out
-}
-
-/// A context line around a finding, cut if long.
-fn context_line(
-    data: &[u8],
-    lines: &LineIndex<'_>,
-    start: usize,
-    masks: &[(usize, usize)],
-) -> String {
-    let end = lines.line_end(start);
-    let cut = forward_chars(data, start, end, LONG_LINE);
-    let mut s = masked(data, start, cut, masks);
-    if cut < end {
-        s.push('…');
-    }
-    s
 }
 
 /// Scans one input with the given rules and config; the library's entry point for a tarball.
@@ -1283,94 +936,9 @@ pub fn scan_reader(
     Engine::new(rules, config, options).scan_archive(name, input)
 }
 
-/// The severity at or above which a run fails.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailOn {
-    Severity(Severity),
-    Never,
-}
-
-impl FailOn {
-    pub fn parse(s: &str) -> Option<FailOn> {
-        match s {
-            "never" => Some(FailOn::Never),
-            other => Severity::parse(other).map(FailOn::Severity),
-        }
-    }
-
-    pub fn fails(self, severity: Severity) -> bool {
-        matches!(self, FailOn::Severity(t) if severity >= t)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FailOn::Severity(s) => s.as_str(),
-            FailOn::Never => "never",
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn positions_are_one_based_and_count_characters() {
-        let data = "ab\nçé=x\n".as_bytes();
-        let mut li = LineIndex::new(data);
-        assert_eq!(li.position(0), (1, 1));
-        assert_eq!(li.position(3), (2, 1));
-        let x = data.iter().position(|b| *b == b'x').unwrap();
-        assert_eq!(li.position(x), (2, 4));
-    }
-
-    #[test]
-    fn columns_on_a_long_minified_line() {
-        let mut data = "é".repeat(1_000_000).into_bytes();
-        data.extend_from_slice(b"SECRET");
-        let mut li = LineIndex::new(&data);
-        assert_eq!(li.position(2_000_000), (1, 1_000_001));
-    }
-
-    proptest::proptest! {
-        /// Positions from the line index agree with counting by hand, whatever the bytes
-        /// (invalid UTF-8, CRLF, long lines) and in whatever order they are asked for.
-        #[test]
-        fn positions_match_a_naive_count(
-            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2000),
-            offsets in proptest::collection::vec(0usize..2100, 1..20),
-        ) {
-            let mut li = LineIndex::new(&data);
-            for off in offsets {
-                let off = off.min(data.len());
-                let line = 1 + data[..off].iter().filter(|b| **b == b'\n').count();
-                let start = data[..off].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-                let col = 1 + data[start..off].iter().filter(|b| (**b & 0xC0) != 0x80).count();
-                proptest::prop_assert_eq!(li.position(off), (line, col));
-            }
-        }
-
-        /// Excerpts never panic and their highlight always lies inside their text on
-        /// character boundaries, for any match in any bytes.
-        #[test]
-        fn excerpts_stay_in_range(
-            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..3000),
-            a in 0usize..3000,
-            len in 0usize..300,
-        ) {
-            let start = a.min(data.len() - 1);
-            let end = (start + len).min(data.len());
-            let mut li = LineIndex::new(&data);
-            let (line, col) = li.position(start);
-            let shown = sanitize(&String::from_utf8_lossy(&data[start..end]));
-            let place = Pending { start, end, line, column: col, display: shown };
-            let e = excerpt(&data, &mut li, &place, &[]);
-            proptest::prop_assert!(e.highlight.0 <= e.highlight.1 && e.highlight.1 <= e.text.len());
-            proptest::prop_assert!(e.text.is_char_boundary(e.highlight.0));
-            proptest::prop_assert!(e.text.is_char_boundary(e.highlight.1));
-            proptest::prop_assert!(!e.text.contains('\x1b'));
-        }
-    }
 
     #[test]
     fn near_context_is_the_lines_around_a_match_and_bounded() {
@@ -1384,11 +952,5 @@ mod tests {
         long.extend(vec![b'y'; 10_000]);
         let r = near_context(&long, 10_000, 10_005);
         assert_eq!(r, 10_000 - NEAR_CONTEXT..10_005 + NEAR_CONTEXT);
-    }
-
-    #[test]
-    fn sanitize_replaces_escape_sequences() {
-        assert_eq!(sanitize("a\x1b[31mb"), "a\u{fffd}[31mb");
-        assert_eq!(sanitize("tab\tok"), "tab\tok");
     }
 }

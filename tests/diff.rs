@@ -11,7 +11,8 @@ const MANIFEST_2: &str = r#"{"name":"demo","version":"1.1.0","main":"index.js","
 /// A GitHub token with a valid checksum: the built-in rules flag it as an error
 /// (`secret/github-pat`).
 fn token() -> String {
-    packguard::checks::secrets::Checksum::Github.complete("ghp_", "R8sWm2Qx7LbN4cVt9YzK1pJd6HfG3a")
+    packguard::rules::validators::Checksum::Github
+        .complete("ghp_", "R8sWm2Qx7LbN4cVt9YzK1pJd6HfG3a")
 }
 
 /// The previous release: a manifest and one file.
@@ -151,7 +152,7 @@ const MAP_WITH_TEXT: &str = r#"{"version":3,"sources":["../src/a.ts","../src/b.t
 fn hashed_chunk_names_and_moved_files_are_renames_not_new_files() {
     let s = Scratch::new();
     let leaky = format!("const t = \"{}\";\n", token());
-    let other = packguard::checks::secrets::Checksum::Github
+    let other = packguard::rules::validators::Checksum::Github
         .complete("ghp_", "Zq7Wm2Qx7LbN4cVt9YzK1pJd6HfG3b");
     // A bundler's chunk: 200 lines of its own, plus `extra`.
     let chunk = |n: u32, extra: &str| {

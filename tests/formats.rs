@@ -219,7 +219,7 @@ fn original_source_location_is_annotated_when_the_source_exists() {
 
 fn scan_lib(path: &Path) -> packguard::Report {
     let mut rules = packguard::RuleSet::default();
-    let src = packguard::rules::load::Source::new("rules.yaml", RULES);
+    let src = packguard::source::Source::new("rules.yaml", RULES);
     packguard::rules::load::add_from_source(&mut rules, &src).expect("rules load");
     let input = packguard::Input::Path(PathBuf::from(path));
     packguard::scan(

@@ -2,7 +2,8 @@
 
 use packguard::artifact::builder::TarBuilder;
 use packguard::report::{human, json};
-use packguard::rules::load::{add_from_source, Source};
+use packguard::rules::load::add_from_source;
+use packguard::source::Source;
 use packguard::{Config, FailOn, Options, RuleSet};
 use proptest::prelude::*;
 

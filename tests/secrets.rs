@@ -4,9 +4,9 @@
 use assert_cmd::Command;
 use base64::Engine as _;
 use packguard::artifact::builder::TarBuilder;
-use packguard::checks::secrets::Checksum;
 use packguard::report::{human, json};
 use packguard::rules::builtin;
+use packguard::rules::validators::Checksum;
 use packguard::{Config, FailOn, Options};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -296,7 +296,7 @@ proptest! {
 #[test]
 fn every_built_in_rule_example_behaves() {
     let rules = builtin::rules().expect("rules");
-    let outcome = packguard::rules::selftest::run(&rules);
+    let outcome = packguard::run::selftest::run(&rules);
     assert!(outcome.examples > 300);
     assert!(outcome.failures.is_empty(), "{:#?}", outcome.failures);
 }

@@ -10,9 +10,10 @@ use base64::Engine as _;
 use packguard::artifact::builder::TarBuilder;
 use packguard::config;
 use packguard::finding::{Finding, Severity};
-use packguard::rules::load::{add_from_source, Source};
+use packguard::rules::load::add_from_source;
 use packguard::rules::{builtin, RuleSet};
 use packguard::scan::scan_reader;
+use packguard::source::Source;
 use packguard::{Config, Options, Report};
 
 /// A rule pack the tests add: a content rule that finds a fake API key, to show that the

@@ -2,7 +2,8 @@
 //! diagnostic, never a panic (spans included: they must stay inside the text).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use packguard::rules::load::{add_from_source, Source};
+use packguard::rules::load::add_from_source;
+use packguard::source::Source;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

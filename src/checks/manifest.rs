@@ -10,8 +10,8 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use crate::checks::context::{CheckHit, Context};
 use crate::finding::Finding;
-use crate::scan::{CheckHit, Engine};
 
 pub const CHECKS: &[&str] = &[
     "manifest.missing",
@@ -47,11 +47,11 @@ pub struct Package<'a> {
     pub dir: Option<&'a std::path::Path>,
 }
 
-pub fn check(engine: &Engine<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
+pub fn check(ctx: &Context<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
     let path = format!("{}/package.json", pkg.root);
     let mut hit =
         |check: &str, detail: Option<String>, position: Option<(usize, usize)>, value: &str| {
-            out.extend(engine.check_findings(&CheckHit {
+            out.extend(ctx.check_findings(&CheckHit {
                 check,
                 path: &path,
                 detail,
@@ -126,7 +126,7 @@ pub fn check(engine: &Engine<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
         hit("manifest.private", None, at("private"), "");
     }
     check_repository(obj.get("repository"), pkg.expect_repo, &mut hit, &at);
-    check_scripts(engine, obj.get("scripts"), &mut hit, &at);
+    check_scripts(ctx, obj.get("scripts"), &mut hit, &at);
     for (what, target) in entry_points(obj) {
         if !target.resolves(pkg.files) {
             let mut detail = if target.is_pattern() {
@@ -161,7 +161,7 @@ pub fn check(engine: &Engine<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
             hit(check, Some(detail), at(key), &target.path);
         }
     }
-    for rule in engine.rules_for_check("manifest.large-package") {
+    for rule in ctx.rules_for_check("manifest.large-package") {
         let limit = rule.threshold.unwrap_or(u64::MAX);
         if pkg.unpacked_bytes > limit {
             let detail = format!("{} bytes unpacked, over {}", pkg.unpacked_bytes, limit);
@@ -182,7 +182,7 @@ pub fn check(engine: &Engine<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
     {
         let host = url_host(registry);
         // `allow` holds regexes of accepted values: here, registry hosts.
-        let expected = engine
+        let expected = ctx
             .rules_for_check("manifest.publish-registry")
             .flat_map(|r| r.validate.allow.iter())
             .any(|re| re.is_match(host.as_bytes()));
@@ -302,7 +302,7 @@ fn owner_name(path: &str) -> Option<String> {
 }
 
 fn check_scripts(
-    engine: &Engine<'_>,
+    ctx: &Context<'_>,
     scripts: Option<&Value>,
     hit: &mut Hit<'_>,
     at: &dyn Fn(&str) -> Option<(usize, usize)>,
@@ -316,7 +316,7 @@ fn check_scripts(
         };
         let detail = Some(format!("`{name}`: `{script}`"));
         let downloads = name != "prepare"
-            && engine
+            && ctx
                 .rules_for_check("manifest.install-script-download")
                 .filter_map(|r| r.pattern.as_ref())
                 .any(|p| p.is_match(script.as_bytes()));

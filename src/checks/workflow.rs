@@ -9,8 +9,8 @@
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{Node, Span};
 
+use crate::checks::context::{CheckHit, Context};
 use crate::finding::Finding;
-use crate::scan::{CheckHit, Engine};
 
 pub const CHECKS: &[&str] = &[
     "workflow.invalid",
@@ -45,10 +45,10 @@ const UNTRUSTED: &[&str] = &[
 ];
 
 /// Checks one workflow file. `path` is how findings name it.
-pub fn check(engine: &Engine<'_>, path: &str, text: &str, out: &mut Vec<Finding>) {
+pub fn check(ctx: &Context<'_>, path: &str, text: &str, out: &mut Vec<Finding>) {
     let mut hit = |check: &str, detail: Option<String>, span: Option<&Span>, value: &str| {
         let position = span.and_then(|s| s.start()).map(|m| (m.line(), m.column()));
-        out.extend(engine.check_findings(&CheckHit {
+        out.extend(ctx.check_findings(&CheckHit {
             check,
             path,
             detail,

@@ -175,13 +175,6 @@ fn compare<K: Ord + Clone>(old: &BTreeMap<K, String>, new: &BTreeMap<K, String>)
         .collect()
 }
 
-/// Whether a dependency spec fetches from somewhere other than the registry: a git or
-/// tarball URL, a GitHub shorthand, a local path, or an `npm:` alias to another name.
-pub fn off_registry(spec: &str) -> bool {
-    let s = spec.trim();
-    s.contains(':') || (s.contains('/') && !s.starts_with('@')) || s.starts_with('.')
-}
-
 fn leaves(prefix: String, value: &Value, out: &mut BTreeMap<String, String>) {
     match value {
         Value::Object(m) if !m.is_empty() => {
@@ -254,22 +247,5 @@ mod tests {
         assert!(install_scripts(&m, true).contains_key("install"));
         let m = obj(serde_json::json!({"scripts": {"preinstall": "x"}}));
         assert!(!install_scripts(&m, true).contains_key("install"));
-    }
-
-    #[test]
-    fn off_registry_specs() {
-        for s in [
-            "github:a/b",
-            "a/b",
-            "git+https://x/y.git",
-            "file:../x",
-            "npm:other@1",
-            "./x",
-        ] {
-            assert!(off_registry(s), "{s}");
-        }
-        for s in ["^1.2.3", "1.x", "latest", "*", ">=1 <2"] {
-            assert!(!off_registry(s), "{s}");
-        }
     }
 }

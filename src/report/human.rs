@@ -12,8 +12,8 @@ use miette::{
 };
 
 use super::Report;
-use crate::finding::{Excerpt, Finding, Severity};
-use crate::scan::FailOn;
+use crate::finding::{Excerpt, FailOn, Finding, Severity};
+use crate::text::{human_bytes, thousands};
 
 /// How to draw: colour only on a terminal (and never with `NO_COLOR`).
 #[derive(Clone, Copy, Debug)]
@@ -111,7 +111,6 @@ const INFOS_PER_RULE: usize = 3;
 /// Findings that are counted rather than drawn ("N pre-existing findings not shown ..."),
 /// per rule, most first.
 fn counted_lines(quiet: &[&Finding], what: &str, why: &str) -> String {
-    use crate::checks::sourcemap::thousands;
     if quiet.is_empty() {
         return String::new();
     }
@@ -147,7 +146,6 @@ const MAPS_SHOWN: usize = 5;
 /// What the package's source maps expose, largest first: the lines a reviewer reads before
 /// publishing ("package/dist/cli.js.map exposes 1,900 original files, 512,000 lines").
 fn sourcemap_lines(report: &Report) -> String {
-    use crate::checks::sourcemap::thousands;
     let maps = &report.sourcemaps;
     if maps.is_empty() {
         return String::new();
@@ -211,7 +209,7 @@ const CHANGES_SHOWN: usize = 50;
 
 /// "What changed since the previous release": files added, removed and changed with their
 /// sizes, then source maps, install scripts, entry points and dependencies.
-fn changes_section(c: &crate::diff::Changes, now: &super::ArtifactInfo) -> String {
+fn changes_section(c: &super::changes::Changes, now: &super::ArtifactInfo) -> String {
     let mut out = format!("changes since {}\n", c.headline(now.unpacked_bytes));
     let rows = c.lines(CHANGES_SHOWN);
     let w = rows
@@ -226,20 +224,6 @@ fn changes_section(c: &crate::diff::Changes, now: &super::ArtifactInfo) -> Strin
     }
     out.push('\n');
     out
-}
-
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64 / 1024.0;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    format!("{v:.1} {}", UNITS[u])
 }
 
 struct FindingDiagnostic<'a> {

@@ -1,8 +1,38 @@
 //! `packguard ls` output: a table of what would be published, flags on files that rules
 //! flag, and a total. JSON is the `Listing` as serde writes it.
 
-use super::human::human_bytes;
-use crate::listing::Listing;
+use serde::Serialize;
+
+use super::{ArtifactInfo, Report};
+use crate::finding::Severity;
+use crate::text::human_bytes;
+
+/// One file that would be published.
+#[derive(Clone, Debug, Serialize)]
+pub struct ListedFile {
+    /// As in the tarball (`package/dist/cli.js`).
+    pub path: String,
+    pub size: u64,
+    /// Where it is on disk (directory listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_path: Option<String>,
+    /// The most severe finding on this file, if any.
+    pub severity: Option<Severity>,
+    /// Rule ids that flag this file, sorted, unique.
+    pub rules: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Listing {
+    pub artifact: ArtifactInfo,
+    pub files: Vec<ListedFile>,
+    pub total_bytes: u64,
+    /// Findings not tied to a listed file (archive-level issues such as links).
+    pub other_findings: usize,
+    /// The full scan behind the flags, for the exit code.
+    #[serde(skip)]
+    pub report: Option<Report>,
+}
 
 pub fn human(listings: &[Listing]) -> String {
     let mut out = String::new();
@@ -32,7 +62,7 @@ pub fn human(listings: &[Listing]) -> String {
                 Some(s) => format!("  <- {}: {}", s.as_str(), f.rules.join(", ")),
                 None => String::new(),
             };
-            let shown = crate::scan::sanitize(&f.path);
+            let shown = crate::text::sanitize(&f.path);
             out.push_str(&format!(
                 "  {:>width$}  {}{}\n",
                 human_bytes(f.size),

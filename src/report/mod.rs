@@ -3,6 +3,7 @@
 //! A report is built once from findings and never re-scans anything. Formats render it;
 //! the exit code is decided from it.
 
+pub mod changes;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -17,8 +18,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::finding::FailOn;
 use crate::finding::{Finding, Severity};
-use crate::scan::FailOn;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Tool {
@@ -93,7 +94,7 @@ pub struct Report {
     pub used_ignores: Vec<bool>,
     /// What changed since the previous release (`diff`, `scan --previous`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub diff: Option<crate::diff::Changes>,
+    pub diff: Option<changes::Changes>,
     /// Only findings new since the previous release fail the run (`--new-only`).
     #[serde(skip)]
     pub fail_new_only: bool,
@@ -198,7 +199,7 @@ impl Report {
     }
 
     /// Attaches what changed since the previous release.
-    pub fn with_diff(mut self, changes: crate::diff::Changes) -> Report {
+    pub fn with_diff(mut self, changes: changes::Changes) -> Report {
         self.diff = Some(changes);
         self
     }

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::Report;
+use crate::finding::FailOn;
 use crate::finding::{Finding, Severity};
-use crate::scan::FailOn;
 
 /// Finding rows in one summary, over all inputs: far below GitHub's 1 MiB cap even with long
 /// snippets (a row is under 1 KiB), and more than anyone reads on a run page.
@@ -156,7 +156,7 @@ fn artifact_section(out: &mut String, report: &Report, fail_on: FailOn, left: &m
 
 /// "Changes since OLD": the headline, then one row per change, sharing the finding rows'
 /// budget so many inputs stay under GitHub's cap.
-fn changes_section(out: &mut String, c: &crate::diff::Changes, unpacked: u64, left: &mut Left) {
+fn changes_section(out: &mut String, c: &super::changes::Changes, unpacked: u64, left: &mut Left) {
     let _ = writeln!(out, "#### Changes since {}\n", text(&c.headline(unpacked)));
     if c.is_empty() {
         out.push_str("Nothing changed.\n\n");

@@ -3,8 +3,11 @@
 //! Each file is listed here by hand (a test checks none is forgotten), so the binary carries
 //! exactly the rules in the repository and a user's `rules list` shows where each came from.
 
-use super::load::{add_from_source, Source, SpannedError};
+use std::path::PathBuf;
+
+use super::load::{self, add_from_source};
 use super::RuleSet;
+use crate::source::{Source, SpannedError};
 
 /// (file name, YAML text) of every built-in rule file.
 pub const FILES: &[(&str, &str)] = &[
@@ -54,6 +57,23 @@ pub fn rules() -> Result<RuleSet, SpannedError> {
     Ok(set)
 }
 
+/// The rule set a run starts with: the built-ins (unless `builtin` is false) and the rule
+/// files or folders in `extra`, with ids unique across all of them.
+pub fn load_all(builtin: bool, extra: &[PathBuf]) -> Result<RuleSet, SpannedError> {
+    let mut set = if builtin {
+        rules()?
+    } else {
+        RuleSet::default()
+    };
+    for path in extra {
+        for file in load::rule_files(path)? {
+            let src = Source::read(&file)?;
+            load::add_from_source(&mut set, &src)?;
+        }
+    }
+    Ok(set)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,13 +91,6 @@ mod tests {
         let mut listed: Vec<String> = FILES.iter().map(|(n, _)| n.to_string()).collect();
         listed.sort();
         assert_eq!(on_disk, listed, "add new rules/*.yaml files to FILES");
-    }
-
-    #[test]
-    fn every_builtin_example_behaves() {
-        let outcome = super::super::selftest::run(&rules().expect("built-in rules load"));
-        assert!(outcome.examples > outcome.rules);
-        assert!(outcome.failures.is_empty(), "{:#?}", outcome.failures);
     }
 
     #[test]

@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use marked_yaml::{LoaderOptions, Marker, Span, Spanned};
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use marked_yaml::Spanned;
+use miette::SourceSpan;
 use serde::Deserialize;
-use thiserror::Error;
 
 use super::{Example, ExampleEntry, Globs, Rule, RuleSet, Validate};
 use crate::finding::Severity;
+use crate::source::{parse_size, Source, SpannedError};
 
 /// Regexes are compiled with these bounds: the engine is linear-time already, and a size
 /// limit keeps a user's rule from compiling into something huge.
@@ -22,176 +22,6 @@ const REGEX_DFA_SIZE_LIMIT: usize = 32 << 20;
 /// clear error instead of a slow start for a generated or hostile rule file.
 pub const MAX_RULES: usize = 5_000;
 pub const MAX_PATTERN_LEN: usize = 64 << 10;
-
-/// A text that rules or config were read from.
-#[derive(Clone, Debug)]
-pub struct Source {
-    pub name: String,
-    pub text: String,
-}
-
-impl Source {
-    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        Source {
-            name: name.into(),
-            text: text.into(),
-        }
-    }
-
-    pub fn read(path: &Path) -> Result<Source, SpannedError> {
-        let name = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => Ok(Source { name, text }),
-            Err(e) => Err(SpannedError {
-                message: format!("cannot read {name}: {e}"),
-                src: NamedSource::new(name, String::new()),
-                span: None,
-                label: String::new(),
-                help: None,
-            }),
-        }
-    }
-
-    /// A 1-based line and column (in characters), as the YAML loader reports them, to a byte
-    /// offset.
-    pub fn offset(&self, line: usize, column: usize) -> usize {
-        let mut off = 0;
-        for (i, l) in self.text.split_inclusive('\n').enumerate() {
-            if i + 1 == line {
-                let col = l
-                    .char_indices()
-                    .nth(column.saturating_sub(1))
-                    .map_or(l.len(), |(b, _)| b);
-                return off + col;
-            }
-            off += l.len();
-        }
-        self.text.len()
-    }
-
-    fn marker_span(&self, marker: &Marker, len: usize) -> SourceSpan {
-        let start = self
-            .offset(marker.line(), marker.column())
-            .min(self.text.len());
-        let len = len.min(self.text.len() - start);
-        (start, len).into()
-    }
-
-    /// The span of a value: from its start, as long as its text, or to the end of its line.
-    pub fn span(&self, span: &Span, text_len: Option<usize>) -> Option<SourceSpan> {
-        let start = span.start()?;
-        let len = text_len.unwrap_or_else(|| {
-            let off = self.offset(start.line(), start.column());
-            self.text[off.min(self.text.len())..]
-                .find('\n')
-                .unwrap_or(0)
-        });
-        Some(self.marker_span(start, len.max(1)))
-    }
-
-    /// Where a mapping key is first written (block `key:` or flow `{key: ...}` style).
-    fn key_span(&self, key: &str) -> Option<SourceSpan> {
-        let re = regex::Regex::new(&format!(
-            r"(?m)(?:^[ \t-]*|[{{,][ \t]*){}[ \t]*:",
-            regex::escape(key)
-        ))
-        .ok()?;
-        let m = re.find(&self.text)?;
-        let start = m.start() + m.as_str().find(key)?;
-        Some((start, key.len()).into())
-    }
-
-    pub fn error(
-        &self,
-        message: impl Into<String>,
-        span: Option<SourceSpan>,
-        label: impl Into<String>,
-        help: Option<String>,
-    ) -> SpannedError {
-        SpannedError {
-            message: message.into(),
-            src: NamedSource::new(&self.name, self.text.clone()),
-            span,
-            label: label.into(),
-            help,
-        }
-    }
-
-    /// An error about a value read with `Spanned`.
-    pub fn at<T>(
-        &self,
-        value: &Spanned<T>,
-        text_len: Option<usize>,
-        message: impl Into<String>,
-        label: impl Into<String>,
-        help: Option<String>,
-    ) -> SpannedError {
-        self.error(message, self.span(value.span(), text_len), label, help)
-    }
-
-    /// Parses YAML into `T`, mapping the loader's and the deserializer's errors to a
-    /// diagnostic at their position.
-    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, SpannedError> {
-        let options = LoaderOptions::default().error_on_duplicate_keys(true);
-        marked_yaml::from_yaml_with_options(0, &self.text, options).map_err(|e| {
-            use marked_yaml::{FromYamlError, LoadError};
-            match e {
-                FromYamlError::ParseYaml(load) => {
-                    let marker = match &load {
-                        LoadError::TopLevelMustBeMapping(m)
-                        | LoadError::TopLevelMustBeSequence(m)
-                        | LoadError::UnexpectedAnchor(m)
-                        | LoadError::MappingKeyMustBeScalar(m)
-                        | LoadError::UnexpectedTag(m)
-                        | LoadError::ScanError(m, _) => Some(*m),
-                        LoadError::DuplicateKey(inner) => inner.key.span().start().copied(),
-                    };
-                    let message = match &load {
-                        LoadError::ScanError(_, e) => format!("invalid YAML: {}", e.info()),
-                        LoadError::TopLevelMustBeMapping(_) => {
-                            "the file must be a YAML mapping (`key: value` at the top level)"
-                                .to_string()
-                        }
-                        LoadError::DuplicateKey(inner) => {
-                            format!("duplicate key `{}`", inner.key.as_str())
-                        }
-                        other => format!("invalid YAML: {other}"),
-                    };
-                    let span = marker.map(|m| self.marker_span(&m, 1));
-                    self.error(message, span, "here", None)
-                }
-                FromYamlError::FromNode(node) => {
-                    let message = node.to_string();
-                    let mut span = node.start_mark().map(|m| self.marker_span(&m, 1));
-                    // The loader gives unknown fields no position; find the key in the text.
-                    if let marked_yaml::Error::UnknownFieldError(field, _, _) = &*node {
-                        span = span.or_else(|| self.key_span(field));
-                    }
-                    let message = message
-                        .split_once(": ")
-                        .filter(|(pos, _)| pos.contains(':') && !pos.contains(' '))
-                        .map_or(message.clone(), |(_, rest)| rest.to_string());
-                    self.error(message, span, "here", None)
-                }
-            }
-        })
-    }
-}
-
-/// An invalid rule or config file, pointing at the offending text.
-#[derive(Debug, Error, Diagnostic)]
-#[error("{message}")]
-#[diagnostic(code(packguard::config::invalid))]
-pub struct SpannedError {
-    pub message: String,
-    #[source_code]
-    pub src: NamedSource<String>,
-    #[label("{label}")]
-    pub span: Option<SourceSpan>,
-    pub label: String,
-    #[help]
-    pub help: Option<String>,
-}
 
 /// A rule as written. Every field the language has is here, and nothing else is accepted.
 #[derive(Debug, Deserialize)]
@@ -341,10 +171,10 @@ struct RawRuleFile {
     rules: Vec<RawRule>,
     /// Knobs of the source-map check (bucket hosts, allowed hosts, ...), added to the
     /// built-in ones.
-    sourcemap: Option<crate::checks::sourcemap::settings::RawSettings>,
+    sourcemap: Option<super::sourcemap::RawSettings>,
 }
 
-fn rule_files(path: &Path) -> Result<Vec<PathBuf>, SpannedError> {
+pub fn rule_files(path: &Path) -> Result<Vec<PathBuf>, SpannedError> {
     let fail = |e: std::io::Error| {
         Source::new(path.display().to_string(), "").error(
             format!("cannot read rules from {}: {e}", path.display()),
@@ -483,7 +313,7 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
         })?),
     };
     if let Some(check) = &raw.check {
-        if !crate::checks::is_known(check.as_str()) {
+        if !super::check_names::is_known(check.as_str()) {
             return Err(src.at(
                 check,
                 Some(check.len()),
@@ -491,7 +321,7 @@ pub fn compile(raw: RawRule, src: &Source) -> Result<Rule, SpannedError> {
                 "no such check",
                 Some(format!(
                     "known checks: {}",
-                    crate::checks::all().collect::<Vec<_>>().join(", ")
+                    super::check_names::NAMES.join(", ")
                 )),
             ));
         }
@@ -648,7 +478,7 @@ fn validators(
     secret: bool,
     src: &Source,
 ) -> Result<Validate, SpannedError> {
-    use crate::checks::secrets::Checksum;
+    use super::validators::Checksum;
     let entropy = match &raw.entropy {
         None => None,
         Some(e) => Some(
@@ -733,43 +563,6 @@ pub fn compile_regex(pattern: &str) -> Result<regex::bytes::Regex, String> {
         .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
         .build()
         .map_err(|e| e.to_string())
-}
-
-/// `1048576`, `512KiB`, `10MB`, `1GiB`, `64k`.
-pub fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !c.is_ascii_digit() && c != '_')
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num.replace('_', "").parse().ok()?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" => 1_000,
-        "kib" => 1 << 10,
-        "m" | "mb" => 1_000_000,
-        "mib" => 1 << 20,
-        "g" | "gb" => 1_000_000_000,
-        "gib" => 1 << 30,
-        _ => return None,
-    };
-    n.checked_mul(mult)
-}
-
-/// Loads rule sets and checks ids are unique across all of them.
-pub fn load_all(builtin: bool, extra: &[PathBuf]) -> Result<RuleSet, SpannedError> {
-    let mut set = if builtin {
-        super::builtin::rules()?
-    } else {
-        RuleSet::default()
-    };
-    for path in extra {
-        for file in rule_files(path)? {
-            let src = Source::read(&file)?;
-            add_from_source(&mut set, &src)?;
-        }
-    }
-    Ok(set)
 }
 
 /// Adds a file's rules to `set`, refusing ids that are taken.

@@ -6,9 +6,11 @@
 //! rules to files.
 
 pub mod builtin;
+pub mod check_names;
 pub mod load;
 pub mod prefilter;
-pub mod selftest;
+pub mod sourcemap;
+pub mod validators;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::bytes::Regex;
@@ -43,7 +45,7 @@ pub struct Rule {
     pub threshold: Option<u64>,
     pub examples: Vec<Example>,
     /// What a match must also satisfy (entropy, checksum, not a placeholder) and whether
-    /// decoded views of the file are scanned too; see `crate::checks::secrets`.
+    /// decoded views of the file are scanned too; see `rules::validators`.
     pub validate: Validate,
     /// Where the rule was defined, `file:line`, for `rules list` and error messages.
     pub origin: String,
@@ -65,7 +67,7 @@ pub struct Validate {
     /// Least Shannon entropy (bits per byte) of the secret.
     pub entropy: Option<f64>,
     /// A checksum the secret must carry to keep the rule's severity.
-    pub checksum: Option<crate::checks::secrets::Checksum>,
+    pub checksum: Option<validators::Checksum>,
     /// Secrets matching any of these are not findings (documentation values, known fakes).
     pub allow: Vec<Regex>,
     /// A match whose text (with up to 64 bytes of its line before it) matches one of these is
@@ -186,7 +188,7 @@ pub struct ExampleEntry {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// The source-map check's host lists and limits, from every `sourcemap:` section read.
-    pub sourcemap: crate::checks::sourcemap::settings::Settings,
+    pub sourcemap: sourcemap::Settings,
 }
 
 impl RuleSet {

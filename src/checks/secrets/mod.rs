@@ -1,25 +1,14 @@
-//! Secret validators and decoders: what makes a regex match a credential, and where
-//! credentials hide.
+//! Judging secrets: what makes a regex match a credential, and where credentials hide.
 //!
-//! - `entropy`: Shannon bits per byte, so `aaaa…` and `xxxx…` never pass a rule that asks
-//!   for a random-looking value.
-//! - `checksum`: the CRC32 suffix GitHub and npm put in their tokens; a token whose suffix
-//!   does not verify was not issued by them (a fake, an example, a truncated paste).
-//! - `placeholder`: the documentation and template values (`YOUR_API_KEY`, `xxxx`,
-//!   `${{ secrets.X }}`, `process.env.X`, `…EXAMPLE`) that look like secrets and are not.
-//! - `decode`: views of a file with JS/JSON escapes, percent-encoding and base64 undone,
-//!   each mapping its offsets back to the original bytes.
-//!
-//! `judge` combines the first three for one match; the engine calls it and nothing else.
+//! `judge` applies a rule's validators (`rules::validators`: entropy, checksum, placeholder,
+//! allow lists) to one match; the engine calls it and nothing else. `decode`: views of a
+//! file with JS/JSON escapes, percent-encoding and base64 undone, each mapping its offsets
+//! back to the original bytes.
 
-pub mod checksum;
 pub mod decode;
-pub mod entropy;
-pub mod placeholder;
-
-pub use checksum::Checksum;
 
 use crate::finding::Severity;
+use crate::rules::validators::{entropy, placeholder};
 use crate::rules::Rule;
 
 /// What happens to one regex match of a rule.

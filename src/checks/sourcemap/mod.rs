@@ -21,7 +21,6 @@
 //! the id, message and severity of the rule that claims its check name in `rules/*.yaml`.
 
 pub mod reference;
-pub mod settings;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -32,10 +31,11 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::artifact::Entry;
-use crate::finding::{shorten, Excerpt, Finding, OriginalLocation};
+use crate::checks::MapContext;
+use crate::finding::{Excerpt, Finding, OriginalLocation};
 use crate::license::{SourceKind, SourceVerdict};
 use crate::report::{FolderText, OriginalText, SourceExposure, SourceMapSummary};
-use crate::scan::{sanitize, Engine};
+use crate::text::{count_chars, plural, sanitize, shorten, thousands};
 
 use reference::Hit;
 
@@ -200,7 +200,7 @@ impl SourceMapCheck {
     /// or find noise in VLQ.
     pub fn file(
         &mut self,
-        engine: &Engine<'_>,
+        cx: MapContext<'_>,
         entry: &Entry<'_>,
         out: &mut Vec<Finding>,
     ) -> Vec<(usize, usize)> {
@@ -216,7 +216,7 @@ impl SourceMapCheck {
                 data: entry.data,
                 anchor: Anchor::MapText,
             };
-            let summary = self.analyze(engine, &src, false, out);
+            let summary = self.analyze(cx, &src, false, out);
             self.summaries.push(summary);
             let generated: HashSet<&str> = self
                 .references
@@ -238,7 +238,7 @@ impl SourceMapCheck {
             spans.sort_unstable();
             return spans;
         } else if is_generated(&lower) {
-            self.generated(engine, entry, out);
+            self.generated(cx, entry, out);
         }
         Vec::new()
     }
@@ -258,7 +258,7 @@ impl SourceMapCheck {
     /// exposure and the package's.
     pub fn finish(
         &mut self,
-        engine: &Engine<'_>,
+        cx: MapContext<'_>,
         verdict: SourceVerdict,
         out: &mut Vec<Finding>,
     ) -> (Vec<SourceMapSummary>, SourceExposure) {
@@ -275,8 +275,8 @@ impl SourceMapCheck {
             if r.declaration || self.seen.contains(&r.target) {
                 continue;
             }
-            for rule in engine.check_rules(MISSING_MAP, &r.from_rel) {
-                let mut f = engine.file_finding(rule, &r.from);
+            for rule in cx.checks.check_rules(MISSING_MAP, &r.from_rel) {
+                let mut f = cx.checks.file_finding(rule, &r.from);
                 f.message = format!(
                     "{}: `{}` (no `{}` in the package)",
                     rule.message,
@@ -293,8 +293,8 @@ impl SourceMapCheck {
             if referenced.contains(path.as_str()) {
                 continue;
             }
-            for rule in engine.check_rules(UNREFERENCED_MAP, rel) {
-                out.push(engine.file_finding(rule, path));
+            for rule in cx.checks.check_rules(UNREFERENCED_MAP, rel) {
+                out.push(cx.checks.file_finding(rule, path));
             }
         }
         for s in &mut self.summaries {
@@ -308,7 +308,7 @@ impl SourceMapCheck {
             }
         }
         let exposure = self.exposure(verdict);
-        self.verdict_findings(engine, &exposure, out);
+        self.verdict_findings(cx, &exposure, out);
         (std::mem::take(&mut self.summaries), exposure)
     }
 
@@ -359,7 +359,7 @@ impl SourceMapCheck {
     /// proprietary package ships its own source text, a warning when its maps only name its
     /// own files, and otherwise (open source, or dependencies' text only) one note for the
     /// whole package, never one per map.
-    fn verdict_findings(&self, engine: &Engine<'_>, e: &SourceExposure, out: &mut Vec<Finding>) {
+    fn verdict_findings(&self, cx: MapContext<'_>, e: &SourceExposure, out: &mut Vec<Finding>) {
         let proprietary = e.verdict.kind == SourceKind::Proprietary;
         let why = sanitize(&e.verdict.reason);
         let folders = folder_list(&e.first_party_folders, !self.own_text.is_empty());
@@ -386,7 +386,7 @@ impl SourceMapCheck {
                 plural(e.first_party.files as u64, "file", "files"),
                 thousands(e.first_party.lines),
                 plural(e.first_party.lines, "line", "lines"),
-                crate::report::human::human_bytes(e.first_party.bytes),
+                crate::text::human_bytes(e.first_party.bytes),
                 thousands(maps.len() as u64),
                 plural(maps.len() as u64, "map", "maps"),
                 largest.map_or("", |s| s.map.as_str()),
@@ -433,8 +433,8 @@ impl SourceMapCheck {
         };
         let Some(map) = largest else { return };
         let rel = map.map.split_once('/').map_or(map.map.as_str(), |(_, r)| r);
-        for rule in engine.check_rules(check, rel) {
-            let mut f = engine.file_finding(rule, &map.map);
+        for rule in cx.checks.check_rules(check, rel) {
+            let mut f = cx.checks.file_finding(rule, &map.map);
             f.message = format!("{}: {}", rule.message, sanitize(&detail));
             if let Some((line, column, end_column)) = map.content_at {
                 (f.line, f.column) = (Some(line), Some(column));
@@ -447,7 +447,7 @@ impl SourceMapCheck {
     }
 
     /// A generated file: reads its `sourceMappingURL` and checks what it names.
-    fn generated(&mut self, engine: &Engine<'_>, entry: &Entry<'_>, out: &mut Vec<Finding>) {
+    fn generated(&mut self, cx: MapContext<'_>, entry: &Entry<'_>, out: &mut Vec<Finding>) {
         let Some((offset, url)) = reference::find(entry.data) else {
             return;
         };
@@ -467,8 +467,8 @@ impl SourceMapCheck {
             let range = (offset, offset + head.min(80));
             match decoded {
                 Err(why) => {
-                    for rule in engine.check_rules(INVALID, entry.rel) {
-                        let mut f = located(engine, rule, entry.path, entry.data, range);
+                    for rule in cx.checks.check_rules(INVALID, entry.rel) {
+                        let mut f = located(cx, rule, entry.path, entry.data, range);
                         f.message = format!("{}: inline map: {why}", rule.message);
                         out.push(f);
                     }
@@ -481,7 +481,7 @@ impl SourceMapCheck {
                         anchor: Anchor::Fixed(entry.data, range),
                     };
                     let first = out.len();
-                    let mut summary = self.analyze(engine, &src, true, out);
+                    let mut summary = self.analyze(cx, &src, true, out);
                     // Content found in the map's originals was hidden by the data URL's
                     // encoding: say so, as a decoded view of the file would.
                     let how = if url.windows(8).any(|w| w == b";base64,") {
@@ -514,7 +514,7 @@ impl SourceMapCheck {
                     // The decoded text itself (names, URLs with tokens): base64 hid it from
                     // the plain scan of the file.
                     let start = out.len();
-                    engine.scan_virtual(entry.path, entry.rel, &map, out);
+                    cx.originals.scan_virtual(entry.path, entry.rel, &map, out);
                     for f in &mut out[start..] {
                         f.message = format!("{} (in the file's inline source map)", f.message);
                         f.line = None;
@@ -553,7 +553,7 @@ impl SourceMapCheck {
             return;
         }
         let text = String::from_utf8_lossy(url).into_owned();
-        let settings = &engine.rule_set().sourcemap;
+        let settings = &cx.checks.rule_set().sourcemap;
         let hits = reference::classify(&text, settings);
         let anchor = Anchor::Fixed(entry.data, range);
         let src = MapSource {
@@ -564,7 +564,7 @@ impl SourceMapCheck {
         };
         for hit in &hits {
             let (check, detail) = describe(hit, "sourceMappingURL", &text);
-            emit(engine, &src, check, &detail, &text, None, out);
+            emit(cx, &src, check, &detail, &text, None, out);
         }
         if hits.is_empty() && reference::Url::parse(&text).is_none() {
             let (line, column) = position(entry.data, offset);
@@ -584,7 +584,7 @@ impl SourceMapCheck {
     /// Parses and checks one map; always returns its summary (zeros when it does not parse).
     fn analyze(
         &mut self,
-        engine: &Engine<'_>,
+        cx: MapContext<'_>,
         src: &MapSource<'_>,
         inline: bool,
         out: &mut Vec<Finding>,
@@ -594,13 +594,13 @@ impl SourceMapCheck {
             inline,
             ..SourceMapSummary::default()
         };
-        let settings = &engine.rule_set().sourcemap;
+        let settings = &cx.checks.rule_set().sourcemap;
         let data = strip_junk(src.data);
         let map: RawMap<'_> = match serde_json::from_slice(data) {
             Ok(m) => m,
             Err(e) => {
                 let start = out.len();
-                emit_invalid(engine, src, &format!("not valid JSON: {e}"), out);
+                emit_invalid(cx, src, &format!("not valid JSON: {e}"), out);
                 // The parser knows where in the map it stopped.
                 if let (Anchor::MapText, true) = (src.anchor, e.line() > 0) {
                     for f in &mut out[start..] {
@@ -613,7 +613,7 @@ impl SourceMapCheck {
         };
         if map.mappings.is_none() && map.sections.is_none() {
             emit_invalid(
-                engine,
+                cx,
                 src,
                 "it has neither `mappings` nor `sections`, so no tool can read it as a source map",
                 out,
@@ -629,10 +629,10 @@ impl SourceMapCheck {
             self.skip.push(span_of(m));
         }
         if let Some(why) = malformed {
-            emit_invalid(engine, src, &why, out);
+            emit_invalid(cx, src, &why, out);
         } else if map.sections.is_none() && data.len() as u64 <= settings.decode_max_size {
             if let Err(e) = sourcemap::decode_slice(data) {
-                emit_invalid(engine, src, &e.to_string(), out);
+                emit_invalid(cx, src, &e.to_string(), out);
             }
         }
 
@@ -691,7 +691,7 @@ impl SourceMapCheck {
                 }
             }
             summary.sources += m.sources.len();
-            self.sources_content(engine, src, m, &mut summary, out);
+            self.sources_content(cx, src, m, &mut summary, out);
         }
         for (check, g) in groups {
             let more = match g.count {
@@ -701,7 +701,7 @@ impl SourceMapCheck {
             let detail = format!("{}{more}", g.detail);
             let needle = serde_json::to_string(&g.value).unwrap_or_default();
             emit(
-                engine,
+                cx,
                 src,
                 check,
                 &detail,
@@ -748,22 +748,22 @@ impl SourceMapCheck {
     /// Counts a map's `sourcesContent` and runs the content rules over each original source.
     fn sources_content(
         &mut self,
-        engine: &Engine<'_>,
+        cx: MapContext<'_>,
         src: &MapSource<'_>,
         m: &RawMap<'_>,
         summary: &mut SourceMapSummary,
         out: &mut Vec<Finding>,
     ) {
         let root = m.source_root.as_deref().unwrap_or("");
-        let settings = &engine.rule_set().sourcemap;
+        let settings = &cx.checks.rule_set().sourcemap;
         let base = src.rel.rsplit_once('/').map_or("", |(d, _)| d);
-        let rules = engine.content_rules_for(src.rel);
+        let rules = cx.originals.content_rules_for(src.rel);
         for (i, raw) in m.sources_content.iter().enumerate() {
             let Some(raw) = raw else { continue };
             let text: Cow<'_, str> = match serde_json::from_str(raw.get()) {
                 Ok(t) => t,
                 Err(e) => {
-                    emit_invalid(engine, src, &format!("`sourcesContent[{i}]`: {e}"), out);
+                    emit_invalid(cx, src, &format!("`sourcesContent[{i}]`: {e}"), out);
                     continue;
                 }
             };
@@ -786,7 +786,8 @@ impl SourceMapCheck {
                 self.own_text.insert(key, (lines, bytes));
             }
             let start = out.len();
-            engine.scan_virtual_with(&rules, src.path, src.rel, text.as_bytes(), out);
+            cx.originals
+                .scan_virtual_with(&rules, src.path, src.rel, text.as_bytes(), out);
             let raw = raw.get();
             self.skip.push(span_of(raw));
             for f in &mut out[start..] {
@@ -871,7 +872,7 @@ fn map_back(map_path: &str, map: &[u8], generated: &HashSet<&str>, out: &mut [Fi
 
 /// The check and the message detail for one hit on `field`.
 fn describe(hit: &Hit, field: &str, value: &str) -> (&'static str, String) {
-    let v = sanitize(&crate::finding::shorten(value, 160));
+    let v = sanitize(&crate::text::shorten(value, 160));
     match hit {
         Hit::Bucket(name) => (BUCKET_URL, format!("{field} `{v}` is on {name}")),
         Hit::External(host) => (EXTERNAL_URL, format!("{field} `{v}` is on `{host}`")),
@@ -889,7 +890,7 @@ fn describe(hit: &Hit, field: &str, value: &str) -> (&'static str, String) {
 
 /// Raises `check` for every rule claiming it, at the value when it can be found.
 fn emit(
-    engine: &Engine<'_>,
+    cx: MapContext<'_>,
     src: &MapSource<'_>,
     check: &str,
     detail: &str,
@@ -906,10 +907,10 @@ fn emit(
         }),
         (Anchor::MapText, None) => None,
     };
-    for rule in engine.check_rules(check, src.rel) {
+    for rule in cx.checks.check_rules(check, src.rel) {
         let mut f = match at {
-            Some((data, range)) => located(engine, rule, src.path, data, range),
-            None => engine.file_finding(rule, src.path),
+            Some((data, range)) => located(cx, rule, src.path, data, range),
+            None => cx.checks.file_finding(rule, src.path),
         };
         f.message = format!("{}: {}", rule.message, sanitize(detail));
         f.identify(&rule.id, src.path, value.as_bytes());
@@ -922,13 +923,13 @@ fn emit(
 /// them unredacted. Positions are counted here, from the start of the value's line only: a
 /// map is often one line of megabytes, and the engine's excerpt measures the whole line.
 fn located(
-    engine: &Engine<'_>,
+    cx: MapContext<'_>,
     rule: &crate::rules::Rule,
     path: &str,
     data: &[u8],
     (start, end): (usize, usize),
 ) -> Finding {
-    let mut f = engine.file_finding(rule, path);
+    let mut f = cx.checks.file_finding(rule, path);
     let end = end.min(data.len());
     let start = start.min(end);
     let (line, column) = position(data, start);
@@ -954,11 +955,11 @@ fn located(
     f
 }
 
-fn emit_invalid(engine: &Engine<'_>, src: &MapSource<'_>, why: &str, out: &mut Vec<Finding>) {
-    for rule in engine.check_rules(INVALID, src.rel) {
+fn emit_invalid(cx: MapContext<'_>, src: &MapSource<'_>, why: &str, out: &mut Vec<Finding>) {
+    for rule in cx.checks.check_rules(INVALID, src.rel) {
         let mut f = match src.anchor {
-            Anchor::Fixed(data, range) => located(engine, rule, src.path, data, range),
-            Anchor::MapText => engine.file_finding(rule, src.path),
+            Anchor::Fixed(data, range) => located(cx, rule, src.path, data, range),
+            Anchor::MapText => cx.checks.file_finding(rule, src.path),
         };
         f.message = format!("{}: {}", rule.message, sanitize(why));
         out.push(f);
@@ -1139,35 +1140,9 @@ fn position(data: &[u8], offset: usize) -> (usize, usize) {
     (line, count_chars(&before[start..]) + 1)
 }
 
-/// Unicode scalar values in UTF-8 bytes (continuation bytes do not start one).
-fn count_chars(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
-}
-
 fn line_count(text: &[u8]) -> u64 {
     let newlines = memchr::memchr_iter(b'\n', text).count() as u64;
     newlines + u64::from(!text.is_empty() && !text.ends_with(b"\n"))
-}
-
-/// `1900` as `1,900`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 {
-        one
-    } else {
-        many
-    }
 }
 
 #[cfg(test)]

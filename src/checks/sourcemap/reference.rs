@@ -6,7 +6,7 @@
 use base64::Engine as _;
 use memchr::memmem;
 
-use super::settings::Settings;
+use crate::rules::sourcemap::Settings;
 
 const MARKER: &[u8] = b"sourceMappingURL=";
 

@@ -162,7 +162,7 @@ fn with_setup(
     match &example.config {
         None => Ok(Config::default()),
         Some(text) => crate::config::apply(
-            &crate::rules::load::Source::new(at, text.as_str()),
+            &crate::source::Source::new(at, text.as_str()),
             std::path::Path::new("."),
             only,
         )
@@ -178,13 +178,14 @@ fn add_unused_suppressions(
     config: &Config,
     report: &mut crate::report::Report,
 ) {
-    use crate::suppressions::{unused_baseline_entries, unused_config_ignores, Written};
+    use crate::checks::suppressions::{unused_baseline_entries, unused_config_ignores, Written};
     if let Some(text) = &example.config {
         let file = Written {
             shown: "packguard.yml",
             text: text.as_bytes(),
         };
-        let found = unused_config_ignores(engine, config, file, std::slice::from_ref(report));
+        let found =
+            unused_config_ignores(engine.checks(), config, file, std::slice::from_ref(report));
         report.add_findings(found);
     }
     if let Some(prints) = &example.baseline {
@@ -203,7 +204,7 @@ fn add_unused_suppressions(
             shown: "baseline.json",
             text: b"",
         };
-        let found = unused_baseline_entries(engine, &baseline, file, &report.findings);
+        let found = unused_baseline_entries(engine.checks(), &baseline, file, &report.findings);
         report.add_findings(found);
     }
 }
@@ -265,7 +266,7 @@ fn scan_as_diff(
     };
     let (old, new) = (side(old)?, side(new)?);
     Ok(crate::diff::combine(
-        engine,
+        engine.checks(),
         old,
         new,
         std::time::Duration::ZERO,
@@ -321,7 +322,7 @@ fn match_without_keyword(rule: &Rule, example: &Example) -> Option<String> {
                 format!(
                     "the match `{}` contains none of the rule's keywords: the pattern only runs \
                      around them, so add a keyword that every match contains",
-                    crate::finding::shorten(&String::from_utf8_lossy(m.as_bytes()), 60)
+                    crate::text::shorten(&String::from_utf8_lossy(m.as_bytes()), 60)
                 )
             })
         })
@@ -331,4 +332,17 @@ fn match_without_keyword(rule: &Rule, example: &Example) -> Option<String> {
 /// Whether a rule is exercised by at least one example of each kind.
 pub fn has_examples(rule: &Rule) -> bool {
     rule.examples.iter().any(|e| e.expect_fire) && rule.examples.iter().any(|e| !e.expect_fire)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_example_behaves() {
+        let rules = crate::rules::builtin::rules().expect("built-in rules load");
+        let outcome = run(&rules);
+        assert!(outcome.examples > outcome.rules);
+        assert!(outcome.failures.is_empty(), "{:#?}", outcome.failures);
+    }
 }

@@ -20,68 +20,27 @@
 //! Config and baseline entries are judged over every package of the run, so with several
 //! inputs or `--workspaces` an entry one package needs is not reported in another.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use crate::artifact::Entry;
 use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::report::Report;
-use crate::rules::RuleSet;
-use crate::scan::{CheckHit, Engine, IGNORE_MARKER};
+
+pub use super::context::UNUSED_CONFIG;
+use super::context::{CheckHit, Context};
 
 /// The checks rules claim for unused-suppression findings.
 pub const CHECKS: &[&str] = &[UNUSED_INLINE, UNUSED_CONFIG, UNUSED_BASELINE];
-const UNUSED_INLINE: &str = "suppression.unused-inline-ignore";
-const UNUSED_CONFIG: &str = "suppression.unused-config-ignore";
-const UNUSED_BASELINE: &str = "suppression.unused-baseline-entry";
+pub const UNUSED_INLINE: &str = "suppression.unused-inline-ignore";
+pub const UNUSED_BASELINE: &str = "suppression.unused-baseline-entry";
 
-/// One flag per config `ignore` entry when some rule reports unused ones, else none (and the
-/// scan uses the plain `Config::ignores`).
-pub fn ignore_tracking(rules: &RuleSet, config: &Config) -> Vec<AtomicBool> {
-    if config.ignores.is_empty() || !claims(rules, UNUSED_CONFIG) {
-        return Vec::new();
-    }
-    config
-        .ignores
-        .iter()
-        .map(|_| AtomicBool::new(false))
-        .collect()
-}
-
-fn claims(rules: &RuleSet, check: &str) -> bool {
-    rules
-        .rules
-        .iter()
-        .any(|r| r.check.as_deref() == Some(check))
-}
-
-/// `Config::ignores`, noting every entry that covers the pair (not only the first).
-pub fn ignores_noting_use(config: &Config, used: &[AtomicBool], rule: &str, rel: &str) -> bool {
-    let mut hit = false;
-    for (ig, flag) in config.ignores.iter().zip(used) {
-        if ig.covers(rule, rel) {
-            flag.store(true, Ordering::Relaxed);
-            hit = true;
-        }
-    }
-    hit
-}
-
-/// The flags as plain values, for the report.
-pub fn used_ignores(used: &[AtomicBool]) -> Vec<bool> {
-    used.iter().map(|f| f.load(Ordering::Relaxed)).collect()
-}
+/// The inline suppression comment.
+pub const IGNORE_MARKER: &[u8] = b"packguard-ignore";
 
 /// Findings for the `packguard-ignore` markers of `entry` whose lines silenced nothing;
 /// `used` holds the starts of the lines that did.
-pub fn unused_inline(
-    engine: &Engine<'_>,
-    entry: &Entry<'_>,
-    used: &[usize],
-    out: &mut Vec<Finding>,
-) {
-    if engine.rules_for_check(UNUSED_INLINE).next().is_none() {
+pub fn unused_inline(ctx: &Context<'_>, entry: &Entry<'_>, used: &[usize], out: &mut Vec<Finding>) {
+    if ctx.rules_for_check(UNUSED_INLINE).next().is_none() {
         return;
     }
     let data = entry.data;
@@ -102,7 +61,7 @@ pub fn unused_inline(
             .iter()
             .filter(|&&b| (b & 0xC0) != 0x80)
             .count();
-        out.extend(engine.check_findings(&CheckHit {
+        out.extend(ctx.check_findings(&CheckHit {
             check: UNUSED_INLINE,
             path: entry.path,
             detail: None,
@@ -124,7 +83,7 @@ pub struct Written<'a> {
 /// Findings for the config's `ignore` entries (written in `file`) that no package of the
 /// run used.
 pub fn unused_config_ignores(
-    engine: &Engine<'_>,
+    ctx: &Context<'_>,
     config: &Config,
     file: Written<'_>,
     reports: &[Report],
@@ -153,7 +112,7 @@ pub fn unused_config_ignores(
             ),
         };
         out.extend(located(
-            engine.check_findings(&CheckHit {
+            ctx.check_findings(&CheckHit {
                 check: UNUSED_CONFIG,
                 path: file.shown,
                 detail: Some(detail),
@@ -170,12 +129,12 @@ pub fn unused_config_ignores(
 /// Findings for the baseline entries (read from `file`) that no finding of the run matches.
 /// `findings` are the run's findings before the baseline is applied.
 pub fn unused_baseline_entries<'f>(
-    engine: &Engine<'_>,
+    ctx: &Context<'_>,
     baseline: &Baseline,
     file: Written<'_>,
     findings: impl IntoIterator<Item = &'f Finding>,
 ) -> Vec<Finding> {
-    if !engine.rules_for_check(UNUSED_BASELINE).any(|_| true) {
+    if !ctx.rules_for_check(UNUSED_BASELINE).any(|_| true) {
         return Vec::new();
     }
     let seen: std::collections::HashSet<&str> = findings
@@ -197,7 +156,7 @@ pub fn unused_baseline_entries<'f>(
             (line, column)
         });
         out.extend(located(
-            engine.check_findings(&CheckHit {
+            ctx.check_findings(&CheckHit {
                 check: UNUSED_BASELINE,
                 path: file.shown,
                 detail: Some(format!("{} in {} is no longer found", e.rule, e.file)),
@@ -218,76 +177,4 @@ pub fn located(mut found: Vec<Finding>, disk: &str) -> Vec<Finding> {
         f.disk_path = Some(disk.to_string());
     }
     found
-}
-
-/// Adds to the run's first report a finding for each config `ignore` entry that no report
-/// used (`scan`, after every input is scanned).
-pub fn report_unused_config_ignores(
-    rules: &RuleSet,
-    config: &Config,
-    options: &crate::Options,
-    reports: &mut [Report],
-) {
-    let Some(path) = &config.path else { return };
-    if reports.iter().all(|r| r.used_ignores.is_empty()) {
-        return;
-    }
-    add_to_run(
-        rules,
-        config,
-        options,
-        path,
-        reports,
-        |engine, file, reports| unused_config_ignores(engine, config, file, reports),
-    );
-}
-
-/// Adds to the run's first report a finding for each entry of the baseline read from `path`
-/// that no finding matches; call it before the baseline is applied.
-pub fn report_unused_baseline_entries(
-    rules: &RuleSet,
-    config: &Config,
-    options: &crate::Options,
-    baseline: &Baseline,
-    path: &std::path::Path,
-    reports: &mut [Report],
-) {
-    if !claims(rules, UNUSED_BASELINE) {
-        return;
-    }
-    add_to_run(
-        rules,
-        config,
-        options,
-        path,
-        reports,
-        |engine, file, reports| {
-            let findings = reports.iter().flat_map(|r| &r.findings);
-            unused_baseline_entries(engine, baseline, file, findings)
-        },
-    );
-}
-
-/// Runs `judge` on the suppressions written in `path` and adds what it finds to the run's
-/// first report (findings about the run as a whole have no package of their own).
-fn add_to_run(
-    rules: &RuleSet,
-    config: &Config,
-    options: &crate::Options,
-    path: &std::path::Path,
-    reports: &mut [Report],
-    judge: impl FnOnce(&Engine<'_>, Written<'_>, &[Report]) -> Vec<Finding>,
-) {
-    // Unreadable now (it was read moments ago): the findings just go without an excerpt.
-    let text = std::fs::read(path).unwrap_or_default();
-    let shown = path.display().to_string();
-    let file = Written {
-        shown: &shown,
-        text: &text,
-    };
-    let engine = Engine::new(rules, config, options);
-    let found = judge(&engine, file, reports);
-    if let Some(first) = reports.first_mut() {
-        first.add_findings(found);
-    }
 }

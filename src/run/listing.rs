@@ -7,39 +7,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Serialize;
-
 use crate::artifact::{self, Entry, EntryIssue, Visitor};
 use crate::finding::Severity;
-use crate::report::{ArtifactInfo, Report};
+use crate::report::listing::{ListedFile, Listing};
 use crate::{scan, Config, Error, Input, Options, RuleSet};
-
-/// One file that would be published.
-#[derive(Clone, Debug, Serialize)]
-pub struct ListedFile {
-    /// As in the tarball (`package/dist/cli.js`).
-    pub path: String,
-    pub size: u64,
-    /// Where it is on disk (directory listings).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disk_path: Option<String>,
-    /// The most severe finding on this file, if any.
-    pub severity: Option<Severity>,
-    /// Rule ids that flag this file, sorted, unique.
-    pub rules: Vec<String>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Listing {
-    pub artifact: ArtifactInfo,
-    pub files: Vec<ListedFile>,
-    pub total_bytes: u64,
-    /// Findings not tied to a listed file (archive-level issues such as links).
-    pub other_findings: usize,
-    /// The full scan behind the flags, for the exit code.
-    #[serde(skip)]
-    pub report: Option<Report>,
-}
 
 /// Lists `input` (a package folder or a tarball; `-` reads a tarball from stdin).
 pub fn list(

@@ -13,7 +13,7 @@
 use marked_yaml::Spanned;
 use serde::Deserialize;
 
-use crate::rules::load::{parse_size, Source, SpannedError};
+use crate::source::{parse_size, Source, SpannedError};
 
 /// The `sourcemap:` section as written.
 #[derive(Debug, Default, Deserialize)]

@@ -5,6 +5,8 @@
 //! to the package content. Redaction happens here, once, when the finding is built, so no
 //! output format can forget it.
 
+pub mod excerpt;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -167,6 +169,33 @@ fn strip_top(path: &str) -> &str {
     path.split_once('/').map_or(path, |(_, rest)| rest)
 }
 
+/// The severity at or above which a run fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Severity(Severity),
+    Never,
+}
+
+impl FailOn {
+    pub fn parse(s: &str) -> Option<FailOn> {
+        match s {
+            "never" => Some(FailOn::Never),
+            other => Severity::parse(other).map(FailOn::Severity),
+        }
+    }
+
+    pub fn fails(self, severity: Severity) -> bool {
+        matches!(self, FailOn::Severity(t) if severity >= t)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Severity(s) => s.as_str(),
+            FailOn::Never => "never",
+        }
+    }
+}
+
 /// Shows a secret as a short prefix and its length, never whole: `ghp_…[40 chars]`.
 /// The prefix is at most 4 characters and at most a quarter of the secret, so a short
 /// secret shows nothing at all.
@@ -175,16 +204,6 @@ pub fn redact(secret: &str) -> String {
     let shown = (n / 4).min(4);
     let prefix: String = secret.chars().take(shown).collect();
     format!("{prefix}…[{n} chars]")
-}
-
-/// Cuts `text` to at most `max` characters, marking the cut with `…`.
-pub fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 #[cfg(test)]
