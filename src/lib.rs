@@ -18,9 +18,12 @@ pub mod init;
 pub mod license;
 pub mod listing;
 pub mod lock;
+pub mod redact;
 pub mod report;
 pub mod rules;
+pub mod safe_write;
 pub mod scan;
+pub mod sink;
 pub mod suppressions;
 
 use std::path::{Path, PathBuf};

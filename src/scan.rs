@@ -62,6 +62,10 @@ pub struct Engine<'a> {
     /// Per config `ignore` entry, whether it kept a rule from a file (`crate::suppressions`);
     /// empty when no rule reports unused ignores, so the common scan pays nothing.
     ignore_used: Vec<std::sync::atomic::AtomicBool>,
+    /// Every secret value matched so far, reported or silenced: the report hands them to
+    /// the output's one redaction pass (`crate::redact`). One scanning thread per engine,
+    /// so the lock is never contended.
+    secrets: std::sync::Mutex<crate::redact::Secrets>,
 }
 
 impl<'a> Engine<'a> {
@@ -73,6 +77,7 @@ impl<'a> Engine<'a> {
             prefilter: Prefilter::new(&rules.rules),
             lock: None,
             ignore_used: crate::suppressions::ignore_tracking(rules, config),
+            secrets: Default::default(),
         }
     }
 
@@ -184,6 +189,7 @@ impl<'a> Engine<'a> {
             .unwrap_or_default();
         let mut report = Report::new(info, collector.findings, started.elapsed());
         report.used_ignores = crate::suppressions::used_ignores(&self.ignore_used);
+        report.secrets = self.take_secrets();
         report.source = Some(exposure);
         report.with_sourcemaps(sourcemaps)
     }
@@ -242,7 +248,22 @@ impl<'a> Engine<'a> {
             packer: None,
             packer_fallback: None,
         };
-        Report::new(info, findings, started.elapsed())
+        let mut report = Report::new(info, findings, started.elapsed());
+        report.secrets = self.take_secrets();
+        report
+    }
+
+    /// The secrets matched since the last call.
+    fn take_secrets(&self) -> crate::redact::Secrets {
+        std::mem::take(&mut *self.secrets.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Remembers a matched secret value, for the output's redaction pass.
+    fn remember_secret(&self, value: &[u8]) {
+        self.secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(value);
     }
 
     fn ignored(&self, rule: &Rule, rel: &str) -> bool {
@@ -535,6 +556,20 @@ impl<'a> Engine<'a> {
                 Verdict::Drop => continue,
                 Verdict::Keep(severity, note) => (severity, note),
             };
+            if rule.redact {
+                // Before any suppression or cap: a silenced secret is still one that no
+                // output may print.
+                self.remember_secret(&target.data[secret.0..secret.1]);
+                // As written, too, when it was found decoded (base64 of a short value; a
+                // long encoded span is the blob around it, not the secret).
+                if target.view.is_some() {
+                    let (a, b) = target.to_original(secret.0, secret.1);
+                    let b = b.min(ctx.entry.data.len());
+                    if b - a.min(b) <= 1024 {
+                        self.remember_secret(&ctx.entry.data[a.min(b)..b]);
+                    }
+                }
+            }
             let root = target.to_original(whole.start(), whole.end());
             if ctx.ignore_marker {
                 if let Some(line) = inline_ignore(ctx.entry.data, ctx.lines, root.0, &rule.id) {

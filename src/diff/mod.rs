@@ -997,6 +997,8 @@ pub fn combine(engine: &Engine<'_>, old: Scanned, new: Scanned, took: Duration) 
         .with_sourcemaps(new.report.sourcemaps)
         .with_diff(changes);
     report.source = new.report.source;
+    report.secrets = new.report.secrets;
+    report.secrets.extend(&old.report.secrets);
     report
 }
 
