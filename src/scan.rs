@@ -25,8 +25,12 @@ use crate::rules::{Rule, RuleSet};
 /// Bytes looked at to decide a file is binary (what git does: a NUL in the first 8000).
 const BINARY_SNIFF: usize = 8000;
 /// Findings one rule may raise in one file; past this the file is clearly full of them and
-/// more would bury everything else.
+/// more would bury everything else. The most severe are kept (a valid token after 50 fakes
+/// is the one that matters) and the rest counted, so the cap never changes the verdict.
 const MAX_MATCHES_PER_RULE: usize = 50;
+/// Matches of one rule looked at in one file: past the cap only their severity and their
+/// secret are needed, but a file of a million fakes must not cost a million judgements.
+const MAX_MATCHES_EXAMINED: usize = 10_000;
 /// Characters of a long line shown on each side of a match.
 const WINDOW: usize = 60;
 /// Lines longer than this are shown as a window around the match.
@@ -537,7 +541,9 @@ impl<'a> Engine<'a> {
             .enumerate()
             .filter_map(|(i, n)| n.map(|_| i))
             .collect();
-        let mut count = 0;
+        // This call's findings (indices in `out`), and how many the cap left out.
+        let mut kept: Vec<usize> = Vec::new();
+        let mut over = 0usize;
         for caps in captures_in(re, target.data, within) {
             let Some(whole) = caps.get(0) else { continue };
             if whole.is_empty() {
@@ -604,13 +610,37 @@ impl<'a> Engine<'a> {
             if let Some(note) = note {
                 f.message = format!("{} ({note})", f.message);
             }
+            if kept.len() >= MAX_MATCHES_PER_RULE {
+                over += 1;
+                let pending = ctx.pending.take();
+                // The least severe kept finding makes room for a worse one.
+                if let Some(&weakest) = kept.iter().min_by_key(|&&i| out[i].severity) {
+                    if f.severity > out[weakest].severity {
+                        out[weakest] = f;
+                        ctx.excerpts.retain(|(i, _)| *i != weakest);
+                        if let Some(p) = pending {
+                            ctx.excerpts.push((weakest, p));
+                        }
+                    }
+                }
+                if over + kept.len() >= MAX_MATCHES_EXAMINED {
+                    break;
+                }
+                continue;
+            }
             if let Some(p) = ctx.pending.take() {
                 ctx.excerpts.push((out.len(), p));
             }
+            kept.push(out.len());
             out.push(f);
-            count += 1;
-            if count >= MAX_MATCHES_PER_RULE {
-                break;
+        }
+        if over > 0 {
+            if let Some(&last) = kept.last() {
+                let f = &mut out[last];
+                f.message = format!(
+                    "{} ({over} more matches of this rule in this file are not listed)",
+                    f.message
+                );
             }
         }
     }
