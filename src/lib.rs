@@ -18,6 +18,7 @@ pub mod init;
 pub mod license;
 pub mod listing;
 pub mod lock;
+pub mod project_path;
 pub mod redact;
 pub mod report;
 pub mod rules;
