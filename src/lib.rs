@@ -20,6 +20,7 @@ pub mod listing;
 pub mod lock;
 pub mod project_path;
 pub mod redact;
+pub mod repo_name;
 pub mod report;
 pub mod rules;
 pub mod safe_write;

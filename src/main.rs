@@ -110,11 +110,21 @@ fn scan_inputs(
     limits.max_file_size = args.max_file_size.unwrap_or(limits.max_file_size);
     limits.max_total_size = args.max_total_size.unwrap_or(limits.max_total_size);
     limits.max_entries = args.max_entries.unwrap_or(limits.max_entries);
+    // An empty --expect-repo is a mistake too, not "no repository".
     let expect_repo = args.expect_repo.or_else(|| {
         std::env::var("GITHUB_REPOSITORY")
             .ok()
             .filter(|r| !r.is_empty())
     });
+    if let Some(repo) = expect_repo
+        .as_deref()
+        .filter(|r| !packguard::repo_name::is_owner_name(r))
+    {
+        return Err(miette::miette!(
+            help = "give the GitHub repository as owner/name, e.g. --expect-repo acme/widget",
+            "--expect-repo `{repo}` is not a repository name (owner/name)"
+        ));
+    }
     let options = Options {
         limits,
         show_secrets: args.show_secrets,
