@@ -45,7 +45,8 @@ pub fn confine(base: &Path, named: &str, folders: bool) -> Result<PathBuf, Strin
         }
         Err(_) => Err(format!("`{named}` is a dangling link")),
         Ok(meta) => {
-            if !meta.is_file() && !(folders && meta.is_dir()) {
+            let allowed = meta.is_file() || (folders && meta.is_dir());
+            if !allowed {
                 return Err(format!("`{named}` is not a regular file"));
             }
             if meta.is_file() && !is_yaml(rel) {
