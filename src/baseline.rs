@@ -96,7 +96,7 @@ impl Baseline {
     pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
         let mut text = serde_json::to_string_pretty(self).expect("a baseline serialises");
         text.push('\n');
-        std::fs::write(path, text).map_err(|source| BaselineError::Write {
+        crate::safe_write::replace(path, text.as_bytes()).map_err(|source| BaselineError::Write {
             path: path.to_path_buf(),
             source,
         })

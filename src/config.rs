@@ -169,18 +169,36 @@ pub fn apply(src: &Source, base: &Path, rules: &mut RuleSet) -> Result<Config, S
         return Ok(Config::default());
     }
     let raw: RawConfig = src.parse()?;
+    let refused = |named: &Spanned<String>, why: String| {
+        src.at(
+            named,
+            Some(named.len()),
+            format!("cannot use `{}`: {why}", named.as_str()),
+            "this file",
+            Some("name a .yml file inside the project, or give it on the command line (--rules, --lock)".into()),
+        )
+    };
+    let confined = |named: &Spanned<String>| {
+        crate::project_path::confine(base, named.as_str(), false).map_err(|why| refused(named, why))
+    };
     for file in raw.rule_files.unwrap_or_default() {
-        let path = base.join(file.as_str());
-        let rule_src = Source::read(&path).map_err(|e| {
-            src.at(
-                &file,
-                Some(file.len()),
-                format!("cannot read rule file `{}`", file.as_str()),
-                "this file",
-                Some(e.message),
-            )
-        })?;
-        add_from_source(rules, &rule_src)?;
+        let paths = match crate::project_path::confine(base, file.as_str(), true) {
+            Ok(p) if p.is_dir() => crate::project_path::yaml_files(base, file.as_str()),
+            other => other.map(|p| vec![p]),
+        }
+        .map_err(|why| refused(&file, why))?;
+        for path in paths {
+            let rule_src = Source::read(&path).map_err(|e| {
+                src.at(
+                    &file,
+                    Some(file.len()),
+                    format!("cannot read rule file `{}`", file.as_str()),
+                    "this file",
+                    Some(e.message),
+                )
+            })?;
+            add_from_source(rules, &rule_src)?;
+        }
     }
     add_raw(rules, raw.rules.unwrap_or_default(), src)?;
     if let Some(settings) = raw.sourcemap {
@@ -255,7 +273,7 @@ pub fn apply(src: &Source, base: &Path, rules: &mut RuleSet) -> Result<Config, S
             column,
         });
     }
-    config.lock = raw.lock.map(|l| base.join(l.as_str()));
+    config.lock = raw.lock.as_ref().map(confined).transpose()?;
     if let Some(f) = raw.fail_on {
         config.fail_on = Some(FailOn::parse(f.as_str()).ok_or_else(|| {
             src.at(

@@ -9,13 +9,15 @@
 //! and no two modules import each other (`tests/layers.rs` checks both):
 //!
 //! ```text
-//! text, source, artifact, finding, license   small shared pieces, the input, the output record
+//! text, source, artifact, finding, license,  small shared pieces, the input, the output record,
+//! redact, safe_write, project_path, repo_name redaction, safe writes, paths a config may name
 //! rules                                       the rule language: schema, validators, loading
 //! config, baseline, lock                      the user's files
 //! report                                      the report model (data, and today its formats)
 //! checks                                      each check gets a narrow context, never the engine
 //! scan, diff                                  drive artifact entries through rules and checks
-//! run, init, this root                        use cases: scan, diff, ls, lock, rules test
+//! run, init, sink, this root                  use cases: scan, diff, ls, lock, rules test; the
+//!                                             one output sink every byte written passes
 //! main.rs, cli.rs (the binary)                arguments in, output and exit code out
 //! ```
 
@@ -32,10 +34,15 @@ pub mod finding;
 pub mod init;
 pub mod license;
 pub mod lock;
+pub mod project_path;
+pub mod redact;
+pub mod repo_name;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod safe_write;
 pub mod scan;
+pub mod sink;
 pub mod source;
 pub mod text;
 

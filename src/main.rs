@@ -2,7 +2,7 @@
 
 mod cli;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -58,7 +58,7 @@ type Run = Result<ExitCode, miette::Report>;
 /// Writes a line to stderr. `eprintln!` panics when stderr is gone (`2>&1 | head` that has
 /// exited); a message nobody can read must not turn exit code 2 into a crash.
 fn warn(message: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{message}");
+    packguard::sink::stderr_line(message);
 }
 
 /// The rule set and config for a run: built-ins, then --rules, then the config file.
@@ -111,11 +111,21 @@ fn scan_inputs(
     limits.max_file_size = args.max_file_size.unwrap_or(limits.max_file_size);
     limits.max_total_size = args.max_total_size.unwrap_or(limits.max_total_size);
     limits.max_entries = args.max_entries.unwrap_or(limits.max_entries);
+    // An empty --expect-repo is a mistake too, not "no repository".
     let expect_repo = args.expect_repo.or_else(|| {
         std::env::var("GITHUB_REPOSITORY")
             .ok()
             .filter(|r| !r.is_empty())
     });
+    if let Some(repo) = expect_repo
+        .as_deref()
+        .filter(|r| !packguard::repo_name::is_owner_name(r))
+    {
+        return Err(miette::miette!(
+            help = "give the GitHub repository as owner/name, e.g. --expect-repo acme/widget",
+            "--expect-repo `{repo}` is not a repository name (owner/name)"
+        ));
+    }
     let options = Options {
         limits,
         show_secrets: args.show_secrets,
@@ -132,6 +142,9 @@ fn scan_inputs(
             (false, None) => LockChoice::Auto,
         },
     };
+    if args.show_secrets {
+        packguard::sink::show_secrets();
+    }
     let fail_on = fail_on(args.report.fail_on, &config);
     // Every input is scanned before anything is printed: a bad input exits 2 with nothing
     // half-written on stdout.
@@ -395,13 +408,15 @@ fn lock(args: LockArgs) -> Run {
         collapse: args.collapse,
     };
     let update = lockfile::update(&files, old.as_ref(), how);
-    std::fs::write(&path, lockfile::render(&update.entries)).map_err(|e| {
-        miette::miette!(
-            help = "check that the folder exists and is writable",
-            "could not write the lock {}: {e}",
-            path.display()
-        )
-    })?;
+    packguard::safe_write::replace(&path, lockfile::render(&update.entries).as_bytes()).map_err(
+        |e| {
+            miette::miette!(
+                help = "check that the folder exists and is writable",
+                "could not write the lock {}: {e}",
+                path.display()
+            )
+        },
+    )?;
     let mut text = format!(
         "wrote {}: {} entries for {} files\n",
         path.display(),
@@ -440,6 +455,12 @@ fn emit(
     fail_on: FailOn,
     args: &Emit<'_>,
 ) -> Result<(), miette::Report> {
+    // Everything written from here on is masked with every secret the scans matched.
+    for r in reports {
+        packguard::sink::learn(&r.secrets);
+    }
+    let masked = packguard::sink::masked_reports(reports);
+    let reports = &masked[..];
     let on_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     if let Some(root) = args.root {
         if !root.is_dir() {
@@ -476,7 +497,7 @@ fn emit(
     };
     for out in args.outputs {
         let format = out.format.unwrap_or(args.format);
-        std::fs::write(&out.path, render(format, false)).map_err(|e| {
+        packguard::sink::write_file(&out.path, &render(format, false)).map_err(|e| {
             miette::miette!(
                 help = "check that the folder exists and is writable",
                 "could not write the {} report to {}: {e}",
@@ -503,11 +524,8 @@ fn emit(
     }
     // A summary that cannot be written must not hide the scan's verdict: warn and go on.
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-        let appended = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&path)
-            .and_then(|mut f| f.write_all(summary::render(reports, fail_on).as_bytes()));
+        let appended =
+            packguard::sink::append_file(Path::new(&path), &summary::render(reports, fail_on));
         if let Err(e) = appended {
             warn(&format!(
                 "packguard: warning: could not append the job summary to {}: {e}",
@@ -592,7 +610,5 @@ fn test(paths: &[std::path::PathBuf]) -> Run {
 
 /// Writes to stdout; a closed pipe (`packguard ... | head`) is not an error worth a panic.
 fn print(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    packguard::sink::stdout(text);
 }

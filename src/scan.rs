@@ -28,8 +28,12 @@ use crate::text::{sanitize, shorten};
 /// Bytes looked at to decide a file is binary (what git does: a NUL in the first 8000).
 const BINARY_SNIFF: usize = 8000;
 /// Findings one rule may raise in one file; past this the file is clearly full of them and
-/// more would bury everything else.
+/// more would bury everything else. The most severe are kept (a valid token after 50 fakes
+/// is the one that matters) and the rest counted, so the cap never changes the verdict.
 const MAX_MATCHES_PER_RULE: usize = 50;
+/// Matches of one rule looked at in one file: past the cap only their severity and their
+/// secret are needed, but a file of a million fakes must not cost a million judgements.
+const MAX_MATCHES_EXAMINED: usize = 10_000;
 const SNIPPET_MAX: usize = 200;
 
 /// How a scan behaves, from the command line and config.
@@ -60,6 +64,10 @@ pub struct Engine<'a> {
     lock: Option<&'a crate::lock::Lock>,
     /// The rules as checks see them, with the config's ignores applied and their use noted.
     checks: Context<'a>,
+    /// Every secret value matched so far, reported or silenced: the report hands them to
+    /// the output's one redaction pass (`crate::redact`). One scanning thread per engine,
+    /// so the lock is never contended.
+    secrets: std::sync::Mutex<crate::redact::Secrets>,
 }
 
 impl<'a> Engine<'a> {
@@ -71,6 +79,7 @@ impl<'a> Engine<'a> {
             prefilter: Prefilter::new(&rules.rules),
             lock: None,
             checks: Context::new(rules, config),
+            secrets: Default::default(),
         }
     }
 
@@ -195,6 +204,7 @@ impl<'a> Engine<'a> {
             .unwrap_or_default();
         let mut report = Report::new(info, collector.findings, started.elapsed());
         report.used_ignores = self.checks.used_ignores();
+        report.secrets = self.take_secrets();
         report.source = Some(exposure);
         report.with_sourcemaps(sourcemaps)
     }
@@ -253,7 +263,22 @@ impl<'a> Engine<'a> {
             packer: None,
             packer_fallback: None,
         };
-        Report::new(info, findings, started.elapsed())
+        let mut report = Report::new(info, findings, started.elapsed());
+        report.secrets = self.take_secrets();
+        report
+    }
+
+    /// The secrets matched since the last call.
+    fn take_secrets(&self) -> crate::redact::Secrets {
+        std::mem::take(&mut *self.secrets.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Remembers a matched secret value, for the output's redaction pass.
+    fn remember_secret(&self, value: &[u8]) {
+        self.secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(value);
     }
 
     /// Opens an archive inside the package (`.tgz`, `.tar`, `.zip`, `.jar`) one level deep,
@@ -467,7 +492,9 @@ impl<'a> Engine<'a> {
             .enumerate()
             .filter_map(|(i, n)| n.map(|_| i))
             .collect();
-        let mut count = 0;
+        // This call's findings (indices in `out`), and how many the cap left out.
+        let mut kept: Vec<usize> = Vec::new();
+        let mut over = 0usize;
         for caps in captures_in(re, target.data, within) {
             let Some(whole) = caps.get(0) else { continue };
             if whole.is_empty() {
@@ -486,6 +513,20 @@ impl<'a> Engine<'a> {
                 Verdict::Drop => continue,
                 Verdict::Keep(severity, note) => (severity, note),
             };
+            if rule.redact {
+                // Before any suppression or cap: a silenced secret is still one that no
+                // output may print.
+                self.remember_secret(&target.data[secret.0..secret.1]);
+                // As written, too, when it was found decoded (base64 of a short value; a
+                // long encoded span is the blob around it, not the secret).
+                if target.view.is_some() {
+                    let (a, b) = target.to_original(secret.0, secret.1);
+                    let b = b.min(ctx.entry.data.len());
+                    if b - a.min(b) <= 1024 {
+                        self.remember_secret(&ctx.entry.data[a.min(b)..b]);
+                    }
+                }
+            }
             let root = target.to_original(whole.start(), whole.end());
             if ctx.ignore_marker {
                 if let Some(line) = inline_ignore(ctx.entry.data, ctx.lines, root.0, &rule.id) {
@@ -520,13 +561,37 @@ impl<'a> Engine<'a> {
             if let Some(note) = note {
                 f.message = format!("{} ({note})", f.message);
             }
+            if kept.len() >= MAX_MATCHES_PER_RULE {
+                over += 1;
+                let pending = ctx.pending.take();
+                // The least severe kept finding makes room for a worse one.
+                if let Some(&weakest) = kept.iter().min_by_key(|&&i| out[i].severity) {
+                    if f.severity > out[weakest].severity {
+                        out[weakest] = f;
+                        ctx.excerpts.retain(|(i, _)| *i != weakest);
+                        if let Some(p) = pending {
+                            ctx.excerpts.push((weakest, p));
+                        }
+                    }
+                }
+                if over + kept.len() >= MAX_MATCHES_EXAMINED {
+                    break;
+                }
+                continue;
+            }
             if let Some(p) = ctx.pending.take() {
                 ctx.excerpts.push((out.len(), p));
             }
+            kept.push(out.len());
             out.push(f);
-            count += 1;
-            if count >= MAX_MATCHES_PER_RULE {
-                break;
+        }
+        if over > 0 {
+            if let Some(&last) = kept.last() {
+                let f = &mut out[last];
+                f.message = format!(
+                    "{} ({over} more matches of this rule in this file are not listed)",
+                    f.message
+                );
             }
         }
     }

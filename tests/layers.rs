@@ -8,14 +8,24 @@ use std::path::{Path, PathBuf};
 
 /// Bottom to top. A module may import its own layer and the ones before it.
 const LAYERS: &[&[&str]] = &[
-    &["text", "source", "artifact", "finding", "license"],
+    &[
+        "text",
+        "source",
+        "artifact",
+        "finding",
+        "license",
+        "redact",
+        "safe_write",
+        "project_path",
+        "repo_name",
+    ],
     &["rules"],
     &["config", "baseline", "lock"],
     &["report"],
     &["checks"],
     &["scan", "diff"],
     // `lib` is the crate root: its items (`crate::Input`, `crate::scan`) are the use cases'.
-    &["run", "init", "lib"],
+    &["run", "init", "sink", "lib"],
 ];
 
 /// Files of the binary crate, where `crate::` means the binary: they sit on top of everything.

@@ -212,3 +212,22 @@ fn a_package_without_manifest_is_reported() {
     assert_eq!(code, 1);
     assert!(has(&r, "manifest/missing", "package/package.json"));
 }
+
+/// A value that is no repository name is a mistake in the command (exit 2), not a
+/// mismatch in the package (issue 18).
+#[test]
+fn an_invalid_expect_repo_is_bad_usage() {
+    let s = Scratch::new();
+    let tgz = pkg_json(r#"{"name":"a","version":"1.0.0","repository":"github:acme/widget"}"#);
+    for bad in ["not a repo", "", "https://github.com/acme/widget"] {
+        s.write("pkg.tgz", &tgz);
+        let out = s
+            .cmd()
+            .args(["scan", "pkg.tgz", "--expect-repo", bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {out:?}");
+    }
+    let (code, _) = s.scan_json(&tgz, &["--expect-repo", "acme/widget"]);
+    assert_eq!(code, 0);
+}

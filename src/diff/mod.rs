@@ -532,6 +532,8 @@ pub fn combine(ctx: &Context<'_>, old: Scanned, new: Scanned, took: Duration) ->
         .with_sourcemaps(new.report.sourcemaps)
         .with_diff(changes);
     report.source = new.report.source;
+    report.secrets = new.report.secrets;
+    report.secrets.extend(&old.report.secrets);
     report
 }
 

@@ -69,7 +69,8 @@ pub fn init(dir: &Path, workflow: bool, force: bool) -> Result<Vec<PathBuf>, Ini
     }
     // Check everything before writing anything, so a refusal leaves the folder untouched.
     if !force {
-        if let Some((p, _)) = plan.iter().find(|(p, _)| p.exists()) {
+        // A dangling symlink is something too: `exists` would follow it and say no.
+        if let Some((p, _)) = plan.iter().find(|(p, _)| crate::safe_write::occupied(p)) {
             return Err(InitError::Exists(p.display().to_string()));
         }
     }
@@ -82,7 +83,7 @@ pub fn init(dir: &Path, workflow: bool, force: bool) -> Result<Vec<PathBuf>, Ini
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(fail)?;
         }
-        std::fs::write(&path, text).map_err(fail)?;
+        crate::safe_write::replace(&path, text.as_bytes()).map_err(fail)?;
         written.push(path);
     }
     Ok(written)

@@ -98,6 +98,10 @@ pub struct Report {
     /// Only findings new since the previous release fail the run (`--new-only`).
     #[serde(skip)]
     pub fail_new_only: bool,
+    /// Every secret value the scan matched, reported or not: what `crate::sink` masks in
+    /// everything written (`crate::redact`). Never serialised.
+    #[serde(skip)]
+    pub secrets: crate::redact::Secrets,
 }
 
 /// One source map and what it gives away: the exposure table of the report.
@@ -195,6 +199,7 @@ impl Report {
             used_ignores: Vec::new(),
             diff: None,
             fail_new_only: false,
+            secrets: crate::redact::Secrets::default(),
         }
     }
 
