@@ -11,6 +11,7 @@
 pub mod builder;
 pub mod directory;
 pub mod gunzip;
+pub mod installed;
 pub mod npmtar;
 pub mod pack;
 pub mod zip;
