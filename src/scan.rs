@@ -881,12 +881,9 @@ impl<'e> Collector<'e> {
 
 impl Visitor for Collector<'_> {
     fn file(&mut self, entry: Entry<'_>) {
-        // The package root is the first file's folder, so the manifest is the first
-        // `<root>/package.json` (a duplicate is reported by the archive reader).
-        if entry.rel == "package.json"
-            && entry.path.matches('/').count() == 1
-            && self.manifest.is_none()
-        {
+        // npm installs the last copy of a path, so the manifest judged is the last
+        // `package.json` (a duplicate is reported by the archive reader).
+        if entry.rel == "package.json" && entry.path.matches('/').count() == 1 {
             self.manifest = Some(entry.data.to_vec());
         }
         self.paths.push(entry.path.to_string());

@@ -18,6 +18,8 @@ enum Kind {
     Hardlink(String),
     Dir,
     Fifo,
+    /// Bytes written as they are, between entries: the hostile structures.
+    Raw(Vec<u8>),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -65,8 +67,88 @@ impl TarBuilder {
         self
     }
 
+    /// Bytes written as they are at this point of the archive.
+    pub fn raw(mut self, bytes: impl AsRef<[u8]>) -> Self {
+        self.entries
+            .push((Vec::new(), Kind::Raw(bytes.as_ref().to_vec())));
+        self
+    }
+
+    /// One 512-byte zero block: half an end-of-archive marker, which npm reads past.
+    pub fn zero_block(self) -> Self {
+        self.raw([0u8; 512])
+    }
+
+    /// A directory entry whose body is `inner` (the tar bytes of more entries), as npm
+    /// reads it: a directory has no body, so the body's blocks are headers.
+    pub fn dir_with_body(self, name: &str, inner: &TarBuilder) -> Self {
+        let body = inner.entries_tar();
+        let mut out = Vec::new();
+        write_entry(
+            &mut out,
+            name.as_bytes(),
+            tar::EntryType::Directory,
+            &body,
+            "",
+        );
+        self.raw(out)
+    }
+
+    /// A PAX extended header with these records, in order (repeats allowed), for the next
+    /// entry.
+    pub fn pax(self, records: &[(&str, &str)]) -> Self {
+        let mut body = Vec::new();
+        for (k, v) in records {
+            body.extend(pax_record(k, v));
+        }
+        let mut out = Vec::new();
+        write_entry(&mut out, b"PaxHeader", tar::EntryType::XHeader, &body, "");
+        self.raw(out)
+    }
+
+    /// A GNU long-name entry naming the next entry.
+    pub fn gnu_long_name(self, name: &str) -> Self {
+        let mut long = name.as_bytes().to_vec();
+        long.push(0);
+        let mut out = Vec::new();
+        write_entry(
+            &mut out,
+            b"././@LongLink",
+            tar::EntryType::GNULongName,
+            &long,
+            "",
+        );
+        self.raw(out)
+    }
+
+    /// A regular file entry with this header name and an explicit declared size, for
+    /// entries whose size an extended header replaces.
+    pub fn file_sized(self, name: &str, declared: u64, body: impl AsRef<[u8]>) -> Self {
+        let mut out = Vec::new();
+        write_header(
+            &mut out,
+            name.as_bytes(),
+            tar::EntryType::Regular,
+            declared,
+            "",
+        );
+        out.extend_from_slice(body.as_ref());
+        out.extend(std::iter::repeat_n(
+            0u8,
+            (512 - body.as_ref().len() % 512) % 512,
+        ));
+        self.raw(out)
+    }
+
     /// The uncompressed tar bytes.
     pub fn tar(&self) -> Vec<u8> {
+        let mut out = self.entries_tar();
+        out.extend_from_slice(&[0u8; 1024]);
+        out
+    }
+
+    /// The entries, without the end-of-archive marker.
+    fn entries_tar(&self) -> Vec<u8> {
         let mut out = Vec::new();
         for (name, kind) in &self.entries {
             let (entry_type, data, link): (tar::EntryType, &[u8], &str) = match kind {
@@ -75,6 +157,10 @@ impl TarBuilder {
                 Kind::Hardlink(t) => (tar::EntryType::Link, &[], t),
                 Kind::Dir => (tar::EntryType::Directory, &[], ""),
                 Kind::Fifo => (tar::EntryType::Fifo, &[], ""),
+                Kind::Raw(bytes) => {
+                    out.extend_from_slice(bytes);
+                    continue;
+                }
             };
             if name.len() > 100 {
                 let mut long = name.clone();
@@ -89,7 +175,6 @@ impl TarBuilder {
             }
             write_entry(&mut out, name, entry_type, data, link);
         }
-        out.extend_from_slice(&[0u8; 1024]);
         out
     }
 
@@ -99,6 +184,16 @@ impl TarBuilder {
     }
 }
 
+/// `"<len> key=value\n"`, where `len` counts itself.
+fn pax_record(key: &str, value: &str) -> Vec<u8> {
+    let rest = format!(" {key}={value}\n");
+    let mut len = rest.len() + 1;
+    while format!("{len}").len() + rest.len() != len {
+        len += 1;
+    }
+    format!("{len}{rest}").into_bytes()
+}
+
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
     enc.write_all(data).expect("writing to a Vec cannot fail");
@@ -106,6 +201,13 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 }
 
 fn write_entry(out: &mut Vec<u8>, name: &[u8], kind: tar::EntryType, data: &[u8], link: &str) {
+    write_header(out, name, kind, data.len() as u64, link);
+    out.extend_from_slice(data);
+    let pad = (512 - data.len() % 512) % 512;
+    out.extend(std::iter::repeat_n(0u8, pad));
+}
+
+fn write_header(out: &mut Vec<u8>, name: &[u8], kind: tar::EntryType, size: u64, link: &str) {
     let mut header = tar::Header::new_gnu();
     {
         let old = header.as_old_mut();
@@ -115,7 +217,7 @@ fn write_entry(out: &mut Vec<u8>, name: &[u8], kind: tar::EntryType, data: &[u8]
         old.linkname[..l].copy_from_slice(&link.as_bytes()[..l]);
     }
     header.set_entry_type(kind);
-    header.set_size(data.len() as u64);
+    header.set_size(size);
     header.set_mode(if kind == tar::EntryType::Directory {
         0o755
     } else {
@@ -124,7 +226,4 @@ fn write_entry(out: &mut Vec<u8>, name: &[u8], kind: tar::EntryType, data: &[u8]
     header.set_mtime(499162500); // npm pins mtimes to 1985-10-26 for reproducible packs.
     header.set_cksum();
     out.extend_from_slice(header.as_bytes());
-    out.extend_from_slice(data);
-    let pad = (512 - data.len() % 512) % 512;
-    out.extend(std::iter::repeat_n(0u8, pad));
 }

@@ -10,11 +10,14 @@
 
 pub mod builder;
 pub mod directory;
+pub mod gunzip;
+pub mod installed;
+pub mod npmtar;
 pub mod pack;
 pub mod zip;
 
 use std::cell::Cell;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io::{self, Read};
 use std::rc::Rc;
 
@@ -89,6 +92,15 @@ pub enum EntryIssue {
         size: u64,
         limit: u64,
     },
+    /// npm's extractor (node-tar) reads this part of the archive differently from a strict
+    /// tar reader: the two could disagree on what the package holds.
+    ReaderDisagreement {
+        detail: String,
+    },
+    /// A second `package.json`: npm installs the last one.
+    DuplicateManifest,
+    /// A second copy of a file with different content: npm installs the last one.
+    DuplicateDiffers,
 }
 
 impl EntryIssue {
@@ -106,6 +118,9 @@ impl EntryIssue {
             EntryIssue::ControlCharacters => "archive.control-characters",
             EntryIssue::NestedUnreadable { .. } => "archive.nested-unreadable",
             EntryIssue::Oversized { .. } => "archive.oversized-entry",
+            EntryIssue::ReaderDisagreement { .. } => "archive.reader-disagreement",
+            EntryIssue::DuplicateManifest => "archive.duplicate-manifest",
+            EntryIssue::DuplicateDiffers => "archive.duplicate-differs",
         }
     }
 
@@ -122,6 +137,9 @@ impl EntryIssue {
         "archive.control-characters",
         "archive.nested-unreadable",
         "archive.oversized-entry",
+        "archive.reader-disagreement",
+        "archive.duplicate-manifest",
+        "archive.duplicate-differs",
     ];
 
     /// What to add to the rule's message.
@@ -131,7 +149,9 @@ impl EntryIssue {
                 Some(format!("points to `{target}`"))
             }
             EntryIssue::Special { kind } => Some(kind.clone()),
-            EntryIssue::NestedUnreadable { detail } => Some(detail.clone()),
+            EntryIssue::NestedUnreadable { detail } | EntryIssue::ReaderDisagreement { detail } => {
+                Some(detail.clone())
+            }
             EntryIssue::OutsideRoot { root } => Some(format!("package root is `{root}/`")),
             EntryIssue::Oversized { size, limit } => Some(format!(
                 "{} bytes, over the {} byte limit; raise it with --max-file-size",
@@ -247,6 +267,9 @@ impl<R: Read> Read for Counted<R> {
 enum Compression {
     Gzip,
     None,
+    /// Neither gzip nor recognisably tar: node-tar still parses it as tar (skipping blocks it
+    /// cannot read), so it is read the same way, and refused only if no header is found.
+    Unknown,
 }
 
 /// Decides from the first bytes what the input is, so a wrong extension or stdin still works
@@ -280,9 +303,24 @@ fn sniff(name: &str, head: &[u8]) -> Result<Compression, ArtifactError> {
     if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         return Err(not("it is zstd-compressed; npm tarballs are gzip"));
     }
-    Err(not(
-        "it is neither gzip nor tar (no gzip magic bytes, no tar header)",
-    ))
+    Ok(Compression::Unknown)
+}
+
+const NOT_TAR: &str = "it is neither gzip nor tar (no gzip magic bytes, no tar header)";
+const NO_HEADER: &str = "it holds no tar header npm can read";
+
+/// An input with no header npm can read: the precise message if it never looked like tar.
+fn no_header(name: &str, compression: &Compression) -> ArtifactError {
+    match compression {
+        Compression::Unknown => ArtifactError::NotAnArchive {
+            name: name.to_string(),
+            detail: NOT_TAR.to_string(),
+        },
+        _ => ArtifactError::Corrupt {
+            name: name.to_string(),
+            detail: NO_HEADER.to_string(),
+        },
+    }
 }
 
 /// A pre-POSIX tar header has no magic; its checksum is the only way to recognise it.
@@ -331,10 +369,10 @@ pub fn read_archive(
     let compression = sniff(name, &head)?;
     let stream = io::Cursor::new(head).chain(input);
     let decoded: Box<dyn Read> = match compression {
-        // Multi-member: `gzip -dc` reads concatenated members, and so must we, or a second
-        // member could hide content from the scan while npm's extractor still unpacks it.
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(stream)),
-        Compression::None => Box::new(stream),
+        // Multi-member, and zero padding after the last member ignored, as Node's zlib
+        // reads it: a second member must not hide content, and padding is not damage.
+        Compression::Gzip => Box::new(gunzip::NodeGunzip::new(io::BufReader::new(stream))),
+        Compression::None | Compression::Unknown => Box::new(stream),
     };
     let seen = Rc::new(Cell::new(0));
     let tripped = Rc::new(Cell::new(false));
@@ -346,6 +384,9 @@ pub fn read_archive(
     };
     let result = read_tar(name, counted, limits, visitor);
     match result {
+        Err(ArtifactError::Corrupt { detail, .. }) if detail == NO_HEADER => {
+            Err(no_header(name, &compression))
+        }
         Err(_) if tripped.get() => Err(ArtifactError::TooLarge {
             name: name.to_string(),
             limit: limits.max_total_size,
@@ -487,66 +528,68 @@ fn read_tar(
     limits: &Limits,
     visitor: &mut dyn Visitor,
 ) -> Result<Stats, ArtifactError> {
+    use npmtar::{Body, Item, Kind, NpmTar};
+
     let corrupt = |e: io::Error| ArtifactError::Corrupt {
         name: name.to_string(),
         detail: describe_io(&e),
     };
-    let mut archive = tar::Archive::new(counted);
+    let mut tar = NpmTar::new(counted);
     let mut stats = Stats::default();
-    let mut seen_paths: HashSet<String> = HashSet::new();
+    // What npm keeps is the last copy of a path; the first copy's length and CRC-32 tell
+    // whether the copies differ. A keyed hash would resist a forged CRC, but costs 4% of a
+    // whole scan (SipHash over every byte); a forged copy still gets file/duplicate-entry,
+    // and both copies are scanned.
+    let mut seen: HashMap<String, Option<(usize, u32)>> = HashMap::new();
+    // Quirks are reported on the entry they affect, which follows them.
+    let mut quirks: Vec<String> = Vec::new();
     let mut buf: Vec<u8> = Vec::new();
-    let entries = archive.entries().map_err(corrupt)?;
-    for entry in entries {
-        let mut entry = entry.map_err(corrupt)?;
-        stats.entries += 1;
-        if stats.entries > limits.max_entries {
+    while let Some(item) = tar.next_item().map_err(corrupt)? {
+        if tar.headers > limits.max_entries {
             return Err(ArtifactError::TooManyEntries {
                 name: name.to_string(),
                 limit: limits.max_entries,
             });
         }
-        let kind = entry.header().entry_type();
-        if matches!(
-            kind,
-            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader
-        ) {
-            continue;
-        }
-        let raw = entry.path_bytes().into_owned();
-        let named = EntryName::parse(&raw);
-        let path = named.path.clone();
-        let mut issues = named.issues.clone();
-
-        let is_file = matches!(
-            kind,
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse
-        ) || kind.as_byte() == 0;
-        let link_target = || {
-            entry
-                .link_name_bytes()
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default()
+        let entry = match item {
+            Item::Quirk(q) => {
+                quirks.push(describe_quirk(&q));
+                continue;
+            }
+            Item::Entry(e) => e,
         };
-        match kind {
-            _ if is_file => {}
-            tar::EntryType::Directory => continue,
-            tar::EntryType::Symlink => issues.push(EntryIssue::Symlink {
-                target: link_target(),
+        stats.entries += 1;
+        let mut named = EntryName::parse(entry.name.as_bytes());
+        if entry.non_utf8 {
+            named.issues.insert(0, EntryIssue::NonUtf8Name);
+        }
+        let path = named.path.clone();
+        let mut issues = std::mem::take(&mut named.issues);
+        issues.extend(
+            quirks
+                .drain(..)
+                .map(|detail| EntryIssue::ReaderDisagreement { detail }),
+        );
+        let is_file = entry.kind == Kind::File;
+        match &entry.kind {
+            Kind::File => {}
+            Kind::Directory => {
+                for issue in &issues {
+                    visitor.issue(&path, issue.clone());
+                }
+                continue;
+            }
+            Kind::Symlink => issues.push(EntryIssue::Symlink {
+                target: entry.link.clone(),
             }),
-            tar::EntryType::Link => issues.push(EntryIssue::Hardlink {
-                target: link_target(),
+            Kind::Hardlink => issues.push(EntryIssue::Hardlink {
+                target: entry.link.clone(),
             }),
-            tar::EntryType::Char => issues.push(special("character device")),
-            tar::EntryType::Block => issues.push(special("block device")),
-            tar::EntryType::Fifo => issues.push(special("FIFO")),
-            other => issues.push(special(&format!(
-                "unknown entry type `{}`",
-                (other.as_byte() as char).escape_default()
-            ))),
+            Kind::Special(kind) | Kind::Ignored(kind) => issues.push(special(kind)),
         }
 
-        // npm strips the first component of every name; the first file decides what that
-        // folder is, and anything else (or a file with no folder at all) is outside it.
+        // npm strips the first component of every name, whatever it is; the first file's
+        // folder is the package's, and a name under another one (or none) is reported.
         match (named.components.as_slice(), &stats.root) {
             ([top, _, ..], None) => stats.root = Some(top.clone()),
             ([top, _, ..], Some(root)) if top != root => {
@@ -557,11 +600,18 @@ fn read_tar(
             }),
             _ => {}
         }
-        if !seen_paths.insert(path.clone()) {
-            issues.push(EntryIssue::Duplicate);
-        }
+        // Where npm writes it decides what is a duplicate: `foo/a.js` and `package/a.js`
+        // are the same file to npm.
+        let rel = entry
+            .placed
+            .clone()
+            .unwrap_or_else(|| rel_path(&named.components));
+        let key = match &entry.placed {
+            Some(placed) => placed.clone(),
+            None => path.clone(),
+        };
 
-        let size = entry.size();
+        let size = entry.size;
         // A header that claims more than the whole archive may unpack to is a bomb (or a
         // lie): stop before inflating anything.
         if is_file && stats.unpacked_bytes.saturating_add(size) > limits.max_total_size {
@@ -576,27 +626,29 @@ fn read_tar(
                 limit: limits.max_file_size,
             });
         }
+        let body = if is_file {
+            tar.read_body(&mut buf, limits.max_file_size)
+                .map_err(corrupt)?
+        } else {
+            Body::Skipped
+        };
+        let hash = (body != Body::Skipped).then(|| (buf.len(), crc32fast::hash(&buf)));
+        if let Some(first) = seen.insert(key.clone(), hash) {
+            issues.push(EntryIssue::Duplicate);
+            if is_file && rel == "package.json" {
+                issues.push(EntryIssue::DuplicateManifest);
+            } else if is_file && (first.is_none() || first != hash) {
+                issues.push(EntryIssue::DuplicateDiffers);
+            }
+        }
         for issue in &issues {
             visitor.issue(&path, issue.clone());
         }
-        if !is_file || size > limits.max_file_size {
+        if body == Body::Skipped {
             continue;
         }
-        buf.clear();
-        buf.reserve(size as usize);
-        (&mut entry)
-            .take(size)
-            .read_to_end(&mut buf)
-            .map_err(corrupt)?;
-        if (buf.len() as u64) < size {
-            return Err(ArtifactError::Corrupt {
-                name: name.to_string(),
-                detail: format!("`{path}` ends early: the archive is truncated"),
-            });
-        }
         stats.files += 1;
-        stats.unpacked_bytes += size;
-        let rel = rel_path(&named.components);
+        stats.unpacked_bytes += buf.len() as u64;
         visitor.file(Entry {
             path: &path,
             rel: &rel,
@@ -604,11 +656,48 @@ fn read_tar(
             disk_path: None,
         });
     }
+    if tar.valid == 0 {
+        return Err(ArtifactError::Corrupt {
+            name: name.to_string(),
+            detail: NO_HEADER.to_string(),
+        });
+    }
+    for detail in quirks {
+        let at = stats.root.clone().unwrap_or_else(|| "package".to_string());
+        visitor.issue(&at, EntryIssue::ReaderDisagreement { detail });
+    }
     // Read to the end so the gzip trailer (CRC and length) is checked: a stream cut after
     // the tar end marker is still a damaged download.
-    let mut rest = archive.into_inner();
+    let mut rest = tar.into_inner();
     io::copy(&mut rest, &mut io::sink()).map_err(corrupt)?;
     Ok(stats)
+}
+
+/// What a reader quirk means, for the finding's message.
+fn describe_quirk(q: &npmtar::Quirk) -> String {
+    use npmtar::Quirk;
+    match q {
+        Quirk::LoneZeroBlock => {
+            "a lone zero block before this entry: strict readers stop there, npm reads on".into()
+        }
+        Quirk::DirectoryBody { name, size } => format!(
+            "directory `{name}` declares a {size} byte body, which npm reads as more entries"
+        ),
+        Quirk::RepeatedPaxKey { key } => {
+            format!("a PAX header gives `{key}` twice; npm keeps the last")
+        }
+        Quirk::CompetingNames => {
+            "a GNU long name and a PAX path name the same entry; npm keeps the later".into()
+        }
+        Quirk::SkippedHeader { detail } => {
+            format!("{detail}; npm skips that block and reads the next as a header")
+        }
+        Quirk::IgnoredExtension => "an extension header over 1 MiB, which npm ignores".into(),
+        Quirk::OddSize { detail } => detail.clone(),
+        Quirk::PartialBlock { bytes } => format!(
+            "the archive ends {bytes} bytes into a header block; npm ignores them, a strict reader fails"
+        ),
+    }
 }
 
 fn special(kind: &str) -> EntryIssue {

@@ -80,7 +80,7 @@ pub struct RawExample {
     pub hardlink: Option<String>,
     pub entry: Option<String>,
     pub name_encoding: Option<String>,
-    /// `file` (default) or `fifo`.
+    /// `file` (default), `fifo`, or `zero-block` (a lone 512-byte zero block, no path).
     pub kind: Option<String>,
     /// Scan as if `--expect-repo` named this repository.
     pub expect_repo: Option<String>,
@@ -125,6 +125,12 @@ impl RawExample {
             }
             return Ok(out);
         }
+        if self.kind.as_deref() == Some("zero-block") {
+            return Ok(vec![ExampleEntry {
+                zero_block: true,
+                ..ExampleEntry::default()
+            }]);
+        }
         let path = self
             .path
             .clone()
@@ -150,7 +156,11 @@ impl RawExample {
         let fifo = match self.kind.as_deref() {
             None | Some("file") => false,
             Some("fifo") => true,
-            Some(other) => return Err(format!("unknown `kind` `{other}` (file or fifo)")),
+            Some(other) => {
+                return Err(format!(
+                    "unknown `kind` `{other}` (file, fifo or zero-block)"
+                ))
+            }
         };
         Ok(vec![ExampleEntry {
             fifo,
@@ -160,6 +170,7 @@ impl RawExample {
             hardlink: self.hardlink.clone(),
             entry: self.entry.clone(),
             latin1_name,
+            zero_block: false,
         }])
     }
 }

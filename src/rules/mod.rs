@@ -181,6 +181,8 @@ pub struct ExampleEntry {
     pub latin1_name: bool,
     /// A FIFO entry instead of a file.
     pub fifo: bool,
+    /// A lone 512-byte zero block instead of an entry.
+    pub zero_block: bool,
 }
 
 /// All active rules, in load order (built-ins first).

@@ -276,6 +276,10 @@ fn scan_as_diff(
 fn build(example: &Example) -> TarBuilder {
     let mut b = TarBuilder::new();
     for e in &example.entries {
+        if e.zero_block {
+            b = b.zero_block();
+            continue;
+        }
         let name: Vec<u8> = match &e.entry {
             Some(exact) => exact.as_bytes().to_vec(),
             None => format!("package/{}", e.path).into_bytes(),
