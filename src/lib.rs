@@ -22,6 +22,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod suppressions;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 

@@ -22,8 +22,6 @@ use crate::report::{ArtifactInfo, Report, SourceMapSummary};
 use crate::rules::prefilter::{captures_in, Prefilter};
 use crate::rules::{Rule, RuleSet};
 
-/// Bytes looked at to decide a file is binary (what git does: a NUL in the first 8000).
-const BINARY_SNIFF: usize = 8000;
 /// Findings one rule may raise in one file; past this the file is clearly full of them and
 /// more would bury everything else.
 const MAX_MATCHES_PER_RULE: usize = 50;
@@ -380,7 +378,7 @@ impl<'a> Engine<'a> {
         if applicable.is_empty() {
             return;
         }
-        let binary = entry.data[..entry.data.len().min(BINARY_SNIFF)].contains(&0);
+        let binary = crate::text::is_binary(entry.data);
         let mut wants_content = Vec::new();
         for &i in applicable {
             let rule = &self.rules.rules[i];
