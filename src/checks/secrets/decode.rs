@@ -248,7 +248,10 @@ fn has_token_escapes(data: &[u8]) -> bool {
         || memmem::find(data, b"\\x").is_some()
         || memmem::find(data, b"\\/").is_some()
         || (memmem::find(data, b"\\n").is_some() && memmem::find(data, b"-----BEGIN").is_some())
-        || memchr::memchr_iter(b'\\', data).any(|i| octal_at(&data[i..]).is_some())
+        // Octal only when one stands for a letter or digit: `\033` (ANSI colours in every
+        // CLI) and `\000` hide no token.
+        || memchr::memchr_iter(b'\\', data)
+            .any(|i| octal_at(&data[i..]).is_some_and(|c| c.is_ascii_alphanumeric()))
 }
 
 /// A three-digit octal escape (`\101`) at the start of `s`: its character.
@@ -530,10 +533,11 @@ fn entity_at(s: &[u8]) -> Option<(char, usize)> {
         .map(|&(name, c)| (c, 1 + name.len()))
 }
 
-/// Undoes HTML character references, in a file that has a numeric one (named ones alone,
-/// `&amp;` in every HTML page, hide no token).
+/// Undoes HTML character references, in a file with a numeric one for a letter or digit
+/// (named ones, `&amp;` in every HTML page, and `&#39;` quotes in templates hide no token).
 fn html_entities(data: &[u8]) -> Option<View> {
-    memmem::find(data, b"&#")?;
+    memmem::find_iter(data, b"&#")
+        .find(|&i| entity_at(&data[i..]).is_some_and(|(c, _)| c.is_ascii_alphanumeric()))?;
     let decoded = regional(data, b"&", |at| {
         entity_at(&data[at..]).map(|(c, used)| (Decoded1::char(c), used))
     })?;
@@ -544,15 +548,27 @@ fn html_entities(data: &[u8]) -> Option<View> {
     ))
 }
 
+/// Characters of tokens and of the text rules match around them (base64, URLs, `user:pass@`).
 fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+    b.is_ascii_alphanumeric() || b"_-+/=.%~:@".contains(&b)
 }
 
+/// Token characters the two sides of a join must have together: less cannot be a token
+/// of any rule, and requiring it keeps ordinary concatenation (`"Invalid " + name`,
+/// `"px" + "…"`) from making a view of most bundles.
+const MIN_JOINED: usize = 16;
+
 /// The length of `" + "` at `at` (a closing quote, a `+` between blanks, the same quote
-/// opening again), when it joins two token characters.
+/// opening again), when it joins two runs of token characters long enough for a token.
 fn join_at(data: &[u8], at: usize) -> Option<usize> {
     let quote = data[at];
-    if !at.checked_sub(1).is_some_and(|p| is_token_byte(data[p])) {
+    let left = data[..at]
+        .iter()
+        .rev()
+        .take(MIN_JOINED)
+        .take_while(|b| is_token_byte(**b))
+        .count();
+    if left < 2 {
         return None;
     }
     let blank = |i: usize| data.get(i).is_some_and(|b| b" \t\r\n".contains(b));
@@ -567,13 +583,30 @@ fn join_at(data: &[u8], at: usize) -> Option<usize> {
     while blank(i) && i - at < 32 {
         i += 1;
     }
-    (data.get(i) == Some(&quote) && data.get(i + 1).copied().is_some_and(is_token_byte))
-        .then_some(i + 1 - at)
+    if data.get(i) != Some(&quote) {
+        return None;
+    }
+    let right = data[i + 1..]
+        .iter()
+        .take(MIN_JOINED)
+        .take_while(|b| is_token_byte(**b))
+        .count();
+    (right >= 2 && left + right >= MIN_JOINED).then_some(i + 1 - at)
 }
 
 /// Joins string literals concatenated with `+` where both sides are token characters:
 /// `"ghp_" + "Zq8…"` becomes `"ghp_Zq8…"`.
 fn concatenation(data: &[u8]) -> Option<View> {
+    // Quotes are everywhere in code and `+` is not: find a join from its `+` first, so a
+    // file without one costs one `memchr` pass.
+    memchr::memchr_iter(b'+', data).find(|&plus| {
+        let mut at = plus;
+        while at > 0 && plus - at < 16 && b" \t\r\n".contains(&data[at - 1]) {
+            at -= 1;
+        }
+        at.checked_sub(1)
+            .is_some_and(|q| b"\"'`".contains(&data[q]) && join_at(data, q).is_some())
+    })?;
     let decoded = regional(data, b"\"'`", |at| {
         join_at(data, at).map(|used| (Decoded1::empty(), used))
     })?;
@@ -777,14 +810,22 @@ fn base64_runs(data: &[u8], budget: usize) -> Option<View> {
 
 /// Decoded bytes worth scanning: valid UTF-8 and almost all printable.
 fn texty(decoded: &[u8]) -> bool {
-    let Ok(s) = std::str::from_utf8(decoded) else {
+    if std::str::from_utf8(decoded).is_err() {
         return false;
-    };
-    let printable = s
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+    }
+    // Counted over bytes (this runs on every decoded blob): characters are the bytes that
+    // do not continue one, controls are C0 (but tab and line breaks), DEL and C1
+    // (`0xC2 0x80..=0x9F` in UTF-8).
+    let chars = decoded.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+    let c0 = decoded
+        .iter()
+        .filter(|&&b| (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t')) || b == 0x7F)
         .count();
-    printable * 100 >= s.chars().count() * 95
+    let c1 = decoded
+        .windows(2)
+        .filter(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]))
+        .count();
+    (chars - c0 - c1) * 100 >= chars * 95
 }
 
 #[cfg(test)]
@@ -865,6 +906,51 @@ mod tests {
         assert_eq!(deep.describe(), "base64+base64");
         let (os, oe) = deep.to_original(0, 5);
         assert_eq!(&data.as_bytes()[os..oe], outer.as_bytes());
+    }
+
+    #[test]
+    fn the_last_of_many_blobs_maps_back_to_its_own_run() {
+        let mut data = String::new();
+        for i in 0..300 {
+            let blob = base64::engine::general_purpose::STANDARD
+                .encode(format!("an ordinary configuration string number {i}"));
+            data.push_str(&format!("a{i}=\"{blob}\";\n"));
+        }
+        let last = base64::engine::general_purpose::STANDARD
+            .encode("k=npm_Zq8LmX0pVt7Ka9Wn4Bd1Ys6Hc3Fg5J2kQw9");
+        data.push_str(&format!("z=\"{last}\";\n"));
+        let vs = views(data.as_bytes());
+        let v = vs.iter().find(|v| v.chain == [Decoding::Base64]).unwrap();
+        let (s, e) = find(v, b"npm_Zq8");
+        let (os, oe) = v.to_original(s, e);
+        assert_eq!(&data.as_bytes()[os..oe], last.as_bytes());
+    }
+
+    #[test]
+    fn utf16_and_concatenation_map_back() {
+        let text = "x = \"ghp_abcdefghij\" + \"klmnopqrstuvwxyz\";\n";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let vs = views(&le);
+        let v = vs.iter().find(|v| v.chain == [Decoding::Utf16]).unwrap();
+        let (s, e) = find(v, b"ghp_");
+        assert_eq!(v.to_original(s, e), (2 + 2 * 5, 2 + 2 * 9));
+        let joined = vs
+            .iter()
+            .find(|v| v.chain == [Decoding::Utf16, Decoding::Concat])
+            .unwrap();
+        let (s, e) = find(joined, b"ghp_abcdefghijklmnopqrstuvwxyz");
+        assert_eq!(joined.to_original(s, e), (2 + 2 * 5, 2 + 2 * 40));
+    }
+
+    #[test]
+    fn octal_and_html_entities_decode() {
+        let v = views(br"printf '\147\150\160\137'");
+        assert!(v.iter().any(|v| v.data.ends_with(b"'ghp_'")));
+        let v = views(b"<p>&#103;&#x68;p&lowbar;</p>");
+        assert!(v.iter().any(|v| v.data == b"<p>ghp_</p>"));
     }
 
     #[test]
