@@ -25,8 +25,6 @@ use crate::rules::prefilter::{captures_in, Prefilter};
 use crate::rules::{Rule, RuleSet};
 use crate::text::{sanitize, shorten};
 
-/// Bytes looked at to decide a file is binary (what git does: a NUL in the first 8000).
-const BINARY_SNIFF: usize = 8000;
 /// Findings one rule may raise in one file; past this the file is clearly full of them and
 /// more would bury everything else. The most severe are kept (a valid token after 50 fakes
 /// is the one that matters) and the rest counted, so the cap never changes the verdict.
@@ -356,7 +354,7 @@ impl<'a> Engine<'a> {
         if applicable.is_empty() {
             return;
         }
-        let binary = entry.data[..entry.data.len().min(BINARY_SNIFF)].contains(&0);
+        let binary = crate::text::is_binary(entry.data);
         let mut wants_content = Vec::new();
         for &i in applicable {
             let rule = &self.rules.rules[i];

@@ -2,6 +2,10 @@
 //! in UTF-8 bytes, and the number formats reports use. Pure functions on strings and bytes;
 //! nothing here knows about rules, findings or packages.
 
+pub mod kind;
+
+pub use kind::{is_binary, utf16_order};
+
 /// Replaces control characters (a hostile package can put terminal escape sequences in a file
 /// name or its content) so nothing packguard prints can drive the user's terminal.
 pub fn sanitize(s: &str) -> String {

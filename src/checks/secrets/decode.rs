@@ -1,29 +1,42 @@
 //! Decoded views of a file: where a secret is written escaped or encoded, the rules run
 //! again over the decoded text.
 //!
-//! Three decoders, applied to the file and then to what they produce, down to `MAX_DEPTH`:
-//! - `js-escape`: `\uXXXX` (surrogate pairs joined), `\u{…}`, `\xXX`, `\/` and the
-//!   one-letter escapes of JS and JSON strings. Bundlers and JSON encoders write `/` as `\/`
-//!   and non-ASCII (sometimes all) characters as `\u…`; a PEM key in a JSON string has `\n`.
+//! Decoders, applied to the file and then to what they produce, as deep as the budget
+//! allows (an inline source map of a bundle of a base64 config is four deep):
+//! - `js-escape`: `\uXXXX` (surrogate pairs joined), `\u{…}`, `\xXX`, three-digit octal
+//!   `\101`, `\/` and the one-letter escapes of JS and JSON strings. Bundlers and JSON
+//!   encoders write `/` as `\/` and non-ASCII (sometimes all) characters as `\u…`; a PEM
+//!   key in a JSON string has `\n`; shell `printf` and C strings use octal.
 //! - `percent`: `%XX` in URLs and query strings.
+//! - `html-entity`: `&#103;`, `&#x67;` and the named entities of token characters, in a
+//!   file with a numeric one.
+//! - `concat`: `"ghp_" + "…"`, a token split into string literals joined with `+`.
+//! - `utf-16`: a UTF-16LE or UTF-16BE file (with or without a byte order mark) as UTF-8.
 //! - `base64`: runs of at least `MIN_BASE64` base64 (or base64url) characters that decode
-//!   to text. Binary results (fonts, images, hashes) are thrown away, which is also what
-//!   keeps integrity hashes and data-URI images quiet.
+//!   to text, lines wrapped at any width (64 and 76 are common) joined first. Binary
+//!   results (fonts, images, hashes) are thrown away, which is also what keeps integrity
+//!   hashes and data-URI images quiet. All runs of one text make one view, so a file with
+//!   hundreds of small blobs still has its last one decoded.
 //!
 //! Every view maps an offset in its bytes back to an offset in the original file, so a
-//! finding still points at the bytes a user can find in the file. Work is bounded: a file
-//! makes at most `MAX_VIEWS` views and `MAX_DECODED` decoded bytes, and a base64 run longer
-//! than `MAX_BASE64_RUN` is skipped (those are embedded assets, not credentials).
+//! finding still points at the bytes a user can find in the file. Work is bounded by bytes,
+//! not by counts: a file makes at most `MAX_DECODED` decoded bytes over all views, and a
+//! base64 run longer than `MAX_BASE64_RUN` is skipped (those are embedded assets, not
+//! credentials). `MAX_DEPTH` and `MAX_VIEWS` only stop degenerate inputs that decode to
+//! themselves.
+
+use std::sync::Arc;
 
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::{alphabet, Engine as _};
 use memchr::memmem;
 
-/// How deep decoders nest (base64 inside a JSON string inside base64 is three).
-pub const MAX_DEPTH: usize = 3;
-/// Most decoded views one file may produce.
-pub const MAX_VIEWS: usize = 256;
+/// How deep decoders nest at most; the byte budget is what normally ends the descent.
+pub const MAX_DEPTH: usize = 8;
+/// Most decoded views one file may produce (a safety net; every decoder makes at most one
+/// view of each text).
+pub const MAX_VIEWS: usize = 1024;
 /// Most decoded bytes one file may produce, all views together.
 pub const MAX_DECODED: usize = 64 << 20;
 /// Shortest base64 run worth decoding: shorter ones decode to fewer than 24 bytes, and
@@ -31,12 +44,18 @@ pub const MAX_DECODED: usize = 64 << 20;
 pub const MIN_BASE64: usize = 32;
 /// Longest base64 run decoded (about 3 MiB of output).
 pub const MAX_BASE64_RUN: usize = 4 << 20;
+/// Shortest base64 line that may continue on the next one: wrapped base64 is written in
+/// lines of 64 or 76 characters, and a shorter line ends the block.
+const MIN_WRAPPED_LINE: usize = 40;
 
 /// Which decoder produced a view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decoding {
     JsEscape,
     Percent,
+    HtmlEntity,
+    Concat,
+    Utf16,
     Base64,
 }
 
@@ -45,57 +64,58 @@ impl Decoding {
         match self {
             Decoding::JsEscape => "js-escape",
             Decoding::Percent => "percent",
+            Decoding::HtmlEntity => "html-entity",
+            Decoding::Concat => "concat",
+            Decoding::Utf16 => "utf-16",
             Decoding::Base64 => "base64",
         }
     }
 }
 
-/// How a view's offsets relate to the original file's.
+/// How a view's offsets relate to its parent's (the file's, for a view of the file).
 #[derive(Clone, Debug)]
 enum OffsetMap {
-    /// Piecewise linear: `(view offset, original offset)` at each point where the two stop
+    /// Piecewise linear: `(view offset, parent offset)` at each point where the two stop
     /// advancing together, sorted by view offset.
     Segments(Vec<(usize, usize)>),
-    /// Every byte comes from the original range `start..end` as a whole (base64).
-    Whole(usize, usize),
+    /// Like `Segments`, with two parent bytes per view byte (UTF-16 code units).
+    Doubled(Vec<(usize, usize)>),
+    /// `(view start, view end, parent start, parent end)`, sorted: every byte of a piece
+    /// comes from its parent range as a whole (a base64 run).
+    Pieces(Vec<(usize, usize, usize, usize)>),
 }
 
-/// A decoded copy of (part of) a file.
-#[derive(Clone, Debug)]
-pub struct View {
-    pub data: Vec<u8>,
-    /// The decoders applied, outermost first: `["base64", "js-escape"]`.
-    pub chain: Vec<Decoding>,
-    map: OffsetMap,
-}
-
-impl View {
-    /// `base64+js-escape`: how the finding's message names what revealed it.
-    pub fn describe(&self) -> String {
-        self.chain
-            .iter()
-            .map(|d| d.as_str())
-            .collect::<Vec<_>>()
-            .join("+")
-    }
-
-    /// The original-file range of the view range `start..end`.
-    pub fn to_original(&self, start: usize, end: usize) -> (usize, usize) {
-        match &self.map {
-            OffsetMap::Whole(a, b) => (*a, *b),
-            OffsetMap::Segments(segs) => {
+impl OffsetMap {
+    /// The parent range of the view range `start..end`.
+    fn to_parent(&self, start: usize, end: usize) -> (usize, usize) {
+        match self {
+            OffsetMap::Pieces(pieces) => {
+                let piece = |off: usize| {
+                    let i = pieces.partition_point(|p| p.0 <= off).saturating_sub(1);
+                    pieces.get(i).copied().unwrap_or((0, 0, 0, 0))
+                };
+                let first = piece(start);
+                let last = piece(end.saturating_sub(1).max(start));
+                (first.2, last.3.max(first.2))
+            }
+            OffsetMap::Segments(segs) | OffsetMap::Doubled(segs) => {
+                let step = if matches!(self, OffsetMap::Doubled(_)) {
+                    2
+                } else {
+                    1
+                };
                 let at = |off: usize, end: bool| {
                     // For an end offset, the segment that contains the last byte.
                     let probe = if end { off.saturating_sub(1) } else { off };
                     let i = segs.partition_point(|&(v, _)| v <= probe).saturating_sub(1);
                     let (v, o) = segs.get(i).copied().unwrap_or((0, 0));
-                    let mapped = o + (probe - v.min(probe));
+                    let mapped = o + step * (probe - v.min(probe));
                     if end {
                         // The end of a decoded escape is the end of the escape text.
                         let next = segs.get(i + 1).map(|&(_, o2)| o2);
                         match next {
                             Some(n) if segs[i + 1].0 == off => n,
-                            _ => mapped + 1,
+                            _ => mapped + step,
                         }
                     } else {
                         mapped
@@ -109,23 +129,47 @@ impl View {
             }
         }
     }
+}
 
-    /// Composes this view's map with its parent's, so offsets go straight to the file.
+/// A decoded copy of (part of) a file.
+#[derive(Clone, Debug)]
+pub struct View {
+    pub data: Vec<u8>,
+    /// The decoders applied, outermost first: `["base64", "js-escape"]`.
+    pub chain: Vec<Decoding>,
+    /// This view's map to its parent, then the parent's to its own, out to the file.
+    /// Shared, because every view of a large escaped view would otherwise copy its map.
+    maps: Vec<Arc<OffsetMap>>,
+}
+
+impl View {
+    fn new(data: Vec<u8>, decoding: Decoding, map: OffsetMap) -> View {
+        View {
+            data,
+            chain: vec![decoding],
+            maps: vec![Arc::new(map)],
+        }
+    }
+
+    /// `base64+js-escape`: how the finding's message names what revealed it.
+    pub fn describe(&self) -> String {
+        self.chain
+            .iter()
+            .map(|d| d.as_str())
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+
+    /// The original-file range of the view range `start..end`.
+    pub fn to_original(&self, start: usize, end: usize) -> (usize, usize) {
+        self.maps
+            .iter()
+            .fold((start, end), |(s, e), map| map.to_parent(s, e))
+    }
+
+    /// Makes a view of `parent`'s bytes a view of the file.
     fn rebase(mut self, parent: &View) -> View {
-        self.map = match self.map {
-            OffsetMap::Whole(a, b) => {
-                let (s, e) = parent.to_original(a, b);
-                OffsetMap::Whole(s, e)
-            }
-            OffsetMap::Segments(segs) => match &parent.map {
-                OffsetMap::Whole(a, b) => OffsetMap::Whole(*a, *b),
-                OffsetMap::Segments(_) => OffsetMap::Segments(
-                    segs.into_iter()
-                        .map(|(v, o)| (v, parent.to_original(o, o).0))
-                        .collect(),
-                ),
-            },
-        };
+        self.maps.extend(parent.maps.iter().cloned());
         let mut chain = parent.chain.clone();
         chain.extend(self.chain);
         self.chain = chain;
@@ -140,7 +184,7 @@ pub fn views(data: &[u8]) -> Vec<View> {
     let root = View {
         data: Vec::new(),
         chain: Vec::new(),
-        map: OffsetMap::Segments(vec![(0, 0)]),
+        maps: Vec::new(),
     };
     let mut frontier: Vec<Option<usize>> = vec![None];
     let mut seen = std::collections::HashSet::new();
@@ -156,7 +200,10 @@ pub fn views(data: &[u8]) -> Vec<View> {
             let mut made = Vec::new();
             made.extend(js_unescape(bytes));
             made.extend(percent_decode(bytes));
-            made.extend(base64_runs(bytes, &mut budget));
+            made.extend(html_entities(bytes));
+            made.extend(concatenation(bytes));
+            made.extend(utf16(bytes));
+            made.extend(base64_runs(bytes, budget));
             let parent_digest = digest(bytes);
             let made: Vec<View> = made
                 .into_iter()
@@ -201,6 +248,20 @@ fn has_token_escapes(data: &[u8]) -> bool {
         || memmem::find(data, b"\\x").is_some()
         || memmem::find(data, b"\\/").is_some()
         || (memmem::find(data, b"\\n").is_some() && memmem::find(data, b"-----BEGIN").is_some())
+        // Octal only when one stands for a letter or digit: `\033` (ANSI colours in every
+        // CLI) and `\000` hide no token.
+        || memchr::memchr_iter(b'\\', data)
+            .any(|i| octal_at(&data[i..]).is_some_and(|c| c.is_ascii_alphanumeric()))
+}
+
+/// A three-digit octal escape (`\101`) at the start of `s`: its character.
+fn octal_at(s: &[u8]) -> Option<char> {
+    let d = s.get(1..4)?;
+    if !matches!(d[0], b'0'..=b'3') || !d[1..].iter().all(|b| (b'0'..=b'7').contains(b)) {
+        return None;
+    }
+    let v = d.iter().fold(0u32, |acc, &b| acc * 8 + u32::from(b - b'0'));
+    char::from_u32(v)
 }
 
 fn hex(b: u8) -> Option<u32> {
@@ -217,15 +278,15 @@ fn js_unescape(data: &[u8]) -> Option<View> {
     if !has_token_escapes(data) {
         return None;
     }
-    let decoded = regional(data, b'\\', |at| {
+    let decoded = regional(data, b"\\", |at| {
         let (ch, used) = escape_at(&data[at..]);
         ch.map(|c| (Decoded1::char(c), used))
     })?;
-    Some(View {
-        data: decoded.0,
-        chain: vec![Decoding::JsEscape],
-        map: OffsetMap::Segments(decoded.1),
-    })
+    Some(View::new(
+        decoded.0,
+        Decoding::JsEscape,
+        OffsetMap::Segments(decoded.1),
+    ))
 }
 
 /// Decoded bytes and their `(view offset, original offset)` segments.
@@ -246,6 +307,14 @@ impl Decoded1 {
         Decoded1 { buf, len }
     }
 
+    /// An escape that stands for nothing (the `" + "` between two literals).
+    fn empty() -> Decoded1 {
+        Decoded1 {
+            buf: [0; 4],
+            len: 0,
+        }
+    }
+
     fn byte(b: u8) -> Decoded1 {
         Decoded1 {
             buf: [b, 0, 0, 0],
@@ -264,19 +333,29 @@ const REGION_MARGIN: usize = 512;
 /// Between two regions of a regional view: a line break and a NUL, which no token spans.
 const REGION_SEPARATOR: &[u8] = b"\n\0\n";
 
-/// Decodes every escape (introduced by `trigger`, decoded by `decode_at(offset)` into bytes
+/// The first of `triggers` (one to three bytes) in `hay`.
+fn find_trigger(triggers: &[u8], hay: &[u8]) -> Option<usize> {
+    match *triggers {
+        [a] => memchr::memchr(a, hay),
+        [a, b] => memchr::memchr2(a, b, hay),
+        [a, b, c, ..] => memchr::memchr3(a, b, c, hay),
+        [] => None,
+    }
+}
+
+/// Decodes every escape (introduced by one of `triggers`, decoded by `decode_at(offset)` into bytes
 /// and the length it used) in `data`. When the escapes touch most of the file (a source map
 /// whose sourcesContent is all escaped), the view is the whole file decoded; otherwise it
 /// is only the regions around them, so a large file with a handful of escapes does not
 /// cost a full copy and a full rescan. `None` when nothing decodes.
 fn regional(
     data: &[u8],
-    trigger: u8,
+    triggers: &[u8],
     decode_at: impl Fn(usize) -> Option<(Decoded1, usize)>,
 ) -> Option<Decoded> {
     let mut regions: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
-    while let Some(rel) = memchr::memchr(trigger, &data[i..]) {
+    while let Some(rel) = find_trigger(triggers, &data[i..]) {
         let at = i + rel;
         match decode_at(at) {
             Some((_, used)) => {
@@ -309,7 +388,7 @@ fn regional(
         segs.push((out.len(), a));
         let mut i = a;
         while i < b {
-            let Some(rel) = memchr::memchr(trigger, &data[i..b]) else {
+            let Some(rel) = find_trigger(triggers, &data[i..b]) else {
                 out.extend_from_slice(&data[i..b]);
                 break;
             };
@@ -346,6 +425,10 @@ fn escape_at(s: &[u8]) -> (Option<char>, usize) {
         b'\\' => simple('\\'),
         b'"' => simple('"'),
         b'\'' => simple('\''),
+        b'0'..=b'3' => match octal_at(s) {
+            Some(c) => (Some(c), 4),
+            None => (None, 2),
+        },
         b'x' => match s.get(2..4).and_then(hex_value).and_then(char::from_u32) {
             Some(c) => (Some(c), 4),
             None => (None, 2),
@@ -395,16 +478,179 @@ fn percent_decode(data: &[u8]) -> Option<View> {
             })
     };
     memchr::memchr_iter(b'%', data).find(|&i| data.get(i..i + 3).is_some_and(token_char))?;
-    let decoded = regional(data, b'%', |at| {
+    let decoded = regional(data, b"%", |at| {
         data.get(at + 1..at + 3)
             .and_then(hex_value)
             .map(|v| (Decoded1::byte(v as u8), 3))
     })?;
-    Some(View {
-        data: decoded.0,
-        chain: vec![Decoding::Percent],
-        map: OffsetMap::Segments(decoded.1),
-    })
+    Some(View::new(
+        decoded.0,
+        Decoding::Percent,
+        OffsetMap::Segments(decoded.1),
+    ))
+}
+
+/// Named HTML entities of characters tokens and their surroundings use.
+const ENTITIES: &[(&[u8], char)] = &[
+    (b"amp;", '&'),
+    (b"lt;", '<'),
+    (b"gt;", '>'),
+    (b"quot;", '"'),
+    (b"apos;", '\''),
+    (b"sol;", '/'),
+    (b"lowbar;", '_'),
+    (b"hyphen;", '-'),
+    (b"plus;", '+'),
+    (b"equals;", '='),
+    (b"colon;", ':'),
+    (b"period;", '.'),
+];
+
+/// The character an entity at the start of `s` (which begins with `&`) stands for, and
+/// its length.
+fn entity_at(s: &[u8]) -> Option<(char, usize)> {
+    let rest = s.get(1..)?;
+    if let Some(num) = rest.strip_prefix(b"#") {
+        let (digits, radix, skip) = match num.first() {
+            Some(b'x' | b'X') => (&num[1..], 16, 3),
+            _ => (num, 10, 2),
+        };
+        let len = digits
+            .iter()
+            .take(8)
+            .take_while(|b| char::from(**b).is_digit(radix))
+            .count();
+        if len == 0 || digits.get(len) != Some(&b';') {
+            return None;
+        }
+        let text = std::str::from_utf8(&digits[..len]).ok()?;
+        let c = char::from_u32(u32::from_str_radix(text, radix).ok()?)?;
+        return Some((c, skip + len + 1));
+    }
+    ENTITIES
+        .iter()
+        .find(|(name, _)| rest.starts_with(name))
+        .map(|&(name, c)| (c, 1 + name.len()))
+}
+
+/// Undoes HTML character references, in a file with a numeric one for a letter or digit
+/// (named ones, `&amp;` in every HTML page, and `&#39;` quotes in templates hide no token).
+fn html_entities(data: &[u8]) -> Option<View> {
+    memmem::find_iter(data, b"&#")
+        .find(|&i| entity_at(&data[i..]).is_some_and(|(c, _)| c.is_ascii_alphanumeric()))?;
+    let decoded = regional(data, b"&", |at| {
+        entity_at(&data[at..]).map(|(c, used)| (Decoded1::char(c), used))
+    })?;
+    Some(View::new(
+        decoded.0,
+        Decoding::HtmlEntity,
+        OffsetMap::Segments(decoded.1),
+    ))
+}
+
+/// Characters of tokens and of the text rules match around them (base64, URLs, `user:pass@`).
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"_-+/=.%~:@".contains(&b)
+}
+
+/// Token characters the two sides of a join must have together: less cannot be a token
+/// of any rule, and requiring it keeps ordinary concatenation (`"Invalid " + name`,
+/// `"px" + "…"`) from making a view of most bundles.
+const MIN_JOINED: usize = 16;
+
+/// The length of `" + "` at `at` (a closing quote, a `+` between blanks, the same quote
+/// opening again), when it joins two runs of token characters long enough for a token.
+fn join_at(data: &[u8], at: usize) -> Option<usize> {
+    let quote = data[at];
+    let left = data[..at]
+        .iter()
+        .rev()
+        .take(MIN_JOINED)
+        .take_while(|b| is_token_byte(**b))
+        .count();
+    if left < 2 {
+        return None;
+    }
+    let blank = |i: usize| data.get(i).is_some_and(|b| b" \t\r\n".contains(b));
+    let mut i = at + 1;
+    while blank(i) && i - at < 16 {
+        i += 1;
+    }
+    if data.get(i) != Some(&b'+') {
+        return None;
+    }
+    i += 1;
+    while blank(i) && i - at < 32 {
+        i += 1;
+    }
+    if data.get(i) != Some(&quote) {
+        return None;
+    }
+    let right = data[i + 1..]
+        .iter()
+        .take(MIN_JOINED)
+        .take_while(|b| is_token_byte(**b))
+        .count();
+    (right >= 2 && left + right >= MIN_JOINED).then_some(i + 1 - at)
+}
+
+/// Joins string literals concatenated with `+` where both sides are token characters:
+/// `"ghp_" + "Zq8…"` becomes `"ghp_Zq8…"`.
+fn concatenation(data: &[u8]) -> Option<View> {
+    // Quotes are everywhere in code and `+` is not: find a join from its `+` first, so a
+    // file without one costs one `memchr` pass.
+    memchr::memchr_iter(b'+', data).find(|&plus| {
+        let mut at = plus;
+        while at > 0 && plus - at < 16 && b" \t\r\n".contains(&data[at - 1]) {
+            at -= 1;
+        }
+        at.checked_sub(1)
+            .is_some_and(|q| b"\"'`".contains(&data[q]) && join_at(data, q).is_some())
+    })?;
+    let decoded = regional(data, b"\"'`", |at| {
+        join_at(data, at).map(|used| (Decoded1::empty(), used))
+    })?;
+    Some(View::new(
+        decoded.0,
+        Decoding::Concat,
+        OffsetMap::Segments(decoded.1),
+    ))
+}
+
+/// A UTF-16 text as UTF-8.
+fn utf16(data: &[u8]) -> Option<View> {
+    let le = crate::text::utf16_order(data)?;
+    let start = if matches!(data, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]) {
+        2
+    } else {
+        0
+    };
+    let units = data[start..].chunks_exact(2).map(|c| {
+        if le {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    let mut out = Vec::with_capacity(data.len() / 2);
+    // A point wherever a character is not one unit and one byte, so the map stays small
+    // for ASCII text.
+    let mut segs = vec![(0, start)];
+    let mut orig = start;
+    let mut buf = [0u8; 4];
+    for r in char::decode_utf16(units) {
+        let (c, units) = match r {
+            Ok(c) => (c, c.len_utf16()),
+            Err(_) => (char::REPLACEMENT_CHARACTER, 1),
+        };
+        let bytes = c.encode_utf8(&mut buf).len();
+        out.extend_from_slice(&buf[..bytes]);
+        orig += 2 * units;
+        if bytes != 1 || units != 1 {
+            segs.push((out.len(), orig));
+        }
+    }
+    texty(&out).then(|| View::new(out, Decoding::Utf16, OffsetMap::Doubled(segs)))
 }
 
 /// Byte classes for the base64 scan, one bit each.
@@ -450,9 +696,36 @@ const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
 const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
 const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
 
-/// Base64 runs of `data` that decode to text.
-fn base64_runs(data: &[u8], budget: &mut usize) -> Vec<View> {
+/// Where the base64 run ending at `stop` (on a line starting at `line_start`) continues on
+/// the next line, if it is wrapped: a full line (a multiple of 4, long enough) with no
+/// padding, then a line break, optional indentation and more base64.
+fn wrapped_continuation(data: &[u8], line_start: usize, stop: usize) -> Option<usize> {
+    let len = stop - line_start;
+    if len < MIN_WRAPPED_LINE || len % 4 != 0 {
+        return None;
+    }
+    let mut i = stop;
+    if data.get(i) == Some(&b'\r') {
+        i += 1;
+    }
+    if data.get(i) != Some(&b'\n') {
+        return None;
+    }
+    i += 1;
+    let indent = i;
+    while data.get(i).is_some_and(|b| *b == b' ' || *b == b'\t') && i - indent < 16 {
+        i += 1;
+    }
+    data.get(i).copied().is_some_and(is_b64).then_some(i)
+}
+
+/// The base64 runs of `data` that decode to text, as one view (runs separated by
+/// `REGION_SEPARATOR`), within `budget` decoded bytes.
+fn base64_runs(data: &[u8], budget: usize) -> Option<View> {
     let mut out = Vec::new();
+    let mut pieces = Vec::new();
+    // Wrapped lines are joined here; a run on one line is decoded in place.
+    let mut joined = Vec::new();
     // Invariant: `i` is 0 or follows a byte that is not base64, so a run starts at or after
     // `i`. A run of `MIN_BASE64` starting anywhere in `i..i + MIN_BASE64` covers the byte at
     // `i + MIN_BASE64 - 1`: when that byte is not base64, the whole stretch is skipped
@@ -470,17 +743,38 @@ fn base64_runs(data: &[u8], budget: &mut usize) -> Vec<View> {
         }
         let mut seen = 0u8;
         let mut stop = start;
-        while stop < data.len() {
-            let class = CLASSES[usize::from(data[stop])];
-            if class & B64 == 0 {
-                break;
+        let mut line_start = start;
+        let mut wrapped = false;
+        joined.clear();
+        loop {
+            while stop < data.len() {
+                let class = CLASSES[usize::from(data[stop])];
+                if class & B64 == 0 {
+                    break;
+                }
+                seen |= class;
+                stop += 1;
             }
-            seen |= class;
-            stop += 1;
+            match wrapped_continuation(data, line_start, stop) {
+                Some(next) if stop - start <= MAX_BASE64_RUN => {
+                    joined.extend_from_slice(&data[line_start..stop]);
+                    wrapped = true;
+                    line_start = next;
+                    stop = next;
+                }
+                _ => break,
+            }
+        }
+        if wrapped {
+            joined.extend_from_slice(&data[line_start..stop]);
         }
         // The next search starts after the byte that ended this run.
         i = stop + 1;
-        let run = &data[start..stop];
+        let run = if wrapped {
+            &joined[..]
+        } else {
+            &data[start..stop]
+        };
         // Encoded data mixes upper case, lower case and digits; words, paths, hex and the
         // middle of `a-b_c` identifiers do not.
         let mixed = seen & (UPPER | LOWER | DIGIT) == UPPER | LOWER | DIGIT;
@@ -499,31 +793,39 @@ fn base64_runs(data: &[u8], budget: &mut usize) -> Vec<View> {
         let Ok(decoded) = engine.decode(run) else {
             continue;
         };
-        if decoded.len() > *budget || !texty(&decoded) {
-            continue;
-        }
-        out.push(View {
-            data: decoded,
-            chain: vec![Decoding::Base64],
-            map: OffsetMap::Whole(start, end),
-        });
-        if out.len() >= MAX_VIEWS {
+        if out.len() + decoded.len() > budget {
             break;
         }
+        if !texty(&decoded) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.extend_from_slice(REGION_SEPARATOR);
+        }
+        pieces.push((out.len(), out.len() + decoded.len(), start, end));
+        out.extend_from_slice(&decoded);
     }
-    out
+    (!pieces.is_empty()).then(|| View::new(out, Decoding::Base64, OffsetMap::Pieces(pieces)))
 }
 
 /// Decoded bytes worth scanning: valid UTF-8 and almost all printable.
 fn texty(decoded: &[u8]) -> bool {
-    let Ok(s) = std::str::from_utf8(decoded) else {
+    if std::str::from_utf8(decoded).is_err() {
         return false;
-    };
-    let printable = s
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+    }
+    // Counted over bytes (this runs on every decoded blob): characters are the bytes that
+    // do not continue one, controls are C0 (but tab and line breaks), DEL and C1
+    // (`0xC2 0x80..=0x9F` in UTF-8).
+    let chars = decoded.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+    let c0 = decoded
+        .iter()
+        .filter(|&&b| (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t')) || b == 0x7F)
         .count();
-    printable * 100 >= s.chars().count() * 95
+    let c1 = decoded
+        .windows(2)
+        .filter(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]))
+        .count();
+    (chars - c0 - c1) * 100 >= chars * 95
 }
 
 #[cfg(test)]
@@ -604,6 +906,51 @@ mod tests {
         assert_eq!(deep.describe(), "base64+base64");
         let (os, oe) = deep.to_original(0, 5);
         assert_eq!(&data.as_bytes()[os..oe], outer.as_bytes());
+    }
+
+    #[test]
+    fn the_last_of_many_blobs_maps_back_to_its_own_run() {
+        let mut data = String::new();
+        for i in 0..300 {
+            let blob = base64::engine::general_purpose::STANDARD
+                .encode(format!("an ordinary configuration string number {i}"));
+            data.push_str(&format!("a{i}=\"{blob}\";\n"));
+        }
+        let last = base64::engine::general_purpose::STANDARD
+            .encode("k=npm_Zq8LmX0pVt7Ka9Wn4Bd1Ys6Hc3Fg5J2kQw9");
+        data.push_str(&format!("z=\"{last}\";\n"));
+        let vs = views(data.as_bytes());
+        let v = vs.iter().find(|v| v.chain == [Decoding::Base64]).unwrap();
+        let (s, e) = find(v, b"npm_Zq8");
+        let (os, oe) = v.to_original(s, e);
+        assert_eq!(&data.as_bytes()[os..oe], last.as_bytes());
+    }
+
+    #[test]
+    fn utf16_and_concatenation_map_back() {
+        let text = "x = \"ghp_abcdefghij\" + \"klmnopqrstuvwxyz\";\n";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let vs = views(&le);
+        let v = vs.iter().find(|v| v.chain == [Decoding::Utf16]).unwrap();
+        let (s, e) = find(v, b"ghp_");
+        assert_eq!(v.to_original(s, e), (2 + 2 * 5, 2 + 2 * 9));
+        let joined = vs
+            .iter()
+            .find(|v| v.chain == [Decoding::Utf16, Decoding::Concat])
+            .unwrap();
+        let (s, e) = find(joined, b"ghp_abcdefghijklmnopqrstuvwxyz");
+        assert_eq!(joined.to_original(s, e), (2 + 2 * 5, 2 + 2 * 40));
+    }
+
+    #[test]
+    fn octal_and_html_entities_decode() {
+        let v = views(br"printf '\147\150\160\137'");
+        assert!(v.iter().any(|v| v.data.ends_with(b"'ghp_'")));
+        let v = views(b"<p>&#103;&#x68;p&lowbar;</p>");
+        assert!(v.iter().any(|v| v.data == b"<p>ghp_</p>"));
     }
 
     #[test]
