@@ -1,10 +1,12 @@
 //! Secret detection as a user sees it: checksums, placeholders and other look-alikes,
 //! decoding, inline suppression, baselines and redaction in every output.
 
+mod common;
+
 use assert_cmd::Command;
 use base64::Engine as _;
 use packguard::artifact::builder::TarBuilder;
-use packguard::report::{human, json};
+use packguard::render::Format;
 use packguard::rules::builtin;
 use packguard::rules::validators::Checksum;
 use packguard::{Config, FailOn, Options};
@@ -246,15 +248,8 @@ fn rendered(files: &[(&str, String)]) -> Vec<String> {
     assert!(!report.findings.is_empty());
     let reports = [report];
     vec![
-        json::render(&reports),
-        human::render(
-            &reports,
-            FailOn::Never,
-            human::Style {
-                color: false,
-                width: 200,
-            },
-        ),
+        common::render(Format::Json, &reports, FailOn::Never, 120),
+        common::render(Format::Human, &reports, FailOn::Never, 200),
     ]
 }
 

@@ -356,8 +356,11 @@ fn sources_content_reports_what_the_map_exposes() {
         (3, 2, 4, 7)
     );
 
-    let json: serde_json::Value = serde_json::from_str(&packguard::report::json::render(
+    let json: serde_json::Value = serde_json::from_str(&common::render(
+        packguard::render::Format::Json,
         std::slice::from_ref(&report),
+        packguard::FailOn::Never,
+        120,
     ))
     .expect("json output parses");
     assert_eq!(json["sourcemaps"][0]["sources_content"], 2);
@@ -877,14 +880,11 @@ fn showcase() -> TarBuilder {
 #[test]
 fn human_report_snapshot() {
     let report = scan(&showcase());
-    let style = packguard::report::human::Style {
-        color: false,
-        width: 100,
-    };
-    let text = packguard::report::human::render(
+    let text = common::render(
+        packguard::render::Format::Human,
         std::slice::from_ref(&report),
         packguard::FailOn::Severity(Severity::Error),
-        style,
+        100,
     );
     let text = regex::Regex::new(r"in \d+ ms")
         .expect("valid regex")

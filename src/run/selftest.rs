@@ -240,7 +240,7 @@ fn scan_as_directory(
             },
             ..options.clone()
         };
-        crate::scan_directory(&dir, rules, config, &options).map_err(|e| {
+        super::scan_directory(&dir, rules, config, &options).map_err(|e| {
             crate::artifact::ArtifactError::Corrupt {
                 name: dir.display().to_string(),
                 detail: e.to_string(),

@@ -135,3 +135,23 @@ pub fn real_tarball(file: &str) -> PathBuf {
     );
     path
 }
+
+/// Draws `reports` in `format` as a terminal without colour would, `width` columns wide, with
+/// no rules to describe and no repository to point into.
+pub fn render(
+    format: packguard::render::Format,
+    reports: &[packguard::Report],
+    fail_on: packguard::FailOn,
+    width: usize,
+) -> String {
+    let rules = packguard::RuleSet::default();
+    let repo = packguard::render::repo::RepoPaths::none();
+    let context = packguard::render::Context {
+        rules: &rules,
+        fail_on,
+        repo: &repo,
+        color: false,
+        width,
+    };
+    format.render(reports, &context)
+}
