@@ -7,8 +7,10 @@
 
 pub mod builtin;
 pub mod check_names;
+pub mod compile;
 pub mod load;
 pub mod prefilter;
+pub mod schema;
 pub mod sourcemap;
 pub mod validators;
 
