@@ -232,7 +232,7 @@ fn npmrc_and_env_values_are_errors_whatever_they_look_like() {
 
 /// Renders a report in every format and returns the texts.
 fn rendered(files: &[(&str, String)]) -> Vec<String> {
-    let rules = builtin::rules().expect("rules");
+    let rules = builtin::rules(&packguard::checks::names()).expect("rules");
     let mut b = TarBuilder::new();
     for (p, c) in files {
         b = b.file(p, c);
@@ -290,7 +290,7 @@ proptest! {
 
 #[test]
 fn every_built_in_rule_example_behaves() {
-    let rules = builtin::rules().expect("rules");
+    let rules = builtin::rules(&packguard::checks::names()).expect("rules");
     let outcome = packguard::run::selftest::run(&rules);
     assert!(outcome.examples > 300);
     assert!(outcome.failures.is_empty(), "{:#?}", outcome.failures);
@@ -315,7 +315,7 @@ proptest! {
     ) {
         let content = noise.concat();
         let lines: Vec<&str> = content.split('\n').collect();
-        let rules = builtin::rules().expect("rules");
+        let rules = builtin::rules(&packguard::checks::names()).expect("rules");
         let report = packguard::scan::scan_reader(
             "p.tgz",
             TarBuilder::new().file("a.js", &content).tgz().as_slice(),

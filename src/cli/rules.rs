@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use packguard::render::rules;
 use packguard::run::selftest;
+use packguard::run::setup::Sources;
 
 use super::args::{ListFormat, RuleArgs};
 use super::{exit, print, sources, Run};
@@ -20,8 +21,14 @@ pub fn list(args: RuleArgs, format: ListFormat) -> Run {
 }
 
 pub fn test(paths: &[PathBuf]) -> Run {
-    let set = packguard::rules::builtin::load_all(paths.is_empty(), paths)
-        .map_err(miette::Report::new)?;
+    // The built-ins only when no file is named; never a config.
+    let only = Sources {
+        builtin: paths.is_empty(),
+        rules: paths.to_vec(),
+        config: None,
+        no_config: true,
+    };
+    let (set, _) = only.load(None)?;
     let outcome = selftest::run(&set);
     let mut text = String::new();
     for f in &outcome.failures {

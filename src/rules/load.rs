@@ -112,7 +112,7 @@ pub fn add_raw(set: &mut RuleSet, raw: Vec<RawRule>, src: &Source) -> Result<(),
         let span = src
             .span(r.id.span(), Some(r.id.len()))
             .unwrap_or_else(|| (0, 0).into());
-        new.push((compile(r, src)?, span));
+        new.push((compile(r, src, &set.checks)?, span));
     }
     check_unique(&set.rules, &new, src)?;
     set.rules.extend(new.into_iter().map(|(r, _)| r));

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{Error, Input};
+use crate::checks;
 use crate::config::{self, Config};
 use crate::rules::{builtin, RuleSet};
 
@@ -25,7 +26,7 @@ impl Sources {
     /// The rule set and config: built-ins, then the rule files, then the config file (given,
     /// or discovered from `near`), whose rules and ignores apply last.
     pub fn load(&self, near: Option<&Path>) -> Result<(RuleSet, Config), Error> {
-        let mut rules = builtin::load_all(self.builtin, &self.rules)?;
+        let mut rules = builtin::load_all(&checks::names(), self.builtin, &self.rules)?;
         let path = match (&self.config, self.no_config) {
             (Some(p), _) => Some(p.clone()),
             (None, true) => None,

@@ -13,7 +13,7 @@ use crate::artifact::pack::{FileList, PackOptions};
 use crate::artifact::{self, directory, ArtifactError, Entry, EntryIssue, Limits, Visitor};
 use crate::checks::context::Context;
 use crate::checks::sourcemap::SourceMapCheck;
-use crate::checks::MapContext;
+use crate::checks::{self, MapContext, Package};
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::report::{ArtifactInfo, Report, SourceMapSummary};
@@ -132,8 +132,8 @@ impl<'a> Engine<'a> {
         Ok(self.finish(collector, &stats, info, None, started))
     }
 
-    /// What every package scan ends with: the manifest checks, which need the whole file
-    /// list, then the report. `dir` is the package folder for a directory scan.
+    /// What every package scan ends with: the package-level checks (`checks::ALL`), which
+    /// need the whole file list, then the report. `dir` is the package folder for a directory scan.
     fn finish(
         &self,
         mut collector: Collector<'_>,
@@ -164,20 +164,10 @@ impl<'a> Engine<'a> {
             .iter()
             .filter_map(|p| p.strip_prefix(&prefix).map(str::to_string))
             .collect();
-        crate::checks::manifest::check(
-            &self.checks,
-            &crate::checks::manifest::Package {
-                root,
-                manifest: collector.manifest.as_deref(),
-                files: &files,
-                unpacked_bytes: stats.unpacked_bytes,
-                expect_repo: self.options.expect_repo.as_deref(),
-                dir,
-            },
-            &mut collector.findings,
-        );
-        if let Some(lock) = self.lock {
-            let files: Vec<crate::checks::lock::PackageFile<'_>> = collector
+        // The lock's check is the one that needs sizes; without a lock none are gathered.
+        let sized: Vec<crate::checks::lock::PackageFile<'_>> = match self.lock {
+            None => Vec::new(),
+            Some(_) => collector
                 .paths
                 .iter()
                 .zip(&collector.sizes)
@@ -185,8 +175,20 @@ impl<'a> Engine<'a> {
                     let rel = path.strip_prefix(&prefix)?;
                     Some(crate::checks::lock::PackageFile { rel, path, size })
                 })
-                .collect();
-            crate::checks::lock::check(&self.checks, lock, &files, &mut collector.findings);
+                .collect(),
+        };
+        let package = Package {
+            root,
+            manifest: collector.manifest.as_deref(),
+            files: &files,
+            sized: &sized,
+            unpacked_bytes: stats.unpacked_bytes,
+            expect_repo: self.options.expect_repo.as_deref(),
+            dir,
+            lock: self.lock,
+        };
+        for check in checks::ALL {
+            check.package(&self.checks, &package, &mut collector.findings);
         }
         (info.name, info.version) = collector
             .manifest

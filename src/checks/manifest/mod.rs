@@ -6,11 +6,10 @@
 //! ships. Knobs live in the claiming rules: `pattern` (install scripts that download or run
 //! code), `allow` (expected registries), `threshold` (unpacked size).
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 
 use crate::checks::context::{CheckHit, Context};
+use crate::checks::Package;
 
 mod entry_points;
 use crate::finding::Finding;
@@ -35,19 +34,17 @@ pub const CHECKS: &[&str] = &[
     "manifest.no-files-list",
 ];
 
-/// What the manifest checks look at.
-pub struct Package<'a> {
-    /// The top folder (`package`).
-    pub root: &'a str,
-    pub manifest: Option<&'a [u8]>,
-    /// Every regular file's path relative to the root.
-    pub files: &'a HashSet<String>,
-    pub unpacked_bytes: u64,
-    /// The repository the package must come from (`owner/name` on GitHub), when known.
-    pub expect_repo: Option<&'a str>,
-    /// The package folder, for a directory scan: what npm reads besides the files that ship
-    /// (`.npmignore` never ships, so only a folder can tell whether there is one).
-    pub dir: Option<&'a std::path::Path>,
+/// The manifest checks, run once per package.
+pub struct Manifest;
+
+impl super::Check for Manifest {
+    fn names(&self) -> &'static [&'static str] {
+        CHECKS
+    }
+
+    fn package(&self, cx: &Context<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
+        check(cx, pkg, out);
+    }
 }
 
 pub fn check(ctx: &Context<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {

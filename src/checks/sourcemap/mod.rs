@@ -69,6 +69,16 @@ pub const CHECKS: &[&str] = &[
     UNREFERENCED_MAP,
 ];
 
+/// The source-map checks' names. The work is `SourceMapCheck`, driven by the engine file by file:
+/// it keeps state across a scan and scans originals through `Originals`.
+pub struct SourceMaps;
+
+impl super::Check for SourceMaps {
+    fn names(&self) -> &'static [&'static str] {
+        CHECKS
+    }
+}
+
 /// Generated files whose `sourceMappingURL` is read: scripts and styles, and TypeScript
 /// declarations (`.d.ts` files name their declaration maps the same way). Files without an
 /// extension are read too: npm `bin` scripts (`dist/bin/next`) are built JavaScript.
