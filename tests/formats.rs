@@ -3,7 +3,7 @@
 //! from inside a temporary "repository", and pins the output with a snapshot or asserts what a
 //! user would notice (a file annotated, a secret never printed, a schema-valid SARIF log).
 
-mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
 
@@ -540,7 +540,7 @@ fn sarif_keeps_to_githubs_result_limit_and_says_what_it_left_out() {
         report_with(max, Severity::Warning, "a"),
         report_with(3, Severity::Error, "b"),
     ];
-    let out = common::render(Format::Sarif, &reports, packguard::FailOn::Never, 120);
+    let out = support::render(Format::Sarif, &reports, packguard::FailOn::Never, 120);
     let log: Value = serde_json::from_str(&out).expect("JSON");
     let results = log["runs"][0]["results"].as_array().expect("results");
     assert_eq!(results.len(), max);

@@ -1,9 +1,9 @@
 //! `packguard init`: the files it writes work, and it never overwrites without --force.
 
-mod common;
+mod support;
 
-use common::{package, Scratch};
 use predicates::prelude::*;
+use support::{package, Scratch};
 
 #[test]
 fn init_writes_a_working_config_and_release_workflow() {

@@ -1,6 +1,6 @@
 //! Invariants over the whole pipeline, with random inputs.
 
-mod common;
+mod support;
 
 use packguard::artifact::builder::TarBuilder;
 use packguard::render::Format;
@@ -39,8 +39,8 @@ proptest! {
         let report = packguard::scan::scan_reader("t.tgz", tgz.as_slice(), &rules, &Config::default(), &Options::default()).unwrap();
         prop_assert!(report.findings.iter().any(|f| f.rule == "t/token"));
         let reports = [report];
-        let out_json = common::render(Format::Json, &reports, FailOn::Never, 120);
-        let out_human = common::render(Format::Human, &reports, FailOn::Never, 120);
+        let out_json = support::render(Format::Json, &reports, FailOn::Never, 120);
+        let out_human = support::render(Format::Human, &reports, FailOn::Never, 120);
         prop_assert!(!out_json.contains(&secret), "JSON reveals {secret}");
         prop_assert!(!out_human.contains(&secret), "human output reveals {secret}");
     }

@@ -1,7 +1,7 @@
 //! Secret detection as a user sees it: checksums, placeholders and other look-alikes,
 //! decoding, inline suppression, baselines and redaction in every output.
 
-mod common;
+mod support;
 
 use assert_cmd::Command;
 use base64::Engine as _;
@@ -248,8 +248,8 @@ fn rendered(files: &[(&str, String)]) -> Vec<String> {
     assert!(!report.findings.is_empty());
     let reports = [report];
     vec![
-        common::render(Format::Json, &reports, FailOn::Never, 120),
-        common::render(Format::Human, &reports, FailOn::Never, 200),
+        support::render(Format::Json, &reports, FailOn::Never, 120),
+        support::render(Format::Human, &reports, FailOn::Never, 200),
     ]
 }
 

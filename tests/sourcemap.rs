@@ -1,7 +1,7 @@
 //! Source-map analysis, end to end: tarballs built in code next to what packguard must say
 //! about them, and real packages from the corpus pinned as snapshots.
 
-mod common;
+mod support;
 
 use std::path::Path;
 
@@ -356,7 +356,7 @@ fn sources_content_reports_what_the_map_exposes() {
         (3, 2, 4, 7)
     );
 
-    let json: serde_json::Value = serde_json::from_str(&common::render(
+    let json: serde_json::Value = serde_json::from_str(&support::render(
         packguard::render::Format::Json,
         std::slice::from_ref(&report),
         packguard::FailOn::Never,
@@ -705,7 +705,7 @@ fn the_cli_fails_on_a_bucket_and_rules_test_runs_the_sourcemap_examples() {
 /// tarball comes from `$PACKGUARD_CORPUS` (scripts/fetch-corpus.sh); these tests are ignored
 /// in a plain `cargo test` and fail when run without it, so they never pass unrun.
 fn corpus_summary(file: &str) -> Option<String> {
-    let path = common::real_tarball(file);
+    let path = support::real_tarball(file);
     let data = std::fs::read(&path).expect("corpus tarball readable");
     let report = scan_reader(
         file,
@@ -880,7 +880,7 @@ fn showcase() -> TarBuilder {
 #[test]
 fn human_report_snapshot() {
     let report = scan(&showcase());
-    let text = common::render(
+    let text = support::render(
         packguard::render::Format::Human,
         std::slice::from_ref(&report),
         packguard::FailOn::Severity(Severity::Error),

@@ -1,9 +1,9 @@
 //! `packguard workflow`: release workflows, with findings at their line.
 
-mod common;
+mod support;
 
-use common::Scratch;
 use predicates::prelude::*;
+use support::Scratch;
 
 fn run_json(s: &Scratch, path: &str) -> (i32, serde_json::Value) {
     let out = s
