@@ -1,5 +1,5 @@
 //! `--format json`: the report as one JSON document (an array of them for several inputs).
-//! The schema is documented in the README and is a public contract: add fields, never
+//! The schema is documented in docs/json-report.md and is a public contract: add fields, never
 //! rename or remove them.
 
 use super::Context;
