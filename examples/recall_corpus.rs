@@ -19,7 +19,7 @@ fn main() -> ExitCode {
         eprintln!("usage: recall_corpus DIR");
         return ExitCode::from(2);
     };
-    let rules = match packguard::rules::builtin::rules() {
+    let rules = match packguard::rules::builtin::rules(&packguard::checks::names()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{e}");

@@ -323,7 +323,7 @@ mod tests {
     use super::*;
 
     fn apply_text(yaml: &str) -> Result<(Config, RuleSet), SpannedError> {
-        let mut rules = crate::rules::builtin::rules().unwrap();
+        let mut rules = crate::rules::builtin::rules(&crate::checks::names()).unwrap();
         let c = apply(
             &Source::new("packguard.yml", yaml),
             Path::new("."),

@@ -19,9 +19,9 @@ use crate::report::Report;
 
 /// Every escaping an output format applies to finding text.
 const ESCAPINGS: &[crate::redact::Escaping] = &[
-    crate::report::github::data,
-    crate::report::github::property,
-    crate::report::summary::text,
+    crate::render::github::data,
+    crate::render::github::property,
+    crate::render::summary::text,
 ];
 
 struct State {

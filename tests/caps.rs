@@ -1,9 +1,9 @@
 //! Caps keep the worst: a file full of fake tokens cannot hide the real one behind them, and
 //! no cap changes the exit code (issue 18).
 
-mod common;
+mod support;
 
-use common::*;
+use support::*;
 use packguard::rules::validators::Checksum;
 
 /// `n` distinct random-looking `ghp_` tokens whose checksum does not verify.

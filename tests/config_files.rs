@@ -2,9 +2,9 @@
 //! is not the YAML being parsed (issue 18). The config next to a downloaded tarball is the
 //! tarball author's text, not the user's.
 
-mod common;
+mod support;
 
-use common::*;
+use support::*;
 
 const MARKER: &str = "PACKGUARD_TEST_ENV_MARKER_9f2c1e";
 

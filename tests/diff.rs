@@ -1,10 +1,10 @@
 //! `packguard diff OLD NEW` and `scan --previous`: what changed since the last release, each
 //! case with both releases built in code next to its assertions.
 
-mod common;
+mod support;
 
-use common::{Scratch, TarBuilder};
 use serde_json::Value;
+use support::{Scratch, TarBuilder};
 
 const MANIFEST: &str = r#"{"name":"demo","version":"1.0.0","main":"index.js","license":"MIT","repository":"github:example/demo","files":["index.js"]}"#;
 const MANIFEST_2: &str = r#"{"name":"demo","version":"1.1.0","main":"index.js","license":"MIT","repository":"github:example/demo","files":["index.js"]}"#;
@@ -40,7 +40,7 @@ fn diff(s: &Scratch, old: &TarBuilder, new: &TarBuilder, extra: &[&str]) -> (i32
 
 /// The findings of `rule` as (file, message, pre_existing).
 fn of_rule(report: &Value, rule: &str) -> Vec<(String, String, Option<bool>)> {
-    common::of_rule(report, rule)
+    support::of_rule(report, rule)
         .into_iter()
         .map(|f| {
             (
@@ -733,7 +733,7 @@ fn each_workspace_package_is_compared_with_its_own_previous_release() {
         )]
     );
     assert!(
-        common::of_rule(a, "diff/new-file")
+        support::of_rule(a, "diff/new-file")
             .iter()
             .all(|f| f["package"] == "@demo/a"),
         "{a}"

@@ -1,8 +1,8 @@
 //! The README's first command: packguard on the example package the repository ships.
 
-mod common;
+mod support;
 
-use common::Scratch;
+use support::Scratch;
 
 #[test]
 fn the_readme_example_fails_with_the_findings_it_promises() {
@@ -25,7 +25,7 @@ fn the_readme_example_fails_with_the_findings_it_promises() {
         ("sourcemap/sources-content", "package/dist/cli.js.map"),
     ] {
         assert!(
-            common::has(&r, rule, file),
+            support::has(&r, rule, file),
             "{rule} on {file} missing: {r:#}"
         );
     }

@@ -3,6 +3,8 @@
 //! from inside a temporary "repository", and pins the output with a snapshot or asserts what a
 //! user would notice (a file annotated, a secret never printed, a schema-valid SARIF log).
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -195,7 +197,7 @@ fn original_source_location_is_annotated_when_the_source_exists() {
     // The scan fills `Finding.original` (source-map work); the renderer maps it to the
     // repository. Exercised through the library so it does not depend on that check.
     use packguard::finding::OriginalLocation;
-    use packguard::report::repo::RepoPaths;
+    use packguard::render::repo::RepoPaths;
     let repo = repo_with_package();
     repo.checkout("src/cli.ts", "const t = 1;\n");
     let mut report = scan_lib(&repo.path().join("demo.tgz"));
@@ -210,7 +212,15 @@ fn original_source_location_is_annotated_when_the_source_exists() {
         }
     }
     let paths = RepoPaths::new(repo.path(), Some(&repo.path().join("pkg")));
-    let out = packguard::report::github::render(std::slice::from_ref(&report), &paths);
+    let rules = packguard::RuleSet::default();
+    let context = packguard::render::Context {
+        rules: &rules,
+        fail_on: packguard::FailOn::Never,
+        repo: &paths,
+        color: false,
+        width: 120,
+    };
+    let out = packguard::render::github::render(std::slice::from_ref(&report), &context);
     assert!(
         out.contains("::error file=pkg/src/cli.ts,line=7,endLine=7,col=3,title=packguard secret/test-token::test token in the code (found in package/dist/cli.js:2:12, mapped to its original source)"),
         "{out}"
@@ -524,13 +534,13 @@ fn report_with(n: usize, severity: packguard::finding::Severity, name: &str) -> 
 #[test]
 fn sarif_keeps_to_githubs_result_limit_and_says_what_it_left_out() {
     use packguard::finding::Severity;
-    use packguard::report::{repo::RepoPaths, sarif};
+    use packguard::render::{sarif, Format};
     let max = sarif::MAX_RESULTS;
     let reports = [
         report_with(max, Severity::Warning, "a"),
         report_with(3, Severity::Error, "b"),
     ];
-    let out = sarif::render(&reports, &packguard::RuleSet::default(), &RepoPaths::none());
+    let out = support::render(Format::Sarif, &reports, packguard::FailOn::Never, 120);
     let log: Value = serde_json::from_str(&out).expect("JSON");
     let results = log["runs"][0]["results"].as_array().expect("results");
     assert_eq!(results.len(), max);
@@ -546,10 +556,20 @@ fn sarif_keeps_to_githubs_result_limit_and_says_what_it_left_out() {
 #[test]
 fn job_summary_stays_within_githubs_size_limit() {
     use packguard::finding::Severity;
-    use packguard::report::summary;
+    use packguard::render::repo::RepoPaths;
+    use packguard::render::{summary, Context};
     use packguard::FailOn;
+    let rules = packguard::RuleSet::default();
+    let repo = RepoPaths::none();
+    let context = Context {
+        rules: &rules,
+        fail_on: FailOn::Never,
+        repo: &repo,
+        color: false,
+        width: 120,
+    };
     // One input: the findings table stops at MAX_ROWS and says how many it left out.
-    let md = summary::render(&[report_with(300, Severity::Error, "one")], FailOn::Never);
+    let md = summary::render(&[report_with(300, Severity::Error, "one")], &context);
     let rows = md.lines().filter(|l| l.starts_with("| error |")).count();
     assert_eq!(rows, summary::MAX_ROWS);
     assert!(md.contains("100 findings are not listed here"));
@@ -559,7 +579,7 @@ fn job_summary_stays_within_githubs_size_limit() {
     let many: Vec<_> = (0..6000)
         .map(|i| report_with(1, Severity::Error, &format!("package-{i}")))
         .collect();
-    let md = summary::render(&many, FailOn::Never);
+    let md = summary::render(&many, &context);
     assert!(md.len() <= summary::BUDGET + 200, "{} bytes", md.len());
     assert!(md.ends_with("the job log has every finding.**\n"));
 }

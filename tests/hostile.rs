@@ -1,10 +1,10 @@
 //! Archives built to break scanners. Each must end in a clean result or a clean exit 2: no
 //! panic, no hang, nothing written, nothing half-printed.
 
-mod common;
+mod support;
 
-use common::*;
 use predicates::prelude::*;
+use support::*;
 
 /// A raw ustar header block with the given name, type and size field text.
 fn header(name: &str, kind: u8, size_field: &[u8]) -> Vec<u8> {

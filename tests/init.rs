@@ -1,9 +1,9 @@
 //! `packguard init`: the files it writes work, and it never overwrites without --force.
 
-mod common;
+mod support;
 
-use common::{package, Scratch};
 use predicates::prelude::*;
+use support::{package, Scratch};
 
 #[test]
 fn init_writes_a_working_config_and_release_workflow() {
@@ -20,8 +20,8 @@ fn init_writes_a_working_config_and_release_workflow() {
     // The config is found and valid: a scan next to it runs.
     s.write("p.tgz", package("p", "1.0.0").tgz());
     s.cmd().args(["scan", "p.tgz"]).assert().code(0);
-    // The workflow is the README's example.
-    let readme = include_str!("../README.md");
+    // The workflow is the example in docs/checks.md.
+    let readme = include_str!("../docs/checks.md");
     let written = std::fs::read_to_string(s.path().join(".github/workflows/release.yml")).unwrap();
     let example = readme
         .split("<!-- release-workflow:start -->\n```yaml\n")
@@ -30,7 +30,7 @@ fn init_writes_a_working_config_and_release_workflow() {
         .unwrap();
     assert!(
         written.ends_with(example),
-        "src/init/release.yml and the README example differ"
+        "src/init/release.yml and the docs/checks.md example differ"
     );
 }
 

@@ -1,9 +1,9 @@
 //! Reading what `npm pack` wrote: normal, hostile and broken archives, and the limits.
 
-mod common;
+mod support;
 
-use common::*;
 use predicates::prelude::*;
+use support::*;
 
 #[test]
 fn clean_package_passes_and_reports_identity() {

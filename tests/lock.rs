@@ -3,9 +3,9 @@
 //! to their `max_size`. Packages are built in code: folders with `Scratch`, tarballs with
 //! `TarBuilder`.
 
-mod common;
+mod support;
 
-use common::{findings, Scratch, TarBuilder};
+use support::{findings, Scratch, TarBuilder};
 
 const MANIFEST: &str = r#"{"name":"demo","version":"1.0.0","repository":"github:o/demo"}"#;
 

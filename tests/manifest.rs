@@ -1,8 +1,8 @@
 //! package.json checks through the CLI: what a release job sees.
 
-mod common;
+mod support;
 
-use common::*;
+use support::*;
 
 fn pkg_json(json: &str) -> Vec<u8> {
     TarBuilder::new()

@@ -1,10 +1,10 @@
 //! Archives inside the package: opened one level deep, under the same limits, with findings
 //! named through the outer archive.
 
-mod common;
+mod support;
 
-use common::*;
 use std::io::Write;
+use support::*;
 
 fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

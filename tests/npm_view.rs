@@ -3,9 +3,9 @@
 //! 7), through a structure a strict tar reader reads differently. packguard must see what
 //! npm installs, and say that the archive is ambiguous.
 
-mod common;
+mod support;
 
-use common::*;
+use support::*;
 use packguard::artifact::builder::{gzip, TarBuilder};
 
 const NPMRC: &str = "//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789\n";

@@ -1,7 +1,9 @@
 //! Invariants over the whole pipeline, with random inputs.
 
+mod support;
+
 use packguard::artifact::builder::TarBuilder;
-use packguard::report::{human, json};
+use packguard::render::Format;
 use packguard::rules::load::add_from_source;
 use packguard::source::Source;
 use packguard::{Config, FailOn, Options, RuleSet};
@@ -37,8 +39,8 @@ proptest! {
         let report = packguard::scan::scan_reader("t.tgz", tgz.as_slice(), &rules, &Config::default(), &Options::default()).unwrap();
         prop_assert!(report.findings.iter().any(|f| f.rule == "t/token"));
         let reports = [report];
-        let out_json = json::render(&reports);
-        let out_human = human::render(&reports, FailOn::Never, human::Style { color: false, width: 120 });
+        let out_json = support::render(Format::Json, &reports, FailOn::Never, 120);
+        let out_human = support::render(Format::Human, &reports, FailOn::Never, 120);
         prop_assert!(!out_json.contains(&secret), "JSON reveals {secret}");
         prop_assert!(!out_human.contains(&secret), "human output reveals {secret}");
     }

@@ -2,9 +2,9 @@
 //! `--output` files, the job summary, stderr), every rule family that echoes package text,
 //! with and without a previous release to compare with (issue 18).
 
-mod common;
+mod support;
 
-use common::*;
+use support::*;
 use proptest::prelude::*;
 
 /// A custom rule that echoes package.json lines as they are (`redact: false`), the way a

@@ -1,9 +1,9 @@
 //! Rules (built-in and user), config, exit codes, and the human and JSON reports.
 
-mod common;
+mod support;
 
-use common::*;
 use predicates::prelude::*;
+use support::*;
 
 const TEAM_RULES: &str = r#"rules:
   - id: team/internal-host

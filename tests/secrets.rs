@@ -1,10 +1,12 @@
 //! Secret detection as a user sees it: checksums, placeholders and other look-alikes,
 //! decoding, inline suppression, baselines and redaction in every output.
 
+mod support;
+
 use assert_cmd::Command;
 use base64::Engine as _;
 use packguard::artifact::builder::TarBuilder;
-use packguard::report::{human, json};
+use packguard::render::Format;
 use packguard::rules::builtin;
 use packguard::rules::validators::Checksum;
 use packguard::{Config, FailOn, Options};
@@ -230,7 +232,7 @@ fn npmrc_and_env_values_are_errors_whatever_they_look_like() {
 
 /// Renders a report in every format and returns the texts.
 fn rendered(files: &[(&str, String)]) -> Vec<String> {
-    let rules = builtin::rules().expect("rules");
+    let rules = builtin::rules(&packguard::checks::names()).expect("rules");
     let mut b = TarBuilder::new();
     for (p, c) in files {
         b = b.file(p, c);
@@ -246,15 +248,8 @@ fn rendered(files: &[(&str, String)]) -> Vec<String> {
     assert!(!report.findings.is_empty());
     let reports = [report];
     vec![
-        json::render(&reports),
-        human::render(
-            &reports,
-            FailOn::Never,
-            human::Style {
-                color: false,
-                width: 200,
-            },
-        ),
+        support::render(Format::Json, &reports, FailOn::Never, 120),
+        support::render(Format::Human, &reports, FailOn::Never, 200),
     ]
 }
 
@@ -295,7 +290,7 @@ proptest! {
 
 #[test]
 fn every_built_in_rule_example_behaves() {
-    let rules = builtin::rules().expect("rules");
+    let rules = builtin::rules(&packguard::checks::names()).expect("rules");
     let outcome = packguard::run::selftest::run(&rules);
     assert!(outcome.examples > 300);
     assert!(outcome.failures.is_empty(), "{:#?}", outcome.failures);
@@ -320,7 +315,7 @@ proptest! {
     ) {
         let content = noise.concat();
         let lines: Vec<&str> = content.split('\n').collect();
-        let rules = builtin::rules().expect("rules");
+        let rules = builtin::rules(&packguard::checks::names()).expect("rules");
         let report = packguard::scan::scan_reader(
             "p.tgz",
             TarBuilder::new().file("a.js", &content).tgz().as_slice(),

@@ -14,7 +14,7 @@ use packguard::{Config, Options};
 
 #[test]
 fn every_planted_secret_is_found_in_every_context() {
-    let rules = builtin::rules().expect("built-in rules load");
+    let rules = builtin::rules(&packguard::checks::names()).expect("built-in rules load");
     let files = recall::corpus(&rules);
     let plants = recall::plants(&rules);
     let secret_rules = rules
@@ -60,7 +60,7 @@ fn every_planted_secret_is_found_in_every_context() {
 
 #[test]
 fn decoded_findings_say_how_and_point_at_the_encoded_text() {
-    let rules = builtin::rules().expect("built-in rules load");
+    let rules = builtin::rules(&packguard::checks::names()).expect("built-in rules load");
     let files = recall::corpus(&rules);
     let inline = files
         .iter()

@@ -3,9 +3,9 @@
 //! and the one finding that follows, on packages built in code and on the real
 //! `@anthropic-ai/claude-code` 2.1.87 and 2.1.88 tarballs.
 
-mod common;
+mod support;
 
-use common::{of_rule, Scratch, TarBuilder};
+use support::{of_rule, Scratch, TarBuilder};
 
 /// A CLI package whose `dist/cli.js.map` ships two of its own TypeScript files (31 lines)
 /// and one dependency's text, under `license`.
@@ -300,8 +300,8 @@ fn diff_fails_the_release_where_a_proprietary_map_appears_and_says_the_size_doub
 #[test]
 #[ignore = "needs real npm tarballs in $PACKGUARD_CORPUS (scripts/test.sh fetches them)"]
 fn real_claude_code_2_1_88_fails_by_default_and_its_diff_from_2_1_87_fails() {
-    let leak = common::real_tarball("anthropic-ai-claude-code-2.1.88.tgz");
-    let before = common::real_tarball("anthropic-ai-claude-code-2.1.87.tgz");
+    let leak = support::real_tarball("anthropic-ai-claude-code-2.1.88.tgz");
+    let before = support::real_tarball("anthropic-ai-claude-code-2.1.87.tgz");
     let s = Scratch::new();
     let (code, report) = s.run_json(&[
         "scan".as_ref(),

@@ -1,7 +1,7 @@
 //! Source-map analysis, end to end: tarballs built in code next to what packguard must say
 //! about them, and real packages from the corpus pinned as snapshots.
 
-mod common;
+mod support;
 
 use std::path::Path;
 
@@ -35,7 +35,7 @@ rules:
 /// The built-in rules without the manifest family: these fixtures are bare tarballs of maps
 /// and scripts, with no package.json on purpose.
 fn builtin_without_manifest() -> RuleSet {
-    let mut set = builtin::rules().expect("built-in rules load");
+    let mut set = builtin::rules(&packguard::checks::names()).expect("built-in rules load");
     set.rules.retain(|r| r.category != "manifest");
     set
 }
@@ -356,8 +356,11 @@ fn sources_content_reports_what_the_map_exposes() {
         (3, 2, 4, 7)
     );
 
-    let json: serde_json::Value = serde_json::from_str(&packguard::report::json::render(
+    let json: serde_json::Value = serde_json::from_str(&support::render(
+        packguard::render::Format::Json,
         std::slice::from_ref(&report),
+        packguard::FailOn::Never,
+        120,
     ))
     .expect("json output parses");
     assert_eq!(json["sourcemaps"][0]["sources_content"], 2);
@@ -702,7 +705,7 @@ fn the_cli_fails_on_a_bucket_and_rules_test_runs_the_sourcemap_examples() {
 /// tarball comes from `$PACKGUARD_CORPUS` (scripts/fetch-corpus.sh); these tests are ignored
 /// in a plain `cargo test` and fail when run without it, so they never pass unrun.
 fn corpus_summary(file: &str) -> Option<String> {
-    let path = common::real_tarball(file);
+    let path = support::real_tarball(file);
     let data = std::fs::read(&path).expect("corpus tarball readable");
     let report = scan_reader(
         file,
@@ -877,14 +880,11 @@ fn showcase() -> TarBuilder {
 #[test]
 fn human_report_snapshot() {
     let report = scan(&showcase());
-    let style = packguard::report::human::Style {
-        color: false,
-        width: 100,
-    };
-    let text = packguard::report::human::render(
+    let text = support::render(
+        packguard::render::Format::Human,
         std::slice::from_ref(&report),
         packguard::FailOn::Severity(Severity::Error),
-        style,
+        100,
     );
     let text = regex::Regex::new(r"in \d+ ms")
         .expect("valid regex")

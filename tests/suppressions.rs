@@ -2,9 +2,9 @@
 //! `ignore:` entry, a baseline entry) are reported as warnings where they are written, and the
 //! ones still in use stay quiet. Tarballs are built in code with `TarBuilder`.
 
-mod common;
+mod support;
 
-use common::{findings, Scratch, TarBuilder};
+use support::{findings, Scratch, TarBuilder};
 
 /// An AWS key id the built-in `secret/aws-access-key-id` rule reports.
 const KEY: &str = "AKIAQK2C7C54QGP7JYT3";
@@ -20,7 +20,7 @@ fn package(files: &[(&str, &str)]) -> Vec<u8> {
 
 /// The findings of `rule` as (file, line, column).
 fn of_rule(report: &serde_json::Value, rule: &str) -> Vec<(String, u64, u64)> {
-    common::of_rule(report, rule)
+    support::of_rule(report, rule)
         .into_iter()
         .map(|f| {
             (

@@ -1,9 +1,9 @@
 //! `packguard workflow`: release workflows, with findings at their line.
 
-mod common;
+mod support;
 
-use common::Scratch;
 use predicates::prelude::*;
+use support::Scratch;
 
 fn run_json(s: &Scratch, path: &str) -> (i32, serde_json::Value) {
     let out = s
@@ -31,8 +31,8 @@ fn rules_at(r: &serde_json::Value) -> Vec<(String, u64)> {
 }
 
 #[test]
-fn the_readme_release_workflow_passes_every_check() {
-    let readme = include_str!("../README.md");
+fn the_documented_release_workflow_passes_every_check() {
+    let readme = include_str!("../docs/checks.md");
     let start = readme
         .find("<!-- release-workflow:start -->")
         .expect("start marker");

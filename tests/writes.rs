@@ -3,11 +3,11 @@
 //! or not, and leave its target alone (issue 18).
 #![cfg(unix)]
 
-mod common;
+mod support;
 
 use std::path::Path;
 
-use common::*;
+use support::*;
 
 /// A package folder for `lock`, and a link named `name` in `at` to `outside/victim`.
 fn plant(s: &Scratch, at: &str, name: &str, dangling: bool) -> std::path::PathBuf {

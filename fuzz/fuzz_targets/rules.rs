@@ -8,13 +8,13 @@ use packguard::source::Source;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let src = Source::new("fuzz.yaml", text);
-    let mut set = packguard::RuleSet::default();
+    let mut set = packguard::RuleSet::new(&packguard::checks::names());
     if let Err(e) = add_from_source(&mut set, &src) {
         if let Some(span) = e.span {
             assert!(span.offset() + span.len() <= text.len());
         }
     }
-    let mut set = packguard::RuleSet::default();
+    let mut set = packguard::RuleSet::new(&packguard::checks::names());
     if let Err(e) = packguard::config::apply(&src, std::path::Path::new("/nonexistent"), &mut set) {
         if let Some(span) = e.span {
             assert!(span.offset() + span.len() <= text.len());

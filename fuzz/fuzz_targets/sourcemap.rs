@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 fn rules() -> &'static packguard::RuleSet {
     static RULES: OnceLock<packguard::RuleSet> = OnceLock::new();
-    RULES.get_or_init(|| packguard::rules::builtin::rules().expect("built-in rules"))
+    RULES.get_or_init(|| packguard::rules::builtin::rules(&packguard::checks::names()).expect("built-in rules"))
 }
 
 fuzz_target!(|data: &[u8]| {

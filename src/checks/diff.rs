@@ -24,6 +24,15 @@ pub const CHECKS: &[&str] = &[
     "diff.dependency-source",
 ];
 
+/// The comparison checks, run on the changes between two releases (`diff::combine`).
+pub struct Diff;
+
+impl super::Check for Diff {
+    fn names(&self) -> &'static [&'static str] {
+        CHECKS
+    }
+}
+
 /// `diff.grown-file` without a `threshold`: 1 MiB of growth in one file.
 const DEFAULT_GROWTH: u64 = 1 << 20;
 

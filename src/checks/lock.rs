@@ -10,6 +10,21 @@ use super::suppressions::located;
 
 /// The checks rules claim for lock findings.
 pub const CHECKS: &[&str] = &[UNEXPECTED, MISSING, SIZE];
+
+/// The lock check, run once per package when there is a lock to compare with.
+pub struct LockCheck;
+
+impl super::Check for LockCheck {
+    fn names(&self) -> &'static [&'static str] {
+        CHECKS
+    }
+
+    fn package(&self, cx: &Context<'_>, pkg: &super::Package<'_>, out: &mut Vec<Finding>) {
+        if let Some(lock) = pkg.lock {
+            check(cx, lock, pkg.sized, out);
+        }
+    }
+}
 const UNEXPECTED: &str = "lock.unexpected-file";
 const MISSING: &str = "lock.missing-file";
 const SIZE: &str = "lock.size";

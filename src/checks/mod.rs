@@ -15,6 +15,8 @@ pub mod sourcemap;
 pub mod suppressions;
 pub mod workflow;
 
+use std::collections::HashSet;
+
 use crate::artifact::EntryIssue;
 use crate::finding::Finding;
 
@@ -52,26 +54,76 @@ pub struct MapContext<'a> {
     pub originals: &'a dyn Originals,
 }
 
-/// Every check name the checks raise findings under.
-pub fn all() -> impl Iterator<Item = &'static str> {
-    EntryIssue::CHECKS
-        .iter()
-        .chain(manifest::CHECKS.iter())
-        .chain(workflow::CHECKS.iter())
-        .chain(sourcemap::CHECKS.iter())
-        .chain(lock::CHECKS.iter())
-        .chain(suppressions::CHECKS.iter())
-        .chain(diff::CHECKS.iter())
-        .copied()
+/// What a package-level check is handed, once every file of the package was read.
+pub struct Package<'a> {
+    /// The top folder (`package`).
+    pub root: &'a str,
+    pub manifest: Option<&'a [u8]>,
+    /// Every regular file's path relative to the root.
+    pub files: &'a HashSet<String>,
+    /// Every regular file with its size, in read order; filled only when there is a lock to
+    /// compare with (the one check that needs sizes).
+    pub sized: &'a [lock::PackageFile<'a>],
+    pub unpacked_bytes: u64,
+    /// The repository the package must come from (`owner/name` on GitHub), when known.
+    pub expect_repo: Option<&'a str>,
+    /// The package folder, for a directory scan: what npm reads besides the files that ship
+    /// (`.npmignore` never ships, so only a folder can tell whether there is one).
+    pub dir: Option<&'a std::path::Path>,
+    /// The expected-contents lock the package is compared with, if any.
+    pub lock: Option<&'a crate::lock::Lock>,
+}
+
+/// A structural check: the names it raises findings under (rules claim them with `check:`),
+/// and, for a check that judges a package as a whole, `package`, which the engine calls for
+/// every package after its files were read, in the order of [`ALL`].
+///
+/// Checks that judge something other than a finished package are called where that thing
+/// is: archive entries as they are read, source maps file by file (they scan originals
+/// through `Originals` and keep per-scan state), workflows, the comparison of two releases,
+/// and a run's unused suppressions. They are in [`ALL`] for their names.
+pub trait Check: Sync {
+    /// Every name this check raises findings under.
+    fn names(&self) -> &'static [&'static str];
+
+    /// Findings on a whole package.
+    fn package(&self, _cx: &context::Context<'_>, _pkg: &Package<'_>, _out: &mut Vec<Finding>) {}
+}
+
+/// Hostile or odd archive entries (links, traversal, duplicates), raised as the archive is
+/// read (`artifact::EntryIssue`).
+pub struct Archive;
+
+impl Check for Archive {
+    fn names(&self) -> &'static [&'static str] {
+        EntryIssue::CHECKS
+    }
+}
+
+/// Every check. A new check is its file, a line here, and its rules' YAML.
+pub const ALL: &[&dyn Check] = &[
+    &Archive,
+    &manifest::Manifest,
+    &workflow::Workflow,
+    &sourcemap::SourceMaps,
+    &lock::LockCheck,
+    &suppressions::Suppressions,
+    &diff::Diff,
+];
+
+/// Every check name, in the order of [`ALL`]: the names a rule's `check:` may claim, handed
+/// to the rule loader (`RuleSet::new`, `rules::builtin::load_all`).
+pub fn names() -> Vec<&'static str> {
+    ALL.iter().flat_map(|c| c.names().iter().copied()).collect()
 }
 
 #[cfg(test)]
 mod tests {
-    /// The loader validates `check:` against `rules::check_names`; it must name exactly the
-    /// checks that exist.
+    /// A rule claims a check by name, so two checks may not share one.
     #[test]
-    fn the_loader_knows_every_check_and_no_other() {
-        let ours: Vec<&str> = super::all().collect();
-        assert_eq!(ours, crate::rules::check_names::NAMES);
+    fn check_names_are_unique() {
+        let names = super::names();
+        let unique: std::collections::HashSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len());
     }
 }

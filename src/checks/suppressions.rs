@@ -31,6 +31,16 @@ use super::context::{CheckHit, Context};
 
 /// The checks rules claim for unused-suppression findings.
 pub const CHECKS: &[&str] = &[UNUSED_INLINE, UNUSED_CONFIG, UNUSED_BASELINE];
+
+/// Unused suppressions: inline ignores judged per file by the content scan, config ignores
+/// and baseline entries over a whole run (`run::suppressions`).
+pub struct Suppressions;
+
+impl super::Check for Suppressions {
+    fn names(&self) -> &'static [&'static str] {
+        CHECKS
+    }
+}
 pub const UNUSED_INLINE: &str = "suppression.unused-inline-ignore";
 pub const UNUSED_BASELINE: &str = "suppression.unused-baseline-entry";
 

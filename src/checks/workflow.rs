@@ -23,6 +23,15 @@ pub const CHECKS: &[&str] = &[
     "workflow.no-scan-before-publish",
 ];
 
+/// The release-workflow checks, run on workflow files (`packguard workflow`), not on packages.
+pub struct Workflow;
+
+impl super::Check for Workflow {
+    fn names(&self) -> &'static [&'static str] {
+        CHECKS
+    }
+}
+
 /// Expressions an outsider controls (a pull request's title, a branch name, a comment):
 /// interpolated into a `run:` script they become shell code.
 const UNTRUSTED: &[&str] = &[

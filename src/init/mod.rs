@@ -95,7 +95,8 @@ mod tests {
 
     #[test]
     fn the_config_template_is_a_valid_config() {
-        let mut rules = crate::rules::builtin::rules().expect("built-in rules");
+        let mut rules =
+            crate::rules::builtin::rules(&crate::checks::names()).expect("built-in rules");
         let src = crate::source::Source::new(".packguard.yml", CONFIG);
         crate::config::apply(&src, Path::new("."), &mut rules).expect("the template parses");
     }
@@ -115,7 +116,8 @@ mod tests {
             let line = format!("# source: {choice}");
             assert!(text.contains(&line), "{text}");
             let chosen = text.replace(&line, &format!("source: {choice}"));
-            let mut rules = crate::rules::builtin::rules().expect("built-in rules");
+            let mut rules =
+                crate::rules::builtin::rules(&crate::checks::names()).expect("built-in rules");
             let src = crate::source::Source::new(".packguard.yml", &chosen);
             let c = crate::config::apply(&src, Path::new("."), &mut rules).expect("parses");
             assert_eq!(c.source.map(|k| k.as_str()), Some(choice));

@@ -1,17 +1,11 @@
-//! Reports: the scan's result as data, and one module per output format.
+//! Reports: the scan's result as data. No rendering here: `render` draws a report in each
+//! output format.
 //!
 //! A report is built once from findings and never re-scans anything. Formats render it;
 //! the exit code is decided from it.
 
 pub mod changes;
-pub mod github;
-pub mod human;
-pub mod json;
-pub mod jsonl;
 pub mod listing;
-pub mod repo;
-pub mod sarif;
-pub mod summary;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

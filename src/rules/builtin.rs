@@ -48,9 +48,10 @@ pub const FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The built-in rules. An error here is a bug in `rules/`, caught by the test suite.
-pub fn rules() -> Result<RuleSet, SpannedError> {
-    let mut set = RuleSet::default();
+/// The built-in rules, which may claim the structural checks named in `checks`
+/// (`checks::names()`). An error here is a bug in `rules/`, caught by the test suite.
+pub fn rules(checks: &[&'static str]) -> Result<RuleSet, SpannedError> {
+    let mut set = RuleSet::new(checks);
     for (name, text) in FILES {
         add_from_source(&mut set, &Source::new(*name, *text))?;
     }
@@ -58,12 +59,17 @@ pub fn rules() -> Result<RuleSet, SpannedError> {
 }
 
 /// The rule set a run starts with: the built-ins (unless `builtin` is false) and the rule
-/// files or folders in `extra`, with ids unique across all of them.
-pub fn load_all(builtin: bool, extra: &[PathBuf]) -> Result<RuleSet, SpannedError> {
+/// files or folders in `extra`, with ids unique across all of them; their rules may claim
+/// the checks named in `checks`.
+pub fn load_all(
+    checks: &[&'static str],
+    builtin: bool,
+    extra: &[PathBuf],
+) -> Result<RuleSet, SpannedError> {
     let mut set = if builtin {
-        rules()?
+        rules(checks)?
     } else {
-        RuleSet::default()
+        RuleSet::new(checks)
     };
     for path in extra {
         for file in load::rule_files(path)? {
@@ -95,7 +101,7 @@ mod tests {
 
     #[test]
     fn builtin_rules_load_and_every_rule_has_examples() {
-        let set = rules().unwrap_or_else(|e| panic!("{e:?}"));
+        let set = rules(&crate::checks::names()).unwrap_or_else(|e| panic!("{e:?}"));
         assert!(set.rules.len() >= 15);
         for r in &set.rules {
             assert!(

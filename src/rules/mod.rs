@@ -6,9 +6,10 @@
 //! rules to files.
 
 pub mod builtin;
-pub mod check_names;
+pub mod compile;
 pub mod load;
 pub mod prefilter;
+pub mod schema;
 pub mod sourcemap;
 pub mod validators;
 
@@ -191,9 +192,21 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// The source-map check's host lists and limits, from every `sourcemap:` section read.
     pub sourcemap: sourcemap::Settings,
+    /// The structural check names a rule's `check:` may claim. The rule language does not
+    /// know the checks (they sit above it): whoever builds the set hands it their names
+    /// (`checks::names()`). Empty in `RuleSet::default()`: no rule may then claim a check.
+    pub checks: Vec<&'static str>,
 }
 
 impl RuleSet {
+    /// An empty set whose rules may claim the checks named in `checks`.
+    pub fn new(checks: &[&'static str]) -> RuleSet {
+        RuleSet {
+            checks: checks.to_vec(),
+            ..RuleSet::default()
+        }
+    }
+
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }

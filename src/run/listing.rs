@@ -7,10 +7,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::{Error, Input};
 use crate::artifact::{self, Entry, EntryIssue, Visitor};
+use crate::config::Config;
 use crate::finding::Severity;
 use crate::report::listing::{ListedFile, Listing};
-use crate::{scan, Config, Error, Input, Options, RuleSet};
+use crate::rules::RuleSet;
+use crate::scan::{self, Options};
 
 /// Lists `input` (a package folder or a tarball; `-` reads a tarball from stdin).
 pub fn list(

@@ -63,6 +63,7 @@ pub fn run(rules: &RuleSet) -> Outcome {
             let mut only = RuleSet {
                 rules: vec![under_test],
                 sourcemap: rules.sourcemap.clone(),
+                checks: rules.checks.clone(),
             };
             let config = match with_setup(example, rules, &mut only, &at) {
                 Ok(c) => c,
@@ -240,7 +241,7 @@ fn scan_as_directory(
             },
             ..options.clone()
         };
-        crate::scan_directory(&dir, rules, config, &options).map_err(|e| {
+        super::scan_directory(&dir, rules, config, &options).map_err(|e| {
             crate::artifact::ArtifactError::Corrupt {
                 name: dir.display().to_string(),
                 detail: e.to_string(),
@@ -344,7 +345,8 @@ mod tests {
 
     #[test]
     fn every_builtin_example_behaves() {
-        let rules = crate::rules::builtin::rules().expect("built-in rules load");
+        let rules =
+            crate::rules::builtin::rules(&crate::checks::names()).expect("built-in rules load");
         let outcome = run(&rules);
         assert!(outcome.examples > outcome.rules);
         assert!(outcome.failures.is_empty(), "{:#?}", outcome.failures);

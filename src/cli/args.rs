@@ -1,8 +1,10 @@
-//! Command-line definitions (clap) and nothing else.
+//! Command-line definitions (clap) and nothing else. The report formats are the library's
+//! (`render::Format`), so a new format needs no change here.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+pub use packguard::render::Format;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -107,30 +109,6 @@ pub struct LsArgs {
     pub pack_args: PackArgs,
     #[command(flatten)]
     pub rule_args: RuleArgs,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum Format {
-    Human,
-    Json,
-    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
-    Sarif,
-    /// GitHub Actions workflow commands: annotations on the files.
-    Github,
-    /// One compact JSON report per line, one line per input.
-    Jsonl,
-}
-
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Human => "human",
-            Format::Json => "json",
-            Format::Sarif => "sarif",
-            Format::Github => "github",
-            Format::Jsonl => "jsonl",
-        }
-    }
 }
 
 /// `--output [FORMAT=]FILE`: a report written to a file instead of (or besides) stdout.

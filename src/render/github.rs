@@ -11,13 +11,17 @@
 use std::fmt::Write as _;
 
 use super::repo::{RepoLocation, RepoPaths, Via};
-use super::Report;
 use crate::finding::{Finding, Severity};
+use crate::report::Report;
 
 /// Annotations of one kind GitHub shows per step (actions/toolkit docs, "Limitations").
 pub const PER_KIND: usize = 10;
 
-pub fn render(reports: &[Report], repo: &RepoPaths) -> String {
+pub fn render(reports: &[Report], context: &super::Context<'_>) -> String {
+    annotations(reports, context.repo)
+}
+
+fn annotations(reports: &[Report], repo: &RepoPaths) -> String {
     let several = reports.len() > 1;
     let mut out = String::new();
     let mut left_out: Vec<(Severity, usize)> = Vec::new();

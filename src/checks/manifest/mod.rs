@@ -6,12 +6,14 @@
 //! ships. Knobs live in the claiming rules: `pattern` (install scripts that download or run
 //! code), `allow` (expected registries), `threshold` (unpacked size).
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 
 use crate::checks::context::{CheckHit, Context};
+use crate::checks::Package;
+
+mod entry_points;
 use crate::finding::Finding;
+use entry_points::{entry_points, types_file_exists, types_versions};
 
 pub const CHECKS: &[&str] = &[
     "manifest.missing",
@@ -32,19 +34,17 @@ pub const CHECKS: &[&str] = &[
     "manifest.no-files-list",
 ];
 
-/// What the manifest checks look at.
-pub struct Package<'a> {
-    /// The top folder (`package`).
-    pub root: &'a str,
-    pub manifest: Option<&'a [u8]>,
-    /// Every regular file's path relative to the root.
-    pub files: &'a HashSet<String>,
-    pub unpacked_bytes: u64,
-    /// The repository the package must come from (`owner/name` on GitHub), when known.
-    pub expect_repo: Option<&'a str>,
-    /// The package folder, for a directory scan: what npm reads besides the files that ship
-    /// (`.npmignore` never ships, so only a folder can tell whether there is one).
-    pub dir: Option<&'a std::path::Path>,
+/// The manifest checks, run once per package.
+pub struct Manifest;
+
+impl super::Check for Manifest {
+    fn names(&self) -> &'static [&'static str] {
+        CHECKS
+    }
+
+    fn package(&self, cx: &Context<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
+        check(cx, pkg, out);
+    }
 }
 
 pub fn check(ctx: &Context<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
@@ -329,239 +329,6 @@ fn check_scripts(
     }
 }
 
-/// An entry point and how Node (or a bundler, or TypeScript) resolves it.
-struct Target {
-    path: String,
-    resolution: Resolution,
-}
-
-#[derive(Clone, Copy)]
-enum Resolution {
-    /// `require()`: exact, then with `.js`/`.json`/`.node`, then as a folder's `index`.
-    Node,
-    /// `exports` targets are exact paths; `*` matches any string.
-    Exact,
-    /// `types`: exact, or with `.d.ts` added.
-    Types,
-}
-
-impl Target {
-    /// An `exports` subpath pattern: its `*` stands for any non-empty string, `/` included.
-    fn is_pattern(&self) -> bool {
-        matches!(self.resolution, Resolution::Exact) && self.path.contains('*')
-    }
-
-    fn resolves(&self, files: &HashSet<String>) -> bool {
-        let p = normalize(&self.path);
-        // A trailing `/` maps a whole folder (the old `"./": "./"` subpath form).
-        if self.path.ends_with('/') {
-            return p.is_empty() || files.iter().any(|f| f.starts_with(&format!("{p}/")));
-        }
-        match self.resolution {
-            Resolution::Exact if p.contains('*') => pattern_matches(&p, files),
-            Resolution::Exact => files.contains(&p),
-            Resolution::Types => files.contains(&p) || files.contains(&format!("{p}.d.ts")),
-            Resolution::Node => {
-                let base = p.trim_end_matches('/');
-                files.contains(base)
-                    || [".js", ".json", ".node", ".mjs", ".cjs"]
-                        .iter()
-                        .any(|e| files.contains(&format!("{base}{e}")))
-                    || ["index.js", "index.json", "index.node"].iter().any(|i| {
-                        files.contains(&format!("{base}/{i}"))
-                            || (base.is_empty() && files.contains(*i))
-                    })
-            }
-        }
-    }
-}
-
-/// The TypeScript release `typesVersions` is resolved for. A package is judged by what a
-/// current compiler sees; a range written for older releases only (`<4.0`) is skipped, as
-/// that compiler skips it.
-const TYPESCRIPT: &str = "5.9.0";
-
-/// Where `typesVersions` sends TypeScript for the types file `types`, as TypeScript resolves
-/// it: the first range (in the order written) the compiler's version satisfies, then in its
-/// path map the key equal to the file, or else the `*` pattern with the longest prefix, each
-/// of whose substitutions gets the text `*` matched. `None` when no mapping applies.
-fn types_versions(manifest: &[u8], types: &str) -> Option<Vec<String>> {
-    use nodejs_semver::{Range, Version};
-    let ts = Version::parse(TYPESCRIPT).expect("TYPESCRIPT is a valid version");
-    // Read again for the order of the ranges: serde_json's map sorts its keys.
-    let TypesVersions { ranges } = serde_json::from_slice(manifest).ok()?;
-    let paths = ranges?
-        .0
-        .into_iter()
-        .find(|(range, _)| Range::parse(range.trim()).is_ok_and(|r| r.satisfies(&ts)))?
-        .1;
-    let paths = paths.as_object()?;
-    let name = normalize(types);
-    let (star, subs) = match paths.get(&name) {
-        Some(subs) => (String::new(), subs),
-        None => paths
-            .iter()
-            .filter_map(|(key, subs)| {
-                let (prefix, suffix) = key.split_once('*')?;
-                let rest = name.strip_prefix(prefix)?.strip_suffix(suffix)?;
-                Some((prefix.len(), rest.to_string(), subs))
-            })
-            .max_by_key(|(len, _, _)| *len)
-            .map(|(_, rest, subs)| (rest, subs))?,
-    };
-    let mapped: Vec<String> = subs
-        .as_array()?
-        .iter()
-        .filter_map(Value::as_str)
-        .map(|s| normalize(&s.replacen('*', &star, 1)))
-        .collect();
-    (!mapped.is_empty()).then_some(mapped)
-}
-
-#[derive(serde::Deserialize)]
-struct TypesVersions {
-    #[serde(rename = "typesVersions")]
-    ranges: Option<InOrder>,
-}
-
-/// A JSON object's members in the order written.
-struct InOrder(Vec<(String, Value)>);
-
-impl<'de> serde::Deserialize<'de> for InOrder {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Members;
-        impl<'de> serde::de::Visitor<'de> for Members {
-            type Value = InOrder;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<InOrder, A::Error> {
-                let mut out = Vec::new();
-                while let Some(member) = map.next_entry::<String, Value>()? {
-                    out.push(member);
-                }
-                Ok(InOrder(out))
-            }
-        }
-        d.deserialize_map(Members)
-    }
-}
-
-/// Whether TypeScript finds a declaration file at `path`: as written, with `.d.ts` added,
-/// with a `.js` extension swapped for `.d.ts`, or as a folder's `index.d.ts`.
-fn types_file_exists(path: &str, files: &HashSet<String>) -> bool {
-    let swapped = [(".js", ".d.ts"), (".mjs", ".d.mts"), (".cjs", ".d.cts")]
-        .iter()
-        .find_map(|(js, dts)| path.strip_suffix(js).map(|base| format!("{base}{dts}")));
-    files.contains(path)
-        || files.contains(&format!("{path}.d.ts"))
-        || swapped.is_some_and(|s| files.contains(&s))
-        || files.contains(&format!("{path}/index.d.ts"))
-}
-
-fn normalize(p: &str) -> String {
-    let mut out = Vec::new();
-    for c in p.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out.join("/")
-}
-
-/// `dist/*.js` (an `exports` pattern) against the file list: at least one file must match.
-fn pattern_matches(pattern: &str, files: &HashSet<String>) -> bool {
-    let parts: Vec<String> = pattern.split('*').map(regex::escape).collect();
-    let Ok(re) = regex::Regex::new(&format!("^{}$", parts.join(".+"))) else {
-        return false;
-    };
-    files.iter().any(|f| re.is_match(f))
-}
-
-/// Every entry point the manifest declares, with where it was declared.
-fn entry_points(obj: &serde_json::Map<String, Value>) -> Vec<(String, Target)> {
-    let mut out = Vec::new();
-    let mut push = |what: String, path: &str, resolution| {
-        out.push((
-            what,
-            Target {
-                path: path.to_string(),
-                resolution,
-            },
-        ))
-    };
-    if let Some(main) = obj.get("main").and_then(Value::as_str) {
-        push("main".into(), main, Resolution::Node);
-    }
-    if let Some(module) = obj.get("module").and_then(Value::as_str) {
-        push("module".into(), module, Resolution::Node);
-    }
-    for key in ["types", "typings"] {
-        if let Some(t) = obj.get(key).and_then(Value::as_str) {
-            push(key.into(), t, Resolution::Types);
-        }
-    }
-    match obj.get("bin") {
-        Some(Value::String(b)) => push("bin".into(), b, Resolution::Exact),
-        Some(Value::Object(map)) => {
-            for (name, v) in map {
-                if let Some(b) = v.as_str() {
-                    push(format!("bin.{name}"), b, Resolution::Exact);
-                }
-            }
-        }
-        _ => {}
-    }
-    match obj.get("browser") {
-        Some(Value::String(b)) => push("browser".into(), b, Resolution::Node),
-        Some(Value::Object(map)) => {
-            for (from, v) in map {
-                if let Some(b) = v
-                    .as_str()
-                    .filter(|b| b.starts_with("./") || b.starts_with("../"))
-                {
-                    push(format!("browser[{from}]"), b, Resolution::Node);
-                }
-            }
-        }
-        _ => {}
-    }
-    if let Some(exports) = obj.get("exports") {
-        let mut targets = Vec::new();
-        export_targets(exports, "exports".to_string(), &mut targets);
-        for (what, t) in targets {
-            push(what, &t, Resolution::Exact);
-        }
-    }
-    out
-}
-
-/// Walks `exports`: strings are targets, arrays are fallbacks, objects are subpaths (keys
-/// starting with `.`) or conditions; `null` excludes a path and is not a target.
-fn export_targets(v: &Value, at: String, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::String(s) => out.push((at, s.clone())),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                export_targets(item, format!("{at}[{i}]"), out);
-            }
-        }
-        Value::Object(map) => {
-            for (k, item) in map {
-                export_targets(item, format!("{at}[\"{k}\"]"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// npm's rules for a package name (validate-npm-package-name), for new packages.
 fn invalid_name(name: &str) -> Option<&'static str> {
     if name.is_empty() {
@@ -668,55 +435,5 @@ mod tests {
         assert!(is_semver("1.2.3-beta.1+build.5"));
         assert!(!is_semver("1.2"));
         assert!(!is_semver("v1.2.3"));
-    }
-
-    #[test]
-    fn node_resolution_of_main() {
-        let files: HashSet<String> = ["lib/index.js", "cli.js", "dist/a.mjs", "types/index.d.ts"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let t = |p: &str, r| {
-            Target {
-                path: p.into(),
-                resolution: r,
-            }
-            .resolves(&files)
-        };
-        assert!(t("./lib", Resolution::Node));
-        assert!(t("lib/index", Resolution::Node));
-        assert!(t("./cli", Resolution::Node));
-        assert!(!t("./missing.js", Resolution::Node));
-        assert!(t("./dist/*.mjs", Resolution::Exact));
-        assert!(!t("./dist/*.cjs", Resolution::Exact));
-        assert!(t("types/index", Resolution::Types));
-        assert!(!t("./cli", Resolution::Exact));
-    }
-
-    #[test]
-    fn types_versions_resolves_like_typescript() {
-        let obj = |json: &str| json.as_bytes().to_vec();
-        // The first range the compiler satisfies wins, even if a later one also matches.
-        let m = obj(
-            r#"{"typesVersions":{"<4.0":{"*":["ts3/*"]},">=4.2":{"*":["dist/types/*"]},"*":{"*":["other/*"]}}}"#,
-        );
-        assert_eq!(
-            types_versions(&m, "./index.d.ts"),
-            Some(vec!["dist/types/index.d.ts".to_string()])
-        );
-        // An exact key beats a pattern; among patterns the longest prefix wins.
-        let m =
-            obj(r#"{"typesVersions":{"*":{"*":["a/*"],"lib/*":["b/*"],"index.d.ts":["c.d.ts"]}}}"#);
-        assert_eq!(
-            types_versions(&m, "index.d.ts"),
-            Some(vec!["c.d.ts".into()])
-        );
-        assert_eq!(
-            types_versions(&m, "lib/x.d.ts"),
-            Some(vec!["b/x.d.ts".into()])
-        );
-        // No range for this compiler: no mapping.
-        let m = obj(r#"{"typesVersions":{"<4.0":{"*":["ts3/*"]}}}"#);
-        assert_eq!(types_versions(&m, "index.d.ts"), None);
     }
 }

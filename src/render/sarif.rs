@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::repo::{RepoPaths, Via};
-use super::Report;
 use crate::finding::{Finding, Severity};
+use crate::report::Report;
 use crate::rules::RuleSet;
 
 const SCHEMA: &str =
@@ -186,7 +186,11 @@ struct ResultProperties {
     package_path: String,
 }
 
-pub fn render(reports: &[Report], rules: &RuleSet, repo: &RepoPaths) -> String {
+pub fn render(reports: &[Report], context: &super::Context<'_>) -> String {
+    sarif(reports, context.rules, context.repo)
+}
+
+fn sarif(reports: &[Report], rules: &RuleSet, repo: &RepoPaths) -> String {
     let mut descriptors: Vec<Descriptor> = rules
         .rules
         .iter()

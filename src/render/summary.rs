@@ -13,9 +13,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::Report;
 use crate::finding::FailOn;
 use crate::finding::{Finding, Severity};
+use crate::report::Report;
 
 /// Finding rows in one summary, over all inputs: far below GitHub's 1 MiB cap even with long
 /// snippets (a row is under 1 KiB), and more than anyone reads on a run page.
@@ -26,7 +26,11 @@ pub const MAX_MAP_ROWS: usize = 50;
 /// GitHub refuses a step summary over 1 MiB; stay clear of it whatever the inputs.
 pub const BUDGET: usize = 1000 * 1000;
 
-pub fn render(reports: &[Report], fail_on: FailOn) -> String {
+pub fn render(reports: &[Report], context: &super::Context<'_>) -> String {
+    markdown(reports, context.fail_on)
+}
+
+fn markdown(reports: &[Report], fail_on: FailOn) -> String {
     let failed = reports.iter().any(|r| r.fails(fail_on));
     // A blank line first: the file may end in another step's paragraph.
     let mut out = String::from("\n");
@@ -156,7 +160,12 @@ fn artifact_section(out: &mut String, report: &Report, fail_on: FailOn, left: &m
 
 /// "Changes since OLD": the headline, then one row per change, sharing the finding rows'
 /// budget so many inputs stay under GitHub's cap.
-fn changes_section(out: &mut String, c: &super::changes::Changes, unpacked: u64, left: &mut Left) {
+fn changes_section(
+    out: &mut String,
+    c: &crate::report::changes::Changes,
+    unpacked: u64,
+    left: &mut Left,
+) {
     let _ = writeln!(out, "#### Changes since {}\n", text(&c.headline(unpacked)));
     if c.is_empty() {
         out.push_str("Nothing changed.\n\n");

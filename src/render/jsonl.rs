@@ -2,9 +2,10 @@
 //! tarballs whose output is read line by line (`jq -c`, log shippers). Each line is exactly the
 //! document `--format json` prints for that input.
 
-use super::Report;
+use super::Context;
+use crate::report::Report;
 
-pub fn render(reports: &[Report]) -> String {
+pub fn render(reports: &[Report], _: &Context<'_>) -> String {
     let mut out = String::new();
     for r in reports {
         out.push_str(

@@ -11,18 +11,26 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::Report;
 use crate::finding::{Excerpt, FailOn, Finding, Severity};
+use crate::report::Report;
 use crate::text::{human_bytes, thousands};
 
 /// How to draw: colour only on a terminal (and never with `NO_COLOR`).
 #[derive(Clone, Copy, Debug)]
-pub struct Style {
-    pub color: bool,
-    pub width: usize,
+struct Style {
+    color: bool,
+    width: usize,
 }
 
-pub fn render(reports: &[Report], fail_on: FailOn, style: Style) -> String {
+pub fn render(reports: &[Report], context: &super::Context<'_>) -> String {
+    let style = Style {
+        color: context.color,
+        width: context.width,
+    };
+    diagnostics(reports, context.fail_on, style)
+}
+
+fn diagnostics(reports: &[Report], fail_on: FailOn, style: Style) -> String {
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -209,7 +217,10 @@ const CHANGES_SHOWN: usize = 50;
 
 /// "What changed since the previous release": files added, removed and changed with their
 /// sizes, then source maps, install scripts, entry points and dependencies.
-fn changes_section(c: &super::changes::Changes, now: &super::ArtifactInfo) -> String {
+fn changes_section(
+    c: &crate::report::changes::Changes,
+    now: &crate::report::ArtifactInfo,
+) -> String {
     let mut out = format!("changes since {}\n", c.headline(now.unpacked_bytes));
     let rows = c.lines(CHANGES_SHOWN);
     let w = rows

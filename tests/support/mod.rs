@@ -1,5 +1,7 @@
-//! Shared helpers for the CLI tests: run the binary in a scratch folder on tarballs that the
-//! test builds in code with `TarBuilder`.
+//! What the integration tests share: a scratch folder to run the binary in, packages built in
+//! code with `TarBuilder` (a minimal one, and the showcase every output format is pinned
+//! on), readers of the JSON report, and rendering through the library. `recall.rs` is the
+//! secret-recall corpus (`tests/secrets_recall.rs`, `examples/recall_corpus.rs`).
 #![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
@@ -119,6 +121,60 @@ pub fn package(name: &str, version: &str) -> TarBuilder {
         .file("index.js", "module.exports = 42;\n")
 }
 
+/// The showcase package: one of each mistake packguard exists to catch (a registry token in
+/// `.npmrc`, an `.env`, a log file, a GitHub token in the code and in the original source
+/// its map ships, a source map pointing at a storage bucket, an install script piping a
+/// download into `sh`). Every output format is pinned on it (`tests/output_format.rs`); it is
+/// `testdata/leaky-pkg`, the README's example, built in code. Every credential is fake.
+pub fn showcase() -> TarBuilder {
+    const TOKEN: &str = "ghp_R7nK2mVx9QpL4sT8wYb3Jc6Hd1Fg5Ae0Zu2N";
+    let source = format!(
+        "// The original source that the source map hands out.\nconst GITHUB_TOKEN = \"{TOKEN}\";\nexport function main(): void {{\n  console.log(\"leaky\", GITHUB_TOKEN.length);\n}}\n"
+    );
+    let map = serde_json::json!({
+        "version": 3,
+        "file": "cli.js",
+        "sourceRoot": "https://leaky-builds.s3.amazonaws.com/src/",
+        "sources": ["cli.ts"],
+        "sourcesContent": [source],
+        "names": [],
+        "mappings": "AACA",
+    });
+    TarBuilder::new()
+        .file(
+            "package.json",
+            r#"{
+  "name": "leaky-pkg",
+  "version": "1.0.0",
+  "main": "dist/cli.js",
+  "bin": { "leaky": "dist/cli.js" },
+  "scripts": {
+    "postinstall": "curl -fsSL https://leaky-builds.s3.amazonaws.com/setup.sh | sh"
+  },
+  "repository": "github:example/leaky-pkg",
+  "license": "MIT"
+}
+"#,
+        )
+        .file(
+            ".env",
+            "DATABASE_URL=postgres://admin:hunter2-not-real@db.internal.example:5432/prod\n",
+        )
+        .file(
+            ".npmrc",
+            "//registry.npmjs.org/:_authToken=npm_Xq7pLm2Rv9Tz4Kw8Bn3Yc6Hd1Fg5Js0Ae7Wx\n",
+        )
+        .file(
+            "dist/cli.js",
+            format!(
+                "\"use strict\";const GITHUB_TOKEN=\"{TOKEN}\";function main(){{console.log(\"leaky\",GITHUB_TOKEN.length)}}exports.main=main;\n//# sourceMappingURL=cli.js.map\n"
+            ),
+        )
+        .file("dist/cli.js.map", map.to_string())
+        .file("npm-debug.log", "0 info it worked if it ends with ok\n")
+        .file("src/cli.ts", source)
+}
+
 /// A real npm tarball of the test corpus, from `$PACKGUARD_CORPUS` (scripts/fetch-corpus.sh
 /// fetches it; scripts/test.sh sets the variable). Tests that read one are `#[ignore]`d with
 /// that reason in a plain `cargo test`, and fail here when run without it: a missing input is
@@ -134,4 +190,24 @@ pub fn real_tarball(file: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// Draws `reports` in `format` as a terminal without colour would, `width` columns wide, with
+/// no rules to describe and no repository to point into.
+pub fn render(
+    format: packguard::render::Format,
+    reports: &[packguard::Report],
+    fail_on: packguard::FailOn,
+    width: usize,
+) -> String {
+    let rules = packguard::RuleSet::default();
+    let repo = packguard::render::repo::RepoPaths::none();
+    let context = packguard::render::Context {
+        rules: &rules,
+        fail_on,
+        repo: &repo,
+        color: false,
+        width,
+    };
+    format.render(reports, &context)
 }
