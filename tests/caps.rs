@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use packguard::checks::secrets::Checksum;
+use packguard::rules::validators::Checksum;
 
 /// `n` distinct random-looking `ghp_` tokens whose checksum does not verify.
 fn fakes(n: usize) -> Vec<String> {
