@@ -32,6 +32,7 @@ pub const NAMES: &[&str] = &[
     "manifest.large-package",
     "manifest.publish-registry",
     "manifest.no-files-list",
+    "manifest.install-file-download",
     "workflow.invalid",
     "workflow.empty-node-auth-token",
     "workflow.missing-id-token",
