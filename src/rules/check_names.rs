@@ -59,6 +59,7 @@ pub const NAMES: &[&str] = &[
     "suppression.unused-inline-ignore",
     "suppression.unused-config-ignore",
     "suppression.unused-baseline-entry",
+    "suppression.everything-silenced",
     "diff.new-file",
     "diff.grown-file",
     "diff.new-sourcemap",
