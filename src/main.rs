@@ -210,6 +210,7 @@ fn scan_inputs(
         }
     }
     suppressions::report_unused_config_ignores(&rules, &config, &mut reports);
+    suppressions::report_everything_silenced(&rules, &config, &mut reports);
     if let Some(path) = &args.write_baseline {
         Baseline::from_findings(reports.iter().flat_map(|r| &r.findings)).write(path)?;
     }

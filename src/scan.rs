@@ -183,6 +183,13 @@ impl<'a> Engine<'a> {
             },
             &mut collector.findings,
         );
+        crate::checks::install_files::check(
+            &self.checks,
+            root,
+            collector.manifest.as_deref(),
+            &collector.install_files,
+            &mut collector.findings,
+        );
         if let Some(lock) = self.lock {
             let files: Vec<crate::checks::lock::PackageFile<'_>> = collector
                 .paths
@@ -853,6 +860,8 @@ struct Collector<'e> {
     sizes: Vec<u64>,
     /// Source maps seen so far (small metadata only) for the cross-file checks.
     sourcemaps: SourceMapCheck,
+    /// The content of files the install scripts may run, for `checks::install_files`.
+    install_files: crate::checks::install_files::Keeper,
 }
 
 impl<'e> Collector<'e> {
@@ -864,6 +873,7 @@ impl<'e> Collector<'e> {
             paths: Vec::new(),
             sizes: Vec::new(),
             sourcemaps: SourceMapCheck::default(),
+            install_files: Default::default(),
         }
     }
 
@@ -883,7 +893,9 @@ impl Visitor for Collector<'_> {
         // `package.json` (a duplicate is reported by the archive reader).
         if entry.rel == "package.json" && entry.path.matches('/').count() == 1 {
             self.manifest = Some(entry.data.to_vec());
+            self.install_files.manifest(entry.data);
         }
+        self.install_files.file(entry.rel, entry.data);
         self.paths.push(entry.path.to_string());
         self.sizes.push(entry.data.len() as u64);
         // Paths go into every report; a hostile name must not carry escape sequences there.

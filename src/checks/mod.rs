@@ -8,6 +8,7 @@
 
 pub mod context;
 pub mod diff;
+pub mod install_files;
 pub mod lock;
 pub mod manifest;
 pub mod secrets;
@@ -57,6 +58,7 @@ pub fn all() -> impl Iterator<Item = &'static str> {
     EntryIssue::CHECKS
         .iter()
         .chain(manifest::CHECKS.iter())
+        .chain(install_files::CHECKS.iter())
         .chain(workflow::CHECKS.iter())
         .chain(sourcemap::CHECKS.iter())
         .chain(lock::CHECKS.iter())
