@@ -151,7 +151,7 @@ fn zero_padding_after_the_gzip_stream_is_read() {
     let mut tgz = gzip(&two);
     tgz.extend(gzip(&TarBuilder::new().file(".npmrc", NPMRC).tar()));
     tgz.extend_from_slice(&[0u8; 100]);
-    let (code, r) = s.scan_json(&tgz, &[]);
+    let (code, r) = s.scan_json(&tgz, &["--fail-on", "warning"]);
     assert_eq!(code, 1, "{r:#}");
     assert!(has(&r, "file/npmrc", "package/.npmrc"), "{r:#}");
 }
