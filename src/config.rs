@@ -18,6 +18,9 @@ use crate::rules::load::{add_from_source, add_raw, RawRule};
 use crate::rules::{id_matches, Globs, RuleSet};
 use crate::source::{parse_size, Source, SpannedError};
 
+mod silenced;
+pub use silenced::{Silenced, EVERYTHING_SILENCED};
+
 /// Names looked for, in this order, next to the package and then in the working directory.
 pub const FILE_NAMES: &[&str] = &["packguard.yml", ".packguard.yml"];
 
@@ -36,6 +39,8 @@ pub struct Config {
     /// `source: open|proprietary`: whose source the package is, over the guess from its
     /// `license` (`crate::license`).
     pub source: Option<crate::license::SourceKind>,
+    /// Where the config turns off every rule or ignores every file, if it does.
+    pub silenced: Option<Silenced>,
 }
 
 /// Paths that some (or all) rules do not look at.
@@ -221,8 +226,15 @@ pub fn apply(src: &Source, base: &Path, rules: &mut RuleSet) -> Result<Config, S
         Ok(())
     };
     let mut disabled = Vec::new();
+    // The first entry that turns rules off, to point at when every rule ends up off.
+    let mut first_off: Option<(usize, usize, String)> = None;
+    let at = |s: &Spanned<String>, how: String| {
+        let (line, column) = s.span().start().map_or((0, 0), |m| (m.line(), m.column()));
+        (line, column, how)
+    };
     for id in raw.disable.unwrap_or_default() {
         known(&id, rules)?;
+        first_off.get_or_insert_with(|| at(&id, format!("`disable: [{}]`", id.as_str())));
         disabled.push(id.as_str().to_string());
     }
     let mut levels: Vec<_> = raw.severity.unwrap_or_default().into_iter().collect();
@@ -230,6 +242,7 @@ pub fn apply(src: &Source, base: &Path, rules: &mut RuleSet) -> Result<Config, S
     for (id, level) in levels {
         known(&id, rules)?;
         if level.as_str() == "off" {
+            first_off.get_or_insert_with(|| at(&id, format!("`{}: off`", id.as_str())));
             disabled.push(id.as_str().to_string());
             continue;
         }
@@ -250,11 +263,28 @@ pub fn apply(src: &Source, base: &Path, rules: &mut RuleSet) -> Result<Config, S
             r.severity = severity;
         }
     }
-    rules
-        .rules
-        .retain(|r| !disabled.iter().any(|p| id_matches(p, &r.id)));
+    let others = |rules: &RuleSet| {
+        rules
+            .rules
+            .iter()
+            .filter(|r| r.check.as_deref() != Some(EVERYTHING_SILENCED))
+            .count()
+    };
+    let before = others(rules);
+    rules.rules.retain(|r| {
+        !disabled
+            .iter()
+            .any(|p| silenced::turns_off(p, &r.id, r.check.as_deref()))
+    });
 
     let mut config = Config::default();
+    if before > 0 && others(rules) == 0 {
+        config.silenced = first_off.map(|(line, column, how)| Silenced {
+            line,
+            column,
+            how: format!("{how} turns off every rule"),
+        });
+    }
     for ig in raw.ignore.unwrap_or_default() {
         let span = src.span(ig.span(), None);
         let paths = Globs::new(&ig.paths).map_err(|(_, e)| {
@@ -266,12 +296,23 @@ pub fn apply(src: &Source, base: &Path, rules: &mut RuleSet) -> Result<Config, S
             )
         })?;
         let (line, column) = ig.span().start().map_or((0, 0), |m| (m.line(), m.column()));
-        config.ignores.push(Ignore {
+        let ignore = Ignore {
             paths,
             rules: ig.rules.clone(),
             line,
             column,
-        });
+        };
+        if config.silenced.is_none() && silenced::ignore_covers_everything(&ignore) {
+            config.silenced = Some(Silenced {
+                line,
+                column,
+                how: format!(
+                    "`ignore: [{}]` keeps every rule from every file",
+                    ignore.paths.source.join(", ")
+                ),
+            });
+        }
+        config.ignores.push(ignore);
     }
     config.lock = raw.lock.as_ref().map(confined).transpose()?;
     if let Some(f) = raw.fail_on {

@@ -164,10 +164,11 @@ impl Source {
     }
 }
 
-/// An invalid rule or config file, pointing at the offending text.
+/// An invalid YAML file packguard reads (a rule file, the config, a lock), pointing at the
+/// offending text.
 #[derive(Debug, Error, Diagnostic)]
 #[error("{message}")]
-#[diagnostic(code(packguard::config::invalid))]
+#[diagnostic(code(packguard::yaml::invalid))]
 pub struct SpannedError {
     pub message: String,
     #[source_code]

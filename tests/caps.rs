@@ -3,8 +3,8 @@
 
 mod support;
 
-use support::*;
 use packguard::rules::validators::Checksum;
+use support::*;
 
 /// `n` distinct random-looking `ghp_` tokens whose checksum does not verify.
 fn fakes(n: usize) -> Vec<String> {

@@ -4,8 +4,8 @@
 
 mod support;
 
-use support::*;
 use proptest::prelude::*;
+use support::*;
 
 /// A custom rule that echoes package.json lines as they are (`redact: false`), the way a
 /// user's own rule might.

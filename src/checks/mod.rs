@@ -8,6 +8,7 @@
 
 pub mod context;
 pub mod diff;
+pub mod install_files;
 pub mod lock;
 pub mod manifest;
 pub mod secrets;
@@ -72,6 +73,8 @@ pub struct Package<'a> {
     pub dir: Option<&'a std::path::Path>,
     /// The expected-contents lock the package is compared with, if any.
     pub lock: Option<&'a crate::lock::Lock>,
+    /// The content of the shipped files the install scripts may run.
+    pub install_files: &'a install_files::Keeper,
 }
 
 /// A structural check: the names it raises findings under (rules claim them with `check:`),
@@ -104,6 +107,7 @@ impl Check for Archive {
 pub const ALL: &[&dyn Check] = &[
     &Archive,
     &manifest::Manifest,
+    &install_files::InstallFiles,
     &workflow::Workflow,
     &sourcemap::SourceMaps,
     &lock::LockCheck,

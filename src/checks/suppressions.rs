@@ -25,15 +25,23 @@ use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::report::Report;
+use crate::rules::RuleSet;
 
 pub use super::context::UNUSED_CONFIG;
 use super::context::{CheckHit, Context};
 
 /// The checks rules claim for unused-suppression findings.
-pub const CHECKS: &[&str] = &[UNUSED_INLINE, UNUSED_CONFIG, UNUSED_BASELINE];
+pub const CHECKS: &[&str] = &[
+    UNUSED_INLINE,
+    UNUSED_CONFIG,
+    UNUSED_BASELINE,
+    EVERYTHING_SILENCED,
+];
+pub use crate::config::EVERYTHING_SILENCED;
 
 /// Unused suppressions: inline ignores judged per file by the content scan, config ignores
-/// and baseline entries over a whole run (`run::suppressions`).
+/// and baseline entries over a whole run (`run::suppressions`), and a config that silences
+/// everything.
 pub struct Suppressions;
 
 impl super::Check for Suppressions {
@@ -134,6 +142,32 @@ pub fn unused_config_ignores(
         ));
     }
     out
+}
+
+/// A finding on the config (written in `file`) when it turns off every rule or ignores
+/// every file (`Config::silenced`), so such a run does not pass as a plain "ok".
+pub fn everything_silenced(rules: &RuleSet, config: &Config, file: Written<'_>) -> Vec<Finding> {
+    let Some(silenced) = &config.silenced else {
+        return Vec::new();
+    };
+    // The config's own `ignore` entries would cover the config file too (`**` does): the
+    // finding about them must not be hidden by them.
+    let unignored = Config {
+        ignores: Vec::new(),
+        ..config.clone()
+    };
+    let ctx = Context::new(rules, &unignored);
+    located(
+        ctx.check_findings(&CheckHit {
+            check: EVERYTHING_SILENCED,
+            path: file.shown,
+            detail: Some(silenced.how.clone()),
+            position: (silenced.line > 0).then_some((silenced.line, silenced.column)),
+            value: silenced.how.as_bytes(),
+            source: Some(file.text),
+        }),
+        file.shown,
+    )
 }
 
 /// Findings for the baseline entries (read from `file`) that no finding of the run matches.

@@ -83,14 +83,16 @@ pub fn emit(
     };
     for out in args.outputs {
         let format = out.format.unwrap_or(args.format);
-        packguard::sink::write_file(&out.path, &format.render(reports, &context(false))).map_err(|e| {
-            miette::miette!(
-                help = "check that the folder exists and is writable",
-                "could not write the {} report to {}: {e}",
-                format.name(),
-                out.path.display()
-            )
-        })?;
+        packguard::sink::write_file(&out.path, &format.render(reports, &context(false))).map_err(
+            |e| {
+                miette::miette!(
+                    help = "check that the folder exists and is writable",
+                    "could not write the {} report to {}: {e}",
+                    format.name(),
+                    out.path.display()
+                )
+            },
+        )?;
     }
     if let Some(format) = stdout_format {
         let color = match args.color {

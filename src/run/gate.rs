@@ -53,6 +53,7 @@ pub fn run(
     let fail_on = super::fail_on(request.fail_on, config);
     let mut reports = scan_all(request, rules, config, options, warn)?;
     suppressions::report_unused_config_ignores(rules, config, &mut reports);
+    suppressions::report_everything_silenced(rules, config, &mut reports);
     if let Some(path) = request.write_baseline {
         Baseline::from_findings(reports.iter().flat_map(|r| &r.findings)).write(path)?;
     }

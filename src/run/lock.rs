@@ -80,12 +80,12 @@ pub fn write(
     };
     let files = package_files(input, options)?;
     let update = lockfile::update(&files, old.as_ref(), how);
-    crate::safe_write::replace(path, lockfile::render(&update.entries).as_bytes()).map_err(|error| {
-        Error::LockUnwritable {
+    crate::safe_write::replace(path, lockfile::render(&update.entries).as_bytes()).map_err(
+        |error| Error::LockUnwritable {
             path: path.display().to_string(),
             error,
-        }
-    })?;
+        },
+    )?;
     Ok(Written {
         entries: update.entries.len(),
         files: files

@@ -114,6 +114,16 @@ pub fn run(rules: &RuleSet) -> Outcome {
                 Err(e) => Some(format!("the example could not be scanned: {e}")),
                 Ok(mut report) => {
                     add_unused_suppressions(&engine, example, &config, &mut report);
+                    if let Some(text) = &example.config {
+                        report.add_findings(crate::checks::suppressions::everything_silenced(
+                            &only,
+                            &config,
+                            crate::checks::suppressions::Written {
+                                shown: "packguard.yml",
+                                text: text.as_bytes(),
+                            },
+                        ));
+                    }
                     let mine: Vec<_> = report
                         .findings
                         .iter()

@@ -6,7 +6,7 @@
 use crate::baseline::Baseline;
 use crate::checks::context::{claims, Context};
 use crate::checks::suppressions::{
-    unused_baseline_entries, unused_config_ignores, Written, UNUSED_BASELINE,
+    everything_silenced, unused_baseline_entries, unused_config_ignores, Written, UNUSED_BASELINE,
 };
 use crate::config::Config;
 use crate::finding::Finding;
@@ -22,6 +22,18 @@ pub fn report_unused_config_ignores(rules: &RuleSet, config: &Config, reports: &
     }
     add_to_run(rules, config, path, reports, |ctx, file, reports| {
         unused_config_ignores(ctx, config, file, reports)
+    });
+}
+
+/// Adds to the run's first report a warning when the config turns off every rule or
+/// ignores every file (`scan`, after every input is scanned).
+pub fn report_everything_silenced(rules: &RuleSet, config: &Config, reports: &mut [Report]) {
+    let Some(path) = &config.path else { return };
+    if config.silenced.is_none() {
+        return;
+    }
+    add_to_run(rules, config, path, reports, |_, file, _| {
+        everything_silenced(rules, config, file)
     });
 }
 

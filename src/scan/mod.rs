@@ -193,6 +193,7 @@ impl<'a> Engine<'a> {
             expect_repo: self.options.expect_repo.as_deref(),
             dir,
             lock: self.lock,
+            install_files: &collector.install_files,
         };
         for check in checks::ALL {
             check.package(&self.checks, &package, &mut collector.findings);
@@ -341,6 +342,8 @@ struct Collector<'e> {
     sizes: Vec<u64>,
     /// Source maps seen so far (small metadata only) for the cross-file checks.
     sourcemaps: SourceMapCheck,
+    /// The content of files the install scripts may run, for `checks::install_files`.
+    install_files: crate::checks::install_files::Keeper,
 }
 
 impl<'e> Collector<'e> {
@@ -352,6 +355,7 @@ impl<'e> Collector<'e> {
             paths: Vec::new(),
             sizes: Vec::new(),
             sourcemaps: SourceMapCheck::default(),
+            install_files: Default::default(),
         }
     }
 
@@ -371,7 +375,9 @@ impl Visitor for Collector<'_> {
         // `package.json` (a duplicate is reported by the archive reader).
         if entry.rel == "package.json" && entry.path.matches('/').count() == 1 {
             self.manifest = Some(entry.data.to_vec());
+            self.install_files.manifest(entry.data);
         }
+        self.install_files.file(entry.rel, entry.data);
         self.paths.push(entry.path.to_string());
         self.sizes.push(entry.data.len() as u64);
         // Paths go into every report; a hostile name must not carry escape sequences there.

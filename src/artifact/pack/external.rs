@@ -3,16 +3,20 @@
 //! Each packer has its own "dry run" and its own output, verified against npm 11.19,
 //! pnpm 10.34, yarn 1.22 and 4.18, and bun 1.4 (outputs quoted next to each parser):
 //!
-//! - npm:  `npm pack --dry-run --json --ignore-scripts` -> `[{"files":[{"path":..}]}]`
+//! - npm:  `npm pack --dry-run --json --ignore-scripts --script-shell= --node-options=`
+//!   -> `[{"files":[{"path":..}]}]`
 //! - pnpm: `pnpm pack --dry-run --json --config.ignore-scripts=true
-//!   --config.manage-package-manager-versions=false` (pnpm's `pack` has no `--ignore-scripts`
-//!   flag; the setting is honoured) -> `{"files":[{"path":..}]}`
+//!   --config.ignore-pnpmfile=true --config.manage-package-manager-versions=false` (pnpm's
+//!   `pack` has no `--ignore-scripts` flag; the setting is honoured) -> `{"files":[{"path":..}]}`
 //! - bun:  `bun pm pack --dry-run --ignore-scripts` -> text lines `packed 2B lib/a.js`
 //! - yarn 1: no dry run; `yarn pack --ignore-scripts --filename <tmp>.tgz` and the names
 //!   are read from the tarball it writes to a private temporary folder.
 //! - yarn 2+: `yarn pack --dry-run --json` (NDJSON `{"location":..}`) runs `prepack` and
 //!   `postpack` even in a dry run and has no switch against it, so a package that has
 //!   either script is refused rather than packed.
+//!
+//! Nor does the project's own code run: settings no flag can switch off (a `yarnPath`, yarn
+//! plugins, bun preloads) make `project_code` refuse the packer before it starts.
 //!
 //! The program can be overridden with `PACKGUARD_NPM`, `PACKGUARD_PNPM`, `PACKGUARD_YARN`,
 //! `PACKGUARD_BUN` (a path, or a command and arguments separated by spaces).
@@ -22,16 +26,34 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-use super::{read_manifest, PackError, Packer};
+use super::{project_code, read_manifest, PackError, Packer};
 
 /// The packer's list for `dir`, paths as it prints them.
 pub fn list(packer: Packer, dir: &Path) -> Result<Vec<String>, PackError> {
+    // Before the packer starts at all: yarn hands over to a project's `yarn-path` even for
+    // `yarn --version`.
+    if let Some(hook) = project_code::find(packer, dir) {
+        return Err(PackError::ProjectCode {
+            packer: packer.as_str(),
+            file: hook.file.display().to_string(),
+            setting: hook.setting,
+        });
+    }
     match packer {
         Packer::Npm => {
             let out = run(
                 packer,
                 dir,
-                &["pack", "--dry-run", "--json", "--ignore-scripts"],
+                &[
+                    "pack",
+                    "--dry-run",
+                    "--json",
+                    "--ignore-scripts",
+                    // A project's `.npmrc` may name a shell or node options for scripts;
+                    // none run, and these empty flags (which outrank `.npmrc`) keep it so.
+                    "--script-shell=",
+                    "--node-options=",
+                ],
             )?;
             let v: Value = parse_json(packer, dir, &out)?;
             // An array of one object per packed package.
@@ -47,6 +69,8 @@ pub fn list(packer: Packer, dir: &Path) -> Result<Vec<String>, PackError> {
                     "--dry-run",
                     "--json",
                     "--config.ignore-scripts=true",
+                    // `.pnpmfile.cjs` hooks (`beforePacking`, `readPackage`) are project code.
+                    "--config.ignore-pnpmfile=true",
                     // Otherwise pnpm 10 downloads and runs the pnpm version named in
                     // `packageManager`: a scan must not install anything.
                     "--config.manage-package-manager-versions=false",
@@ -180,6 +204,8 @@ fn run(packer: Packer, dir: &Path, args: &[&str]) -> Result<Output, PackError> {
         .stdin(Stdio::null())
         // npm also reads this; belt and braces against lifecycle scripts.
         .env("npm_config_ignore_scripts", "true")
+        // Belt and braces for `project_code`: yarn 1 and 2+ ignore any `yarnPath` with it.
+        .env("YARN_IGNORE_PATH", "1")
         .output()
         .map_err(|e| PackError::PackerMissing {
             packer: packer.as_str(),

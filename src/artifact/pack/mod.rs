@@ -11,6 +11,7 @@
 pub mod builtin;
 mod external;
 pub mod glob;
+mod project_code;
 pub mod workspace;
 
 use std::fs;
@@ -140,6 +141,13 @@ pub enum PackError {
         dir: String,
         script: String,
     },
+    #[error("{packer} was not asked: `{setting}` in {file} would make it run code the project chose, and packguard never runs project code")]
+    #[diagnostic(code(packguard::pack::project_code))]
+    ProjectCode {
+        packer: &'static str,
+        file: String,
+        setting: &'static str,
+    },
 }
 
 impl PackError {
@@ -170,21 +178,28 @@ pub fn select(dir: &Path, options: &PackOptions) -> Result<FileList, PackError> 
             fallback_reason: None,
             files: normalise(files),
         }),
-        Err(e) if options.fallback_builtin && e.is_packer_failure() => Ok(FileList {
-            packer: Packer::Builtin,
-            // One line for the summary: the packer's own output stays out of the report.
-            fallback_reason: Some(
-                e.to_string()
-                    .split("; it said:")
-                    .next()
-                    .unwrap_or_default()
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-            ),
-            files: normalise(builtin::select(dir)?),
-        }),
+        // Refusing a packer that would run project code is packguard's choice, not a
+        // failure the user must opt into recovering from: the builtin list always stands in.
+        Err(e)
+            if matches!(e, PackError::ProjectCode { .. })
+                || (options.fallback_builtin && e.is_packer_failure()) =>
+        {
+            Ok(FileList {
+                packer: Packer::Builtin,
+                // One line for the summary: the packer's own output stays out of the report.
+                fallback_reason: Some(
+                    e.to_string()
+                        .split("; it said:")
+                        .next()
+                        .unwrap_or_default()
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
+                files: normalise(builtin::select(dir)?),
+            })
+        }
         Err(e) => Err(e),
     }
 }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the packers tests/packers.rs asks for real besides npm (yarn 1 and pnpm, pinned)
+# into DIR (default target/packers) with npm, and prints the two paths as shell assignments
+# for `eval`. Idempotent: a packer already installed is kept. Fails naming the packer it
+# could not install, so a missing packer is never silent.
+#
+#   eval "$(scripts/fetch-packers.sh [DIR])"
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${1:-$root/target/packers}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+
+install() { # VAR SPEC SUBDIR BIN
+  local var=$1 spec=$2 sub=$3 bin=$4
+  if [ ! -x "$dir/$sub/node_modules/.bin/$bin" ]; then
+    npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$dir/$sub" "$spec" >&2 \
+      || { echo "could not install $spec into $dir/$sub" >&2; exit 1; }
+  fi
+  printf '%s=%q\n' "$var" "$dir/$sub/node_modules/.bin/$bin"
+}
+install PACKGUARD_TEST_YARN1 yarn@1.22.22 yarn1 yarn
+install PACKGUARD_TEST_PNPM pnpm@10.34.9 pnpm pnpm
