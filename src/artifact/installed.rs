@@ -8,7 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read};
 
-use super::{describe_io, gunzip, no_header, npmtar, sniff, ArtifactError, Compression};
+use super::read::{describe_io, no_header, sniff, Compression};
+use super::{gunzip, npmtar, ArtifactError};
 
 /// The files npm installs from an archive, by path inside the package, with their content:
 /// the last copy of each path, and nothing npm does not write (links, devices, names that

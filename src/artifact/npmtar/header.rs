@@ -1,0 +1,392 @@
+//! One tar header as node-tar decodes it (`header.js`, `pax.js`): the fields, numbers read
+//! with JavaScript's rules, and the PAX and GNU extension records that override them.
+
+use super::*;
+
+/// node-tar refuses PAX and GNU extension bodies larger than this.
+pub(super) const MAX_META: u64 = 1024 * 1024;
+
+/// Fields of a PAX or GNU extension header that later headers take (node-tar's `Pax`).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Ext {
+    pub(super) path: Option<String>,
+    pub(super) linkpath: Option<String>,
+    pub(super) size: Option<f64>,
+    /// Keys whose presence alone stops node-tar from decoding the header's own field.
+    pub(super) has_uid: bool,
+    pub(super) has_gid: bool,
+    pub(super) has_mtime: bool,
+    pub(super) has_atime: bool,
+    pub(super) has_ctime: bool,
+}
+
+impl Ext {
+    /// `Pax.parse(body, previous)`: the new keys over the previous ones.
+    pub(super) fn parse(body: &str, previous: Option<&Ext>, quirks: &mut Vec<Quirk>) -> Ext {
+        let mut out = previous.cloned().unwrap_or_default();
+        let mut seen: Vec<String> = Vec::new();
+        let body = body.strip_suffix('\n').unwrap_or(body);
+        for line in body.split('\n') {
+            let Some(n) = js_parse_int(line, 10) else {
+                continue;
+            };
+            if n != (line.len() + 1) as f64 {
+                continue;
+            }
+            let rest = utf16_slice_from(line, format!("{n} ").encode_utf16().count());
+            let (key, value) = match rest.split_once('=') {
+                Some((k, v)) => (k, v),
+                None => (rest, ""),
+            };
+            if key.is_empty() {
+                continue;
+            }
+            let value = cut_nul(value);
+            let key = ["dev", "ino", "nlink"]
+                .iter()
+                .find(|k| {
+                    key.strip_prefix("SCHILY.")
+                        .is_some_and(|r| r.starts_with(*k))
+                })
+                .map_or(key.to_string(), |k| {
+                    format!("{k}{}", &key["SCHILY.".len() + k.len()..])
+                });
+            let known = match key.as_str() {
+                "path" => {
+                    out.path = Some(value);
+                    true
+                }
+                "linkpath" => {
+                    out.linkpath = Some(value);
+                    true
+                }
+                "size" => {
+                    let s = js_number(&value);
+                    if s >= 0.0 {
+                        out.size = Some(s);
+                    }
+                    true
+                }
+                "uid" => {
+                    out.has_uid = true;
+                    false
+                }
+                "gid" => {
+                    out.has_gid = true;
+                    false
+                }
+                "mtime" => {
+                    out.has_mtime = true;
+                    false
+                }
+                "atime" => {
+                    out.has_atime = true;
+                    false
+                }
+                "ctime" => {
+                    out.has_ctime = true;
+                    false
+                }
+                _ => false,
+            };
+            if known {
+                if seen.contains(&key) {
+                    quirks.push(Quirk::RepeatedPaxKey { key: key.clone() });
+                }
+                seen.push(key);
+            }
+        }
+        out
+    }
+}
+
+/// node-tar's name for a type code, and whether it is one (`types.name`).
+pub(super) fn type_name(code: u8) -> Option<&'static str> {
+    Some(match code {
+        b'0' => "File",
+        0 => "OldFile",
+        b'1' => "Link",
+        b'2' => "SymbolicLink",
+        b'3' => "CharacterDevice",
+        b'4' => "BlockDevice",
+        b'5' => "Directory",
+        b'6' => "FIFO",
+        b'7' => "ContiguousFile",
+        b'g' => "GlobalExtendedHeader",
+        b'x' => "ExtendedHeader",
+        b'A' => "SolarisACL",
+        b'D' => "GNUDumpDir",
+        b'I' => "Inode",
+        b'K' => "NextFileHasLongLinkpath",
+        b'L' => "NextFileHasLongPath",
+        b'M' => "ContinuationFile",
+        b'N' => "OldGnuLongPath",
+        b'S' => "SparseFile",
+        b'V' => "TapeVolumeHeader",
+        b'X' => "OldExtendedHeader",
+        _ => return None,
+    })
+}
+
+/// The types a pending extended header applies to (`types.normalFsTypes`).
+pub(super) fn normal_fs(code: u8) -> bool {
+    matches!(code, b'0'..=b'7' | 0 | b'D')
+}
+
+/// A decoded header, or why node-tar would skip the block.
+pub(super) struct Header {
+    pub(super) path: String,
+    pub(super) non_utf8: bool,
+    pub(super) size: f64,
+    /// The type code after node-tar's fixes (`0` with a trailing `/` is a directory).
+    pub(super) code: Option<u8>,
+    pub(super) linkpath: String,
+    pub(super) cksum_valid: bool,
+    pub(super) null_block: bool,
+}
+
+/// `new Header(block, 0, ex, gex)`; `Err` where its constructor throws.
+pub(super) fn decode_header(
+    block: &[u8; 512],
+    ex: Option<&Ext>,
+    gex: Option<&Ext>,
+) -> Result<Header, String> {
+    let h = tar::Header::from_byte_slice(block);
+    let old = h.as_old();
+    let raw_type = old.linkflag[0];
+    // decString turns a NUL byte into '' which `t || '0'` makes '0'.
+    let t = if raw_type == 0 { 0 } else { raw_type };
+    let (exf, gexf) = if normal_fs(t) {
+        (ex, gex)
+    } else {
+        (None, None)
+    };
+    let (mut path, mut non_utf8) = match exf.and_then(|e| e.path.clone()) {
+        Some(p) => (p, false),
+        None => dec_string(&old.name),
+    };
+    let has = |f: fn(&Ext) -> bool| exf.is_some_and(f) || gexf.is_some_and(f);
+    // mode: `Pax` never carries it, so it is always decoded.
+    dec_number(&old.mode)?;
+    if !has(|e| e.has_uid) {
+        dec_number(&old.uid)?;
+    }
+    if !has(|e| e.has_gid) {
+        dec_number(&old.gid)?;
+    }
+    let ext_size = exf.and_then(|e| e.size).or(gexf.and_then(|e| e.size));
+    let mut size = match ext_size {
+        Some(s) => Some(s),
+        None => dec_number(&old.size)?,
+    }
+    .filter(|s| *s >= 0.0);
+    if !has(|e| e.has_mtime) {
+        dec_number(&old.mtime)?;
+    }
+    // The checksum field is read as 12 bytes, over the type flag and into the link name.
+    let cksum = dec_number(&block[148..160])?;
+    if let Some(p) = exf.and_then(|e| e.path.clone()) {
+        path = p;
+        non_utf8 = false;
+    }
+    let mut code = type_name(t).map(|_| t);
+    if matches!(code, Some(0) | Some(b'0')) && path.ends_with('/') {
+        code = Some(b'5');
+    }
+    if code == Some(0) {
+        code = Some(b'0');
+    }
+    if code == Some(b'5') {
+        size = Some(0.0);
+    }
+    let (linkpath, _) = dec_string(&old.linkname);
+    if &block[257..265] == b"ustar\x0000" {
+        let ustar = h
+            .as_ustar()
+            .ok_or_else(|| "ustar header without ustar fields".to_string())?;
+        dec_number(&ustar.dev_major)?;
+        dec_number(&ustar.dev_minor)?;
+        let prefix_len = if block[475] != 0 { 155 } else { 130 };
+        let (prefix, bad) = dec_string(&ustar.prefix[..prefix_len]);
+        if block[475] != 0 || !prefix.is_empty() {
+            path = format!("{prefix}/{path}");
+            non_utf8 |= bad;
+        }
+        if block[475] == 0 {
+            if !(ex.is_some_and(|e| e.has_atime) || gex.is_some_and(|e| e.has_atime)) {
+                dec_number(&block[476..488])?;
+            }
+            if !(ex.is_some_and(|e| e.has_ctime) || gex.is_some_and(|e| e.has_ctime)) {
+                dec_number(&block[488..500])?;
+            }
+        }
+    }
+    let sum: u64 = 8 * 0x20
+        + block[..148].iter().map(|b| *b as u64).sum::<u64>()
+        + block[156..].iter().map(|b| *b as u64).sum::<u64>();
+    Ok(Header {
+        path,
+        non_utf8,
+        size: size.unwrap_or(0.0),
+        code,
+        linkpath,
+        cksum_valid: cksum == Some(sum as f64),
+        null_block: cksum.is_none() && sum == 8 * 0x20,
+    })
+}
+
+/// `decString`: UTF-8 (lossy), then `.replace(/\0.*/, '')`.
+pub(super) fn dec_string(field: &[u8]) -> (String, bool) {
+    let text = String::from_utf8_lossy(field);
+    let bad = matches!(text, std::borrow::Cow::Owned(_));
+    (cut_nul(&text), bad)
+}
+
+/// JavaScript's `.replace(/\0.*/, '')`: from the first NUL up to the next line terminator
+/// (`.` does not match one).
+pub(super) fn cut_nul(text: &str) -> String {
+    match text.find('\0') {
+        None => text.to_string(),
+        Some(i) => {
+            let rest = &text[i..];
+            let end = rest.find(is_line_terminator).unwrap_or(rest.len());
+            format!("{}{}", &text[..i], &rest[end..])
+        }
+    }
+}
+
+pub(super) fn is_line_terminator(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
+}
+
+pub(super) fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
+}
+
+/// `decNumber`: base-256 when the high bit is set, else `parseInt(text.trim(), 8)`.
+/// `Err` where node-tar throws, `Ok(None)` for NaN.
+pub(super) fn dec_number(field: &[u8]) -> Result<Option<f64>, String> {
+    if field[0] & 0x80 != 0 {
+        const MAX_SAFE: f64 = 9007199254740991.0;
+        let value = match field[0] {
+            0x80 => field[1..]
+                .iter()
+                .fold(0f64, |acc, b| acc * 256.0 + *b as f64),
+            0xff => twos(field),
+            _ => return Err("invalid base256 encoding".to_string()),
+        };
+        if value.abs() > MAX_SAFE {
+            return Err("parsed number outside of javascript safe integer range".to_string());
+        }
+        return Ok(Some(value));
+    }
+    let text = String::from_utf8_lossy(field);
+    // `/\0.*$/`: a NUL with no line terminator after it, up to the end.
+    let cut = text
+        .char_indices()
+        .filter(|(_, c)| *c == '\0')
+        .map(|(i, _)| i)
+        .find(|&i| !text[i..].contains(is_line_terminator))
+        .unwrap_or(text.len());
+    Ok(js_parse_int(text[..cut].trim_matches(is_js_space), 8))
+}
+
+/// large-numbers.js `twos`: a negative base-256 number.
+pub(super) fn twos(field: &[u8]) -> f64 {
+    let mut sum = 0f64;
+    let mut flipped = false;
+    for (k, byte) in field.iter().rev().enumerate() {
+        let f = if flipped {
+            0xff ^ byte
+        } else if *byte == 0 {
+            0
+        } else {
+            flipped = true;
+            (0xffu8 ^ byte).wrapping_add(1)
+        };
+        if f != 0 {
+            sum -= f as f64 * 256f64.powi(k as i32);
+        }
+    }
+    sum
+}
+
+/// JavaScript's `parseInt(text, radix)` for radix 8 or 10; `None` for NaN.
+pub(super) fn js_parse_int(text: &str, radix: u32) -> Option<f64> {
+    let t = text.trim_start_matches(is_js_space);
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits: Vec<u32> = t.chars().map_while(|c| c.to_digit(radix)).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    let v = digits
+        .iter()
+        .fold(0f64, |acc, d| acc * radix as f64 + *d as f64);
+    Some(if neg { -v } else { v })
+}
+
+/// JavaScript's `+text` (Number), enough for a PAX size: NaN comes back as -1.
+pub(super) fn js_number(text: &str) -> f64 {
+    let t = text.trim_matches(is_js_space);
+    if t.is_empty() {
+        return 0.0;
+    }
+    let radix = |p: &str, r: u32| {
+        let d = &t[p.len()..];
+        if d.is_empty() {
+            return -1.0;
+        }
+        d.chars()
+            .try_fold(0f64, |acc, c| {
+                c.to_digit(r).map(|v| acc * r as f64 + v as f64)
+            })
+            .unwrap_or(-1.0)
+    };
+    let lower = t.to_ascii_lowercase();
+    for (p, r) in [("0x", 16), ("0o", 8), ("0b", 2)] {
+        if lower.starts_with(p) {
+            return radix(p, r);
+        }
+    }
+    let unsigned = t.strip_prefix('+').unwrap_or(t);
+    if unsigned == "Infinity" {
+        return f64::INFINITY;
+    }
+    let ok = !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+        && !t.contains("inf");
+    if !ok {
+        return -1.0;
+    }
+    t.parse::<f64>()
+        .ok()
+        .filter(|v| !v.is_nan())
+        .unwrap_or(-1.0)
+}
+
+/// `line.slice(n)` in UTF-16 code units.
+pub(super) fn utf16_slice_from(line: &str, n: usize) -> &str {
+    let mut units = 0;
+    for (i, c) in line.char_indices() {
+        if units >= n {
+            return &line[i..];
+        }
+        units += c.len_utf16();
+    }
+    ""
+}

@@ -1,0 +1,404 @@
+//! A tar stream read the way npm reads it: node-tar 7's parser, as pacote (npm's fetcher)
+//! configures its extractor (`strip: 1`, links filtered out, not strict).
+//!
+//! The `tar` crate's iterator is a strict reader: it stops at the first zero block, trusts a
+//! directory's size, and keeps the first of two PAX `path` keys. node-tar reads on after a
+//! lone zero block, treats a directory's body as more entries, lets the last PAX key win, and
+//! skips a header it cannot read instead of failing. Every such place is a way to ship a file
+//! that a strict scanner never sees, so this module follows node-tar block for block
+//! (`dist/commonjs/{parse,header,pax,read-entry,unpack}.js`) and reports each departure from
+//! a plain archive as a [`Quirk`]. It uses the `tar` crate's header layout for the fields.
+//!
+//! Invariants: bodies are read in bounded chunks, never sized from a header (a header may
+//! declare 40 GiB); a body the caller does not want is skipped, not buffered. It never writes
+//! to disk and knows nothing about rules.
+
+use std::io::{self, Read};
+
+mod header;
+mod path;
+
+use header::*;
+pub use path::placement;
+
+/// What node-tar calls an entry's type, after its header and extended headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Directory,
+    Symlink,
+    Hardlink,
+    /// Devices and FIFOs: parsed, and skipped by the extractor.
+    Special(String),
+    /// A type node-tar ignores (its body is skipped): sparse, ACL, unknown codes.
+    Ignored(String),
+}
+
+/// One entry that node-tar hands to its extractor.
+#[derive(Debug)]
+pub struct NpmEntry {
+    /// node-tar's `entry.path`, before `strip: 1`.
+    pub name: String,
+    /// Whether the name's bytes were not UTF-8 (node-tar decodes them lossily).
+    pub non_utf8: bool,
+    pub kind: Kind,
+    /// node-tar's `entry.linkpath`.
+    pub link: String,
+    /// Bytes of content the header declares (0 for a directory).
+    pub size: u64,
+    /// Where npm writes the file (or makes the folder), relative to the package folder, or
+    /// `None` when the extractor does not write it (a link, a device, a name that strips to
+    /// nothing or climbs with `..`).
+    pub placed: Option<String>,
+}
+
+/// Where this archive departs from what a strict reader accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Quirk {
+    /// One 512-byte zero block followed by more headers: node-tar reads on.
+    LoneZeroBlock,
+    /// A directory (or a file named with a trailing `/`) declaring a body, which node-tar
+    /// reads as more headers.
+    DirectoryBody { name: String, size: u64 },
+    /// A PAX header giving one key twice: node-tar keeps the last.
+    RepeatedPaxKey { key: String },
+    /// A GNU long name and a PAX `path` for the same entry: the later one wins.
+    CompetingNames,
+    /// A header node-tar skips (bad checksum, no name, a link without target, ...); the
+    /// blocks after it are read as headers.
+    SkippedHeader { detail: String },
+    /// A PAX or GNU extension header that node-tar ignores (over 1 MiB).
+    IgnoredExtension,
+    /// The input ends inside a header block; node-tar drops those bytes.
+    PartialBlock { bytes: usize },
+    /// A size node-tar reads differently from a strict reader (not an integer, repeated,
+    /// not octal digits only).
+    OddSize { detail: String },
+}
+
+/// What [`NpmTar::next_item`] yields, in archive order.
+#[derive(Debug)]
+pub enum Item {
+    Entry(NpmEntry),
+    Quirk(Quirk),
+}
+
+/// How reading an entry's body went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// All of it, in the buffer.
+    Read,
+    /// Longer than the caller wanted: skipped, not buffered.
+    Skipped,
+}
+
+/// npm's extractor fails on an input that ends inside a body (`TAR_BAD_ARCHIVE` is fatal
+/// when unpacking), so this reader does too.
+fn truncated() -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, "an entry's body ends early")
+}
+
+/// node-tar's parser over a decompressed tar stream.
+pub struct NpmTar<R> {
+    inner: R,
+    ex: Option<Ext>,
+    gex: Option<Ext>,
+    saw_null: bool,
+    done: bool,
+    queue: std::collections::VecDeque<Item>,
+    /// Of the current entry: content bytes not yet read, and bytes to its next header.
+    content_left: u64,
+    block_left: u64,
+    /// Headers read so far, extension headers included.
+    pub headers: u64,
+    /// Headers node-tar accepted; with none, npm fails ("Unrecognized archive format").
+    pub valid: u64,
+    /// An extension header whose body node-tar did not consume (a pending `size=0`), still
+    /// node-tar's current entry: if no header replaces it, npm fails as on a truncated body.
+    dangling: bool,
+}
+
+impl<R: Read> NpmTar<R> {
+    pub fn new(inner: R) -> Self {
+        NpmTar {
+            inner,
+            ex: None,
+            gex: None,
+            saw_null: false,
+            done: false,
+            queue: Default::default(),
+            content_left: 0,
+            block_left: 0,
+            headers: 0,
+            valid: 0,
+            dangling: false,
+        }
+    }
+
+    /// The stream after the archive's end, to read it to its end.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    /// The next entry or quirk; `None` at node-tar's end of archive (two zero blocks in a
+    /// row, or the end of input). An unread body is skipped first.
+    pub fn next_item(&mut self) -> io::Result<Option<Item>> {
+        loop {
+            if let Some(item) = self.queue.pop_front() {
+                return Ok(Some(item));
+            }
+            if self.done {
+                if self.dangling {
+                    return Err(truncated());
+                }
+                return Ok(None);
+            }
+            self.skip_body()?;
+            if self.done {
+                return Ok(None);
+            }
+            let mut block = [0u8; 512];
+            let n = read_full(&mut self.inner, &mut block)?;
+            if n < 512 {
+                // A partial block at the end is dropped, as node-tar drops its buffer.
+                if n > 0 {
+                    self.queue
+                        .push_back(Item::Quirk(Quirk::PartialBlock { bytes: n }));
+                }
+                self.done = true;
+                continue;
+            }
+            self.header(&block)?;
+        }
+    }
+
+    fn skip(&mut self, detail: &str) {
+        self.queue.push_back(Item::Quirk(Quirk::SkippedHeader {
+            detail: detail.to_string(),
+        }));
+    }
+
+    /// `[CONSUMEHEADER]`: queues what one header block yields.
+    fn header(&mut self, block: &[u8; 512]) -> io::Result<()> {
+        let h = match decode_header(block, self.ex.as_ref(), self.gex.as_ref()) {
+            Ok(h) => h,
+            Err(e) => {
+                self.skip(&e);
+                return Ok(());
+            }
+        };
+        if h.null_block {
+            if self.saw_null {
+                self.done = true;
+            } else {
+                self.saw_null = true;
+            }
+            return Ok(());
+        }
+        if self.saw_null {
+            self.queue.push_back(Item::Quirk(Quirk::LoneZeroBlock));
+        }
+        self.saw_null = false;
+        self.headers += 1;
+        if !h.cksum_valid {
+            self.skip("a header's checksum is wrong");
+            return Ok(());
+        }
+        if h.path.is_empty() {
+            self.skip("a header has no name");
+            return Ok(());
+        }
+        let is_link = matches!(h.code, Some(b'1') | Some(b'2'));
+        if is_link && h.linkpath.is_empty() {
+            self.skip("a link has no target");
+            return Ok(());
+        }
+        if !is_link && !matches!(h.code, Some(b'g') | Some(b'x')) && !h.linkpath.is_empty() {
+            self.skip("a header that is not a link names a link target");
+            return Ok(());
+        }
+        self.valid += 1;
+        self.dangling = false;
+        let (content, blocks) = body_size(h.size);
+        if h.size.fract() != 0.0 || h.size.is_infinite() {
+            self.queue.push_back(Item::Quirk(Quirk::OddSize {
+                detail: format!("size {} is not a whole number", h.size),
+            }));
+        }
+        self.content_left = content;
+        self.block_left = blocks;
+        match h.code {
+            Some(code @ (b'L' | b'K' | b'N' | b'g' | b'x' | b'X')) => self.meta(code, h.size),
+            code => self.entry(code, h, block),
+        }
+    }
+
+    /// An extension header: its body describes the next entry (or all, for `g`).
+    fn meta(&mut self, code: u8, size: f64) -> io::Result<()> {
+        // node-tar decides from `entry.size`, which a pending PAX or global `size` replaces,
+        // but consumes the header's own size: a global `size=0` turns every later extension
+        // header's body into headers.
+        let decided = self
+            .gex
+            .as_ref()
+            .and_then(|g| g.size)
+            .or(self.ex.as_ref().and_then(|e| e.size))
+            .unwrap_or(size);
+        if decided != size {
+            self.queue.push_back(Item::Quirk(Quirk::OddSize {
+                detail: "a pending PAX size applies to an extension header".into(),
+            }));
+        }
+        if decided > MAX_META as f64 {
+            self.queue.push_back(Item::Quirk(Quirk::IgnoredExtension));
+            return Ok(());
+        }
+        if decided <= 0.0 {
+            self.dangling = self.block_left > 0;
+            self.content_left = 0;
+            self.block_left = 0;
+            return Ok(());
+        }
+        let mut buf = Vec::new();
+        self.read_body(&mut buf, MAX_META)?;
+        let text = String::from_utf8_lossy(&buf);
+        let mut quirks = Vec::new();
+        let had_path = self.ex.as_ref().is_some_and(|e| e.path.is_some());
+        match code {
+            b'x' | b'X' => {
+                let ex = Ext::parse(&text, self.ex.as_ref(), &mut quirks);
+                let sets_path = Ext::parse(&text, None, &mut Vec::new()).path.is_some();
+                if had_path && sets_path {
+                    quirks.push(Quirk::CompetingNames);
+                }
+                self.ex = Some(ex);
+            }
+            b'g' => self.gex = Some(Ext::parse(&text, self.gex.as_ref(), &mut quirks)),
+            b'L' | b'N' => {
+                if had_path {
+                    quirks.push(Quirk::CompetingNames);
+                }
+                self.ex.get_or_insert_with(Ext::default).path = Some(cut_nul(&text));
+            }
+            _ => self.ex.get_or_insert_with(Ext::default).linkpath = Some(cut_nul(&text)),
+        }
+        self.queue.extend(quirks.into_iter().map(Item::Quirk));
+        Ok(())
+    }
+
+    /// A file system entry: what `ReadEntry`, pacote's filter and `Unpack` make of it.
+    fn entry(&mut self, code: Option<u8>, h: Header, block: &[u8; 512]) -> io::Result<()> {
+        let ex = self.ex.take();
+        let (name, non_utf8) = match ex.as_ref().and_then(|e| e.path.clone()) {
+            Some(p) => (p, false),
+            None => (h.path, h.non_utf8),
+        };
+        let link = self
+            .gex
+            .as_ref()
+            .and_then(|g| g.linkpath.clone())
+            .or(ex.as_ref().and_then(|e| e.linkpath.clone()))
+            .unwrap_or(h.linkpath);
+        let kind = match code {
+            Some(b'0' | b'7') => Kind::File,
+            Some(b'5' | b'D') => Kind::Directory,
+            Some(b'1') => Kind::Hardlink,
+            Some(b'2') => Kind::Symlink,
+            Some(b'3') => Kind::Special("character device".into()),
+            Some(b'4') => Kind::Special("block device".into()),
+            Some(b'6') => Kind::Special("FIFO".into()),
+            other => Kind::Ignored(format!(
+                "unknown entry type `{}`",
+                (other.unwrap_or(block[156]) as char).escape_default()
+            )),
+        };
+        let raw_dir_size = dec_number(&block[124..136]).ok().flatten().unwrap_or(0.0);
+        if code == Some(b'5')
+            && (raw_dir_size > 0.0 || ex.as_ref().is_some_and(|e| e.size.is_some_and(|s| s > 0.0)))
+        {
+            self.queue.push_back(Item::Quirk(Quirk::DirectoryBody {
+                name: name.clone(),
+                size: raw_dir_size as u64,
+            }));
+        }
+        let placed = match kind {
+            Kind::File | Kind::Directory => placement(&name),
+            _ => None,
+        };
+        if placed.as_ref().is_some_and(|p| p.contains('\0')) {
+            // The name reaches the file system with a NUL in it (the NUL-stripping regex
+            // stops at a newline): Node throws, and the install fails.
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "entry `{}` has a NUL byte in its name, on which npm's extractor fails",
+                    name.escape_debug()
+                ),
+            ));
+        }
+        self.queue.push_back(Item::Entry(NpmEntry {
+            name,
+            non_utf8,
+            kind,
+            link,
+            size: self.content_left,
+            placed,
+        }));
+        Ok(())
+    }
+
+    /// Reads the current entry's content into `buf` (cleared first) unless it is longer
+    /// than `keep`. Grows `buf` as bytes arrive, never from the declared size.
+    pub fn read_body(&mut self, buf: &mut Vec<u8>, keep: u64) -> io::Result<Body> {
+        buf.clear();
+        if self.content_left > keep {
+            return Ok(Body::Skipped);
+        }
+        let want = self.content_left;
+        let got = (&mut self.inner).take(want).read_to_end(buf)? as u64;
+        self.content_left = 0;
+        self.block_left = self.block_left.saturating_sub(got);
+        if got < want {
+            return Err(truncated());
+        }
+        Ok(Body::Read)
+    }
+
+    fn skip_body(&mut self) -> io::Result<()> {
+        if self.block_left == 0 {
+            return Ok(());
+        }
+        let want = self.block_left;
+        let got = io::copy(&mut (&mut self.inner).take(want), &mut io::sink())?;
+        self.content_left = 0;
+        self.block_left = 0;
+        if got < want {
+            return Err(truncated());
+        }
+        Ok(())
+    }
+}
+
+/// Content bytes and block bytes of a body of `size` (node-tar: `remain` and
+/// `512 * ceil(remain / 512)`; a fraction of a byte is not written).
+fn body_size(size: f64) -> (u64, u64) {
+    if !size.is_finite() || size >= 1.8e19 {
+        return (u64::MAX, u64::MAX);
+    }
+    let blocks = (size / 512.0).ceil() as u64;
+    (size.floor() as u64, blocks.saturating_mul(512))
+}
+
+/// Reads up to `buf.len()` bytes; fewer only at the end of input.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}

@@ -1,0 +1,92 @@
+//! Where npm's extractor places an entry: `strip: 1`, then node-tar's path checks (depth,
+//! absolute and Windows roots, `..`).
+
+/// Where npm's extractor writes `name` (`strip: 1`, then node-tar's path checks), relative
+/// to the package folder; `None` when it does not write it.
+pub fn placement(name: &str) -> Option<String> {
+    // CHECKPATH splits on `/` only (on POSIX) and drops the first part, whatever it is.
+    let parts: Vec<&str> = name.split('/').skip(1).collect();
+    if parts.len() > MAX_DEPTH {
+        return None;
+    }
+    let mut rest = parts.join("/");
+    // STRIPABSOLUTEPATH: Windows roots are stripped on every platform, until none is left.
+    loop {
+        let root = win32_root(&rest);
+        if root == 0 && !win32_absolute(&rest) {
+            break;
+        }
+        let n = if rest.starts_with('/') && !rest.starts_with("//?/") {
+            1
+        } else {
+            root.max(1)
+        };
+        rest.drain(..n);
+    }
+    if rest.replace('\\', "/").split('/').any(|p| p == "..") {
+        return None;
+    }
+    // `path.resolve(cwd, rest)`; the folder itself is never replaced by a file.
+    let placed: Vec<&str> = rest
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if placed.is_empty() {
+        return None;
+    }
+    Some(placed.join("/"))
+}
+
+/// node-tar's default `maxDepth`.
+pub(super) const MAX_DEPTH: usize = 1024;
+
+pub(super) fn is_sep(b: u8) -> bool {
+    b == b'/' || b == b'\\'
+}
+
+pub(super) fn win32_absolute(p: &str) -> bool {
+    let b = p.as_bytes();
+    !b.is_empty()
+        && (is_sep(b[0])
+            || (b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && is_sep(b[2])))
+}
+
+/// The length of `path.win32.parse(p).root`.
+pub(super) fn win32_root(p: &str) -> usize {
+    let b = p.as_bytes();
+    if b.is_empty() {
+        return 0;
+    }
+    if is_sep(b[0]) {
+        if b.len() > 1 && is_sep(b[1]) {
+            let mut j = 2;
+            let last = j;
+            while j < b.len() && !is_sep(b[j]) {
+                j += 1;
+            }
+            if j < b.len() && j != last {
+                let last = j;
+                while j < b.len() && is_sep(b[j]) {
+                    j += 1;
+                }
+                if j < b.len() && j != last {
+                    let last = j;
+                    while j < b.len() && !is_sep(b[j]) {
+                        j += 1;
+                    }
+                    if j == b.len() {
+                        return j;
+                    }
+                    if j != last {
+                        return j + 1;
+                    }
+                }
+            }
+        }
+        return 1;
+    }
+    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+        return if b.len() > 2 && is_sep(b[2]) { 3 } else { 2 };
+    }
+    0
+}
