@@ -72,14 +72,20 @@ fn lines(plants: &[recall::Plant]) -> String {
         .collect()
 }
 
-#[test]
-fn every_plant_is_found_in_every_encoding() {
+/// The built-in rules, their single-line provider plants, and those plants one per line.
+fn single_line_plants() -> (packguard::RuleSet, Vec<recall::Plant>, String) {
     let rules = builtin::rules(&packguard::checks::names()).expect("built-in rules load");
     let plants: Vec<recall::Plant> = recall::plants(&rules)
         .into_iter()
         .filter(|p| p.path.is_none() && !p.text.contains('\n'))
         .collect();
     let text = lines(&plants);
+    (rules, plants, text)
+}
+
+#[test]
+fn every_plant_is_found_in_every_encoding() {
+    let (rules, plants, text) = single_line_plants();
     let utf16 = |le: bool| -> Vec<u8> {
         let mut out = if le { vec![0xFF, 0xFE] } else { Vec::new() };
         for u in text.encode_utf16() {
@@ -287,4 +293,177 @@ fn the_mux_node_leak_is_found() {
     ] {
         assert_redacted(&findings, secret);
     }
+}
+
+/// A zip archive of `files`, each entry compressed with its method.
+fn zip_of(files: &[(&str, zip::CompressionMethod, &[u8])]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, method, data) in files {
+        let options = zip::write::SimpleFileOptions::default().compression_method(*method);
+        w.start_file(*name, options).expect("zip entry");
+        w.write_all(data).expect("zip write");
+    }
+    w.finish().expect("zip finish").into_inner()
+}
+
+/// A zip archive of one LZMA-compressed entry (method 14, APPNOTE 5.8.8), written by hand:
+/// the zip crate reads LZMA entries but does not write them.
+fn lzma_zip(name: &str, data: &[u8]) -> Vec<u8> {
+    use lzma_rust2::{LzmaOptions, LzmaWriter};
+    use std::io::Write as _;
+    let options = LzmaOptions::with_preset(6);
+    let mut w = LzmaWriter::new_no_header(Vec::new(), &options, true).expect("lzma");
+    let props = w.props();
+    w.write_all(data).expect("lzma write");
+    let stream = w.finish().expect("lzma finish");
+    // LZMA version 10.2, properties size 5, the properties, then the raw stream.
+    let mut body = vec![10, 2, 5, 0, props];
+    body.extend(options.dict_size.to_le_bytes());
+    body.extend(stream);
+    let crc = crc32fast::hash(data);
+    let (n, c, u) = (name.len() as u16, body.len() as u32, data.len() as u32);
+    // Flags bit 1: the stream ends with an end-of-stream marker.
+    let fixed = |out: &mut Vec<u8>| {
+        for v in [63u16, 2, 14, 0, 0] {
+            out.extend(v.to_le_bytes());
+        }
+        for v in [crc, c, u] {
+            out.extend(v.to_le_bytes());
+        }
+        out.extend(n.to_le_bytes());
+        out.extend(0u16.to_le_bytes());
+    };
+    let mut zip = 0x04034b50u32.to_le_bytes().to_vec();
+    fixed(&mut zip);
+    zip.extend(name.as_bytes());
+    zip.extend(&body);
+    let cd_start = zip.len() as u32;
+    zip.extend(0x02014b50u32.to_le_bytes());
+    zip.extend(63u16.to_le_bytes());
+    fixed(&mut zip);
+    // Comment length, disk, internal and external attributes, local header offset.
+    zip.extend([0u8; 2 + 2 + 2 + 4]);
+    zip.extend(0u32.to_le_bytes());
+    zip.extend(name.as_bytes());
+    let cd_len = zip.len() as u32 - cd_start;
+    zip.extend(0x06054b50u32.to_le_bytes());
+    zip.extend([0u8; 4]);
+    zip.extend(1u16.to_le_bytes());
+    zip.extend(1u16.to_le_bytes());
+    zip.extend(cd_len.to_le_bytes());
+    zip.extend(cd_start.to_le_bytes());
+    zip.extend(0u16.to_le_bytes());
+    zip
+}
+
+fn gzip_of(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+/// Containers: a gzip-compressed single file, a tarball inside the package, and zip entries
+/// compressed with every method the zip crate reads besides deflate. Each plant is found in
+/// each, at `outer!/inner`, with the rule's own severity, and redacted.
+#[test]
+fn every_plant_is_found_in_every_container() {
+    use zip::CompressionMethod as M;
+    let (rules, plants, text) = single_line_plants();
+    let inner = TarBuilder::new()
+        .file("package.json", r#"{"name":"inner","version":"1.0.0"}"#)
+        .file("notes.txt", text.as_bytes())
+        .tgz();
+    let methods = [("bzip2", M::Bzip2), ("xz", M::Xz), ("zstd", M::Zstd)];
+    let zip_files: Vec<(String, M)> = methods
+        .iter()
+        .map(|(n, m)| (format!("notes-{n}.txt"), *m))
+        .collect();
+    let zip = zip_of(
+        &zip_files
+            .iter()
+            .map(|(n, m)| (n.as_str(), *m, text.as_bytes()))
+            .collect::<Vec<_>>(),
+    );
+    let files = vec![
+        (
+            "config/settings.json.gz".to_string(),
+            gzip_of(text.as_bytes()),
+        ),
+        ("vendor/inner.tgz".to_string(), inner),
+        ("lib/notes.zip".to_string(), zip),
+        (
+            "lib/lzma.zip".to_string(),
+            lzma_zip("notes-lzma.txt", text.as_bytes()),
+        ),
+    ];
+    let findings = scan(&files);
+    let mut places = vec![
+        "package/config/settings.json.gz!/settings.json".to_string(),
+        "package/vendor/inner.tgz!/package/notes.txt".to_string(),
+        "package/lib/lzma.zip!/notes-lzma.txt".to_string(),
+    ];
+    places.extend(
+        zip_files
+            .iter()
+            .map(|(n, _)| format!("package/lib/notes.zip!/{n}")),
+    );
+    let mut missed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for place in &places {
+        for p in &plants {
+            let severity = rules.get(&p.rule).expect("known rule").severity;
+            if !findings
+                .iter()
+                .any(|f| &f.file == place && f.rule == p.rule && f.severity == severity)
+            {
+                missed.entry(place).or_default().push(&p.rule);
+            }
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "missed (container -> rules): {missed:#?}"
+    );
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.rule == "file/nested-archive-unreadable"),
+        "a container was not opened: {:?}",
+        findings
+            .iter()
+            .filter(|f| f.rule == "file/nested-archive-unreadable")
+            .map(|f| &f.message)
+            .collect::<Vec<_>>()
+    );
+    for p in &plants {
+        assert_redacted(&findings, &p.secret);
+    }
+}
+
+/// A gzip-compressed file is judged by its name without `.gz`: a compressed `.env` is an
+/// env file, and one that does not decompress is reported, not skipped.
+#[test]
+fn a_compressed_env_file_is_an_env_file_and_a_broken_one_is_reported() {
+    let env = gzip_of(b"API_TOKEN=SmBxpbeBMbldXrTTV8tqvaHAaAq66DyXEf5SNlXV\n");
+    let findings = scan(&[
+        (".env.gz".to_string(), env),
+        (
+            "data/broken.json.gz".to_string(),
+            b"\x1f\x8b\x08\0garbage".to_vec(),
+        ),
+    ]);
+    let at = |rule: &str, file: &str| findings.iter().any(|f| f.rule == rule && f.file == file);
+    assert!(at("file/env", "package/.env.gz!/.env"), "{findings:#?}");
+    assert!(
+        at("secret/dotenv-value", "package/.env.gz!/.env"),
+        "{findings:#?}"
+    );
+    assert!(
+        at(
+            "file/nested-archive-unreadable",
+            "package/data/broken.json.gz"
+        ),
+        "{findings:#?}"
+    );
 }

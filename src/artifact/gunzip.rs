@@ -44,3 +44,53 @@ impl<R: BufRead> Read for NodeGunzip<R> {
         }
     }
 }
+
+/// A single gzip-compressed file inside the package (`config.json.gz`), decompressed as
+/// Node's zlib reads it, up to `limit` bytes: past that it is refused, not truncated, so a
+/// bomb costs at most `limit` bytes of memory. `name` is used in errors.
+pub fn gunzip_file(name: &str, data: &[u8], limit: u64) -> Result<Vec<u8>, super::ArtifactError> {
+    let mut out = Vec::new();
+    NodeGunzip::new(data)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| super::ArtifactError::Corrupt {
+            name: name.to_string(),
+            detail: format!("the gzip stream is damaged ({e})"),
+        })?;
+    if out.len() as u64 > limit {
+        return Err(super::ArtifactError::TooLarge {
+            name: name.to_string(),
+            limit,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn a_single_file_is_decompressed_within_its_limit_and_refused_past_it() {
+        let data = gz(b"{\"token\":\"x\"}");
+        assert_eq!(
+            gunzip_file("a.gz", &data, 13).unwrap(),
+            b"{\"token\":\"x\"}"
+        );
+        let err = gunzip_file("a.gz", &data, 12).unwrap_err();
+        assert!(err.to_string().contains("a.gz"), "{err}");
+        let bomb = gz(&vec![0u8; 1 << 20]);
+        assert!(matches!(
+            gunzip_file("b.gz", &bomb, 1 << 16),
+            Err(super::super::ArtifactError::TooLarge { .. })
+        ));
+        assert!(gunzip_file("c.gz", b"\x1f\x8bnot gzip", 1 << 16).is_err());
+    }
+}

@@ -300,6 +300,7 @@ impl<'a> Engine<'a> {
             NestedKind::Zip => {
                 artifact::zip::read_zip(entry.path, entry.data, &self.options.limits, &mut nested)
             }
+            NestedKind::Gzip => self.scan_gzipped(entry, &mut nested),
         };
         if let Err(e) = read {
             let issue = EntryIssue::NestedUnreadable {
@@ -307,6 +308,30 @@ impl<'a> Engine<'a> {
             };
             self.checks.issue_findings(entry.path, &issue, out);
         }
+    }
+
+    /// A single gzip-compressed file (`config.json.gz`): its content is scanned as the file
+    /// it decompresses to, named `outer!/config.json` and judged by path as if it shipped as
+    /// `config.json` where the `.gz` is; a tar inside is read as a nested archive.
+    fn scan_gzipped(
+        &self,
+        entry: &Entry<'_>,
+        nested: &mut Nested<'_, '_>,
+    ) -> Result<artifact::Stats, ArtifactError> {
+        let limits = &self.options.limits;
+        let data = artifact::gunzip::gunzip_file(entry.path, entry.data, limits.max_file_size)?;
+        if data.get(257..262) == Some(b"ustar") {
+            return artifact::read_archive(entry.path, &data[..], limits, nested);
+        }
+        let rel = &entry.rel[..entry.rel.len() - ".gz".len()];
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        nested.file(Entry {
+            path: name,
+            rel,
+            data: &data,
+            disk_path: None,
+        });
+        Ok(artifact::Stats::default())
     }
 
     /// Findings for one file's path and content.
@@ -424,6 +449,8 @@ impl Visitor for Collector<'_> {
 enum NestedKind {
     Tar,
     Zip,
+    /// One gzip-compressed file (`.gz` but not `.tar.gz`).
+    Gzip,
 }
 
 fn nested_kind(rel: &str) -> Option<NestedKind> {
@@ -435,6 +462,8 @@ fn nested_kind(rel: &str) -> Option<NestedKind> {
         Some(NestedKind::Tar)
     } else if [".zip", ".jar"].iter().any(|e| lower.ends_with(e)) {
         Some(NestedKind::Zip)
+    } else if lower.ends_with(".gz") && lower.len() > ".gz".len() {
+        Some(NestedKind::Gzip)
     } else {
         None
     }
