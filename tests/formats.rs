@@ -227,6 +227,36 @@ fn original_source_location_is_annotated_when_the_source_exists() {
     );
 }
 
+/// A footer the map does not cover (esbuild writes one after the last mapping) has no
+/// original: the annotation goes on the built file under `--root`, not on the line of
+/// `src/cli.ts` that the nearest earlier mapping names.
+#[test]
+fn an_unmapped_generated_line_is_annotated_on_the_built_file() {
+    let repo = Repo::new();
+    repo.checkout("src/cli.ts", "main();\n")
+        .checkout("dist/cli.js", "built")
+        .tarball(
+            "demo.tgz",
+            TarBuilder::new()
+                .file(
+                    "dist/cli.js",
+                    format!("main();\nconst t=\"{TOKEN}\";\n//# sourceMappingURL=cli.js.map\n"),
+                )
+                .file(
+                    "dist/cli.js.map",
+                    r#"{"version":3,"sources":["../src/cli.ts"],"names":[],"mappings":"AAAA;"}"#,
+                ),
+        );
+    let out = repo.stdout(&["demo.tgz", "--format", "github", "--root", "pkg"]);
+    assert!(
+        out.contains("::error file=pkg/dist/cli.js,line=2,endLine=2,col=10,"),
+        "{out}"
+    );
+    assert!(!out.contains("pkg/src/cli.ts"), "{out}");
+    let sarif = repo.stdout(&["demo.tgz", "--format", "sarif", "--root", "pkg"]);
+    assert!(!sarif.contains("src/cli.ts"), "{sarif}");
+}
+
 fn scan_lib(path: &Path) -> packguard::Report {
     let mut rules = packguard::RuleSet::default();
     let src = packguard::source::Source::new("rules.yaml", RULES);
