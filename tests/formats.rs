@@ -218,7 +218,8 @@ fn original_source_location_is_annotated_when_the_source_exists() {
         fail_on: packguard::FailOn::Never,
         repo: &paths,
         color: false,
-        width: 120,
+        width: Some(120),
+        quiet: false,
     };
     let out = packguard::render::github::render(std::slice::from_ref(&report), &context);
     assert!(
@@ -596,7 +597,8 @@ fn job_summary_stays_within_githubs_size_limit() {
         fail_on: FailOn::Never,
         repo: &repo,
         color: false,
-        width: 120,
+        width: Some(120),
+        quiet: false,
     };
     // One input: the findings table stops at MAX_ROWS and says how many it left out.
     let md = summary::render(&[report_with(300, Severity::Error, "one")], &context);

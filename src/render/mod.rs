@@ -29,8 +29,11 @@ pub struct Context<'a> {
     pub repo: &'a RepoPaths,
     /// Colour (human only): on a terminal, never with `NO_COLOR`.
     pub color: bool,
-    /// Line width (human only).
-    pub width: usize,
+    /// Line width (human only): the terminal's, or `COLUMNS`; `None` never wraps (output
+    /// that is not a terminal is read with grep, and a cut line cannot be found).
+    pub width: Option<usize>,
+    /// `--quiet` (human only): draw only error findings, and the summary.
+    pub quiet: bool,
 }
 
 /// Every format's entry point.
