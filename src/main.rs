@@ -8,21 +8,12 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // Errors go to stderr unwrapped: CI logs are read with grep, and a message cut mid-phrase
-    // cannot be found.
-    let _ = miette::set_hook(Box::new(|_| {
-        Box::new(
-            miette::MietteHandlerOpts::new()
-                .wrap_lines(false)
-                .terminal_links(false)
-                .build(),
-        )
-    }));
     let cli = cli::args::Cli::parse();
     match cli::run(cli.command) {
         Ok(code) => code,
         Err(e) => {
-            cli::warn(&format!("{e:?}"));
+            // Drawn by `cli::error`: each cause once, no internal code, never wrapped.
+            cli::warn(&cli::error::text(&e));
             ExitCode::from(2)
         }
     }

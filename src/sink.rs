@@ -22,6 +22,7 @@ const ESCAPINGS: &[crate::redact::Escaping] = &[
     crate::render::github::data,
     crate::render::github::property,
     crate::render::summary::text,
+    crate::render::junit::xml,
 ];
 
 struct State {

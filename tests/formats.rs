@@ -218,13 +218,44 @@ fn original_source_location_is_annotated_when_the_source_exists() {
         fail_on: packguard::FailOn::Never,
         repo: &paths,
         color: false,
-        width: 120,
+        width: Some(120),
+        quiet: false,
     };
     let out = packguard::render::github::render(std::slice::from_ref(&report), &context);
     assert!(
         out.contains("::error file=pkg/src/cli.ts,line=7,endLine=7,col=3,title=packguard secret/test-token::test token in the code (found in package/dist/cli.js:2:12, mapped to its original source)"),
         "{out}"
     );
+}
+
+/// A footer the map does not cover (esbuild writes one after the last mapping) has no
+/// original: the annotation goes on the built file under `--root`, not on the line of
+/// `src/cli.ts` that the nearest earlier mapping names.
+#[test]
+fn an_unmapped_generated_line_is_annotated_on_the_built_file() {
+    let repo = Repo::new();
+    repo.checkout("src/cli.ts", "main();\n")
+        .checkout("dist/cli.js", "built")
+        .tarball(
+            "demo.tgz",
+            TarBuilder::new()
+                .file(
+                    "dist/cli.js",
+                    format!("main();\nconst t=\"{TOKEN}\";\n//# sourceMappingURL=cli.js.map\n"),
+                )
+                .file(
+                    "dist/cli.js.map",
+                    r#"{"version":3,"sources":["../src/cli.ts"],"names":[],"mappings":"AAAA;"}"#,
+                ),
+        );
+    let out = repo.stdout(&["demo.tgz", "--format", "github", "--root", "pkg"]);
+    assert!(
+        out.contains("::error file=pkg/dist/cli.js,line=2,endLine=2,col=10,"),
+        "{out}"
+    );
+    assert!(!out.contains("pkg/src/cli.ts"), "{out}");
+    let sarif = repo.stdout(&["demo.tgz", "--format", "sarif", "--root", "pkg"]);
+    assert!(!sarif.contains("src/cli.ts"), "{sarif}");
 }
 
 fn scan_lib(path: &Path) -> packguard::Report {
@@ -325,11 +356,17 @@ fn sarif_validates_against_the_official_schema() {
         &["demo.tgz", "odd.tgz", "--format", "sarif"][..],
     ] {
         let sarif: Value = serde_json::from_str(&repo.stdout(args)).expect("SARIF is JSON");
-        let errors: Vec<String> = validator
-            .iter_errors(&sarif)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
+        let errors = schema_errors(&validator, &sarif);
         assert!(errors.is_empty(), "{args:?}: {errors:#?}");
+        // Code scanning places a result only with a region: a whole-file finding (`.npmrc`,
+        // `x.js.map` here) starts at line 1.
+        for r in sarif["runs"][0]["results"].as_array().expect("results") {
+            let line = &r["locations"][0]["physicalLocation"]["region"]["startLine"];
+            assert!(
+                line.as_u64().is_some_and(|l| l >= 1),
+                "{args:?}: no region in {r:#}"
+            );
+        }
     }
     // The check has teeth: a level SARIF does not know is rejected.
     let mut broken: Value =
@@ -338,7 +375,113 @@ fn sarif_validates_against_the_official_schema() {
     assert!(!validator.is_valid(&broken));
 }
 
-/// The official schema, from shared/ next to the repository (never vendored into it).
+/// GitLab publishes no schema file for Code Quality reports; `testdata/` holds one written
+/// from its documentation. Every issue has the documented fields, a known severity and a
+/// line, and no two issues share a fingerprint (GitLab would show only one of them).
+#[test]
+fn gitlab_code_quality_validates_against_the_documented_format() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/gitlab-code-quality.schema.json"),
+    )
+    .expect("the schema is in testdata/");
+    let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let repo = repo_with_package();
+    // The same token twice in one file: two issues, two fingerprints.
+    repo.tarball(
+        "twice.tgz",
+        TarBuilder::new()
+            .file("a.js", format!("t='{TOKEN}'\nu='{TOKEN}'\n"))
+            .file("x.js.map", "{}"),
+    );
+    for args in [
+        &["demo.tgz", "--format", "gitlab", "--root", "pkg"][..],
+        &["demo.tgz", "twice.tgz", "--format", "gitlab"][..],
+    ] {
+        let out = repo.stdout(args);
+        assert!(!out.contains(TOKEN));
+        let issues: Value = serde_json::from_str(&out).expect("JSON");
+        let errors = schema_errors(&validator, &issues);
+        assert!(errors.is_empty(), "{args:?}: {errors:#?}");
+        let issues = issues.as_array().expect("an array");
+        let fingerprints: std::collections::HashSet<&str> = issues
+            .iter()
+            .map(|i| i["fingerprint"].as_str().expect("fingerprint"))
+            .collect();
+        assert_eq!(fingerprints.len(), issues.len(), "{args:?}: {out}");
+    }
+    // The check has teeth: a severity GitLab does not know is rejected.
+    let out = repo.stdout(&["demo.tgz", "--format", "gitlab"]);
+    let mut broken: Value = serde_json::from_str(&out).expect("JSON");
+    broken[0]["severity"] = "error".into();
+    assert!(!validator.is_valid(&broken));
+}
+
+/// JUnit XML is well-formed whatever the package names hold, has one suite per package and
+/// a failure per failing (file, rule) pair, and is written with `--output junit=FILE`.
+#[test]
+fn junit_is_well_formed_xml_with_a_suite_per_package() {
+    let repo = repo_with_package();
+    repo.tarball(
+        "odd.tgz",
+        TarBuilder::new().file("a<b>&\"c'\u{1b}.js", format!("t='{TOKEN}' <!-- ]]> &amp;")),
+    );
+    let out = repo.stdout(&[
+        "demo.tgz",
+        "odd.tgz",
+        "--output",
+        "junit=report.xml",
+        "--fail-on",
+        "warning",
+    ]);
+    assert!(out.contains("FAIL"), "stdout keeps the human report: {out}");
+    let xml = std::fs::read_to_string(repo.path().join("report.xml")).expect("junit= wrote it");
+    assert!(!xml.contains(TOKEN));
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut suites, mut failures, mut names) = (0, 0, Vec::new());
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                match e.name().as_ref() {
+                    b"testsuite" => suites += 1,
+                    b"failure" => failures += 1,
+                    b"testcase" => {
+                        let file = e
+                            .try_get_attribute("classname")
+                            .expect("attributes parse")
+                            .expect("a classname");
+                        names.push(
+                            file.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .expect("unescapes")
+                                .into_owned(),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            Ok(_) => {}
+            Err(e) => panic!("not well-formed at {}: {e}\n{xml}", reader.error_position()),
+        }
+    }
+    assert_eq!(suites, 2, "{xml}");
+    // demo: the token in two files, the map (a warning); odd: the token.
+    assert_eq!(failures, 4, "{xml}");
+    assert!(
+        names.contains(&"package/a<b>&\"c'\u{FFFD}.js".to_string()),
+        "{names:?}"
+    );
+}
+
+/// What `validator` says is wrong with `value`, each error with where it is.
+fn schema_errors(validator: &jsonschema::Validator, value: &Value) -> Vec<String> {
+    validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// The official schema, from shared/ next to the repository (never vendored into it)./// The official schema, from shared/ next to the repository (never vendored into it).
 fn sarif_schema() -> Option<Value> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()?
@@ -566,7 +709,8 @@ fn job_summary_stays_within_githubs_size_limit() {
         fail_on: FailOn::Never,
         repo: &repo,
         color: false,
-        width: 120,
+        width: Some(120),
+        quiet: false,
     };
     // One input: the findings table stops at MAX_ROWS and says how many it left out.
     let md = summary::render(&[report_with(300, Severity::Error, "one")], &context);

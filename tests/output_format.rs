@@ -57,6 +57,16 @@ fn github() {
     insta::assert_snapshot!(output("github"));
 }
 
+#[test]
+fn gitlab() {
+    insta::assert_snapshot!(output("gitlab"));
+}
+
+#[test]
+fn junit() {
+    insta::assert_snapshot!(output("junit"));
+}
+
 /// SARIF describes every active rule (over a hundred built-ins); the snapshot keeps the
 /// descriptors of the rules that fired, so it shows the findings rather than the rule
 /// catalogue. Each result's `ruleIndex` is checked against the full list, then renumbered

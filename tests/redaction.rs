@@ -142,7 +142,9 @@ fn check_every_output(p: &Planted) {
             "{expected} not reported: {rules:?}"
         );
     }
-    for format in ["human", "json", "jsonl", "sarif", "github"] {
+    for format in [
+        "human", "json", "jsonl", "sarif", "github", "gitlab", "junit",
+    ] {
         for previous in [false, true] {
             let mut args = vec!["scan", "pkg.tgz", "--format", format];
             if previous {
@@ -201,7 +203,7 @@ fn url_password_masks_a_token_in_the_user_part() {
         )
         .tgz();
     s.write("pkg.tgz", tgz);
-    for format in ["human", "json", "sarif", "github"] {
+    for format in ["human", "json", "sarif", "github", "gitlab", "junit"] {
         let (_, text) = outputs(&s, &["scan", "pkg.tgz", "--format", format]);
         assert!(text.contains("url-password"), "{text}");
         assert!(!text.contains(&token[4..16]), "{format}:\n{text}");

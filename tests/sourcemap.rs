@@ -928,6 +928,43 @@ fn a_secret_in_generated_code_is_mapped_back_to_its_original() {
     );
 }
 
+/// A generated position the map does not cover has no original: `lookup_token` would hand
+/// back the nearest earlier mapping (another line's), so the finding would name a line of
+/// `a.ts` that does not hold the secret. It stays on the generated file instead.
+#[test]
+fn a_secret_on_an_unmapped_generated_position_keeps_the_generated_file() {
+    let key = "const k='acme_live_0123456789abcdef';";
+    let cases = [
+        // An esbuild-style footer: line 2 has no mapping; line 1's is the nearest earlier one.
+        (format!("a();\n{key}\n"), "AAAA;"),
+        // The key sits before the first mapping of its line (`b();` at column 37).
+        (format!("a();\n{key}b();\n"), "AAAA;qCAEA"),
+        // A one-field segment at column 4: generated code with no original.
+        (format!("a();{key}\n"), "AAAA,I"),
+    ];
+    for (js, mappings) in cases {
+        let map = format!(
+            r#"{{"version":3,"sources":["../src/a.ts"],"names":[],"mappings":"{mappings}"}}"#
+        );
+        let tar = TarBuilder::new()
+            .file("dist/a.js", format!("{js}//# sourceMappingURL=a.js.map\n"))
+            .file("dist/a.js.map", map);
+        let report = scan(&tar);
+        let f = only(&report, "test/acme-key");
+        assert_eq!(f.file, "package/dist/a.js", "{mappings}");
+        assert!(f.line.is_some(), "{mappings}: the generated line is kept");
+        assert_eq!(
+            f.original, None,
+            "{mappings}: no original for an unmapped position"
+        );
+        assert!(
+            !f.message.contains("original:"),
+            "{mappings}: {}",
+            f.message
+        );
+    }
+}
+
 #[test]
 fn a_secret_in_code_with_an_inline_map_is_mapped_back_too() {
     let inline = r#"{"version":3,"sources":["../src/a.ts"],"names":[],"mappings":"AAAA,IAEE"}"#;

@@ -149,7 +149,7 @@ pub struct RuleArgs {
     pub rules: Vec<PathBuf>,
     /// Config file (default: packguard.yml or .packguard.yml next to the package, else in the
     /// working directory).
-    #[arg(long, value_name = "FILE")]
+    #[arg(short = 'c', long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Do not look for a config file.
     #[arg(long, conflicts_with = "config")]
@@ -162,7 +162,7 @@ pub struct RuleArgs {
 /// How findings are reported and judged; shared by `scan` and `workflow`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(short = 'f', long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Exit 1 when a finding is at or above this severity [default: error, or the config's
     /// fail_on].
@@ -172,9 +172,13 @@ pub struct ReportArgs {
     pub color: ColorArg,
     /// Write a report to FILE (repeatable). `--output FILE` writes the --format report there
     /// and prints the human report on stdout; `--output FORMAT=FILE` (sarif=, json=, jsonl=,
-    /// github=, human=) writes that format besides whatever stdout shows.
-    #[arg(long, value_name = "[FORMAT=]FILE", value_parser = parse_output)]
+    /// github=, gitlab=, junit=, human=) writes that format besides whatever stdout shows.
+    #[arg(short = 'o', long, value_name = "[FORMAT=]FILE", value_parser = parse_output)]
     pub output: Vec<OutputArg>,
+    /// Human report: show only the findings that are errors (or fail the run) and the
+    /// summary line. Machine formats (json, sarif, ...) are complete whatever this says.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

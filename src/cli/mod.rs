@@ -4,6 +4,7 @@
 //! use cases are the library's `run` module.
 
 pub mod args;
+pub mod error;
 mod init;
 mod lock;
 mod ls;

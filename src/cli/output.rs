@@ -11,12 +11,14 @@ use packguard::{FailOn, Report, RuleSet};
 use super::args::{ColorArg, OutputArg, ReportArgs};
 use super::{exit, print, warn, Run};
 
-/// How a command's reports are written: `--format`, `--color`, `--output`, `--root`.
+/// How a command's reports are written: `--format`, `--color`, `--output`, `--root`,
+/// `--quiet`.
 pub struct Emit<'a> {
     pub format: Format,
     pub color: ColorArg,
     pub outputs: &'a [OutputArg],
     pub root: Option<&'a Path>,
+    pub quiet: bool,
 }
 
 impl<'a> Emit<'a> {
@@ -26,8 +28,32 @@ impl<'a> Emit<'a> {
             color: report.color,
             outputs: &report.output,
             root,
+            quiet: report.quiet,
         }
     }
+}
+
+/// The width the human report wraps at on stdout: `COLUMNS` when it is a number, else the
+/// terminal's. Output that is not a terminal (a pipe, a CI log, a file) never wraps: it is
+/// read with grep, and a line cut in two cannot be found.
+fn stdout_width() -> Option<usize> {
+    let terminal = std::io::stdout().is_terminal();
+    let columns = std::env::var("COLUMNS").ok();
+    width(
+        terminal,
+        columns.as_deref(),
+        terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)),
+    )
+}
+
+fn width(terminal: bool, columns: Option<&str>, size: Option<usize>) -> Option<usize> {
+    if !terminal {
+        return None;
+    }
+    columns
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0)
+        .or(size)
 }
 
 /// Writes the reports and picks the exit code from them.
@@ -65,12 +91,14 @@ pub fn emit(
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
     let repo = RepoPaths::new(&workspace, args.root);
-    let context = |color: bool| Context {
+    // Files never wrap; only stdout follows the terminal.
+    let context = |color: bool, width: Option<usize>| Context {
         rules,
         fail_on,
         repo: &repo,
         color,
-        width: 120,
+        width,
+        quiet: args.quiet,
     };
 
     // `--output FILE` takes the --format report off stdout; stdout then shows the human one
@@ -83,16 +111,15 @@ pub fn emit(
     };
     for out in args.outputs {
         let format = out.format.unwrap_or(args.format);
-        packguard::sink::write_file(&out.path, &format.render(reports, &context(false))).map_err(
-            |e| {
+        packguard::sink::write_file(&out.path, &format.render(reports, &context(false, None)))
+            .map_err(|e| {
                 miette::miette!(
                     help = "check that the folder exists and is writable",
                     "could not write the {} report to {}: {e}",
                     format.name(),
                     out.path.display()
                 )
-            },
-        )?;
+            })?;
     }
     if let Some(format) = stdout_format {
         let color = match args.color {
@@ -102,11 +129,11 @@ pub fn emit(
                 std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
             }
         };
-        let mut text = format.render(reports, &context(color));
+        let mut text = format.render(reports, &context(color, stdout_width()));
         // On Actions the human log also carries annotations, so the run page shows them;
         // machine formats on stdout stay parseable.
         if on_actions && format == Format::Human {
-            text.push_str(&Format::Github.render(reports, &context(false)));
+            text.push_str(&Format::Github.render(reports, &context(false, None)));
         }
         print(&text);
     }
@@ -114,7 +141,7 @@ pub fn emit(
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         let appended = packguard::sink::append_file(
             Path::new(&path),
-            &summary::render(reports, &context(false)),
+            &summary::render(reports, &context(false, None)),
         );
         if let Err(e) = appended {
             warn(&format!(
@@ -124,4 +151,19 @@ pub fn emit(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::width;
+
+    #[test]
+    fn only_a_terminal_wraps_and_columns_wins_over_its_size() {
+        assert_eq!(width(false, Some("40"), Some(100)), None);
+        assert_eq!(width(false, None, None), None);
+        assert_eq!(width(true, Some("40"), Some(100)), Some(40));
+        assert_eq!(width(true, None, Some(100)), Some(100));
+        assert_eq!(width(true, Some("wide"), Some(100)), Some(100));
+        assert_eq!(width(true, Some("0"), None), None);
+    }
 }

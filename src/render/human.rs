@@ -15,32 +15,62 @@ use crate::finding::{Excerpt, FailOn, Finding, Severity};
 use crate::report::Report;
 use crate::text::{human_bytes, thousands};
 
-/// How to draw: colour only on a terminal (and never with `NO_COLOR`).
+/// How to draw: colour only on a terminal (and never with `NO_COLOR`), the width to wrap
+/// at (none: never wrap), and `--quiet`.
 #[derive(Clone, Copy, Debug)]
 struct Style {
     color: bool,
-    width: usize,
+    width: Option<usize>,
+    quiet: bool,
 }
 
 pub fn render(reports: &[Report], context: &super::Context<'_>) -> String {
     let style = Style {
         color: context.color,
         width: context.width,
+        quiet: context.quiet,
     };
     diagnostics(reports, context.fail_on, style)
 }
 
-fn diagnostics(reports: &[Report], fail_on: FailOn, style: Style) -> String {
+/// miette's drawing, set to wrap between words only. By default textwrap also breaks after
+/// `-` and `/` and splits long words, which cut `[manifest/repository-missing]` and
+/// `package/dist/cli.js` across lines where grep cannot find them; a word longer than the
+/// line now runs past the edge instead.
+fn handler(style: Style) -> GraphicalReportHandler {
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(style.width)
-        .with_context_lines(1);
+        .with_context_lines(1)
+        .with_break_words(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
+    match style.width {
+        Some(width) => handler.with_width(width),
+        None => handler.with_wrap_lines(false),
+    }
+}
+
+fn diagnostics(reports: &[Report], fail_on: FailOn, style: Style) -> String {
+    let handler = handler(style);
     let mut out = String::new();
     for report in reports {
+        // `--quiet`: the findings that are errors or fail this run, and the summary line.
+        if style.quiet {
+            for f in report
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error || report.fails_by(f, fail_on))
+            {
+                out.push_str(&draw(&handler, f));
+            }
+            out.push_str(&summary_line(report, fail_on));
+            out.push('\n');
+            continue;
+        }
         if let Some(changes) = &report.diff {
             out.push_str(&changes_section(changes, &report.artifact));
         }
@@ -62,12 +92,7 @@ fn diagnostics(reports: &[Report], fail_on: FailOn, style: Style) -> String {
             *n <= INFOS_PER_RULE
         });
         for f in shown {
-            let diag = FindingDiagnostic::new(f);
-            let mut text = String::new();
-            if handler.render_report(&mut text, &diag).is_ok() {
-                out.push_str(&text);
-                out.push('\n');
-            }
+            out.push_str(&draw(&handler, f));
         }
         out.push_str(&counted_lines(
             &more,
@@ -84,6 +109,19 @@ fn diagnostics(reports: &[Report], fail_on: FailOn, style: Style) -> String {
         out.push('\n');
     }
     out
+}
+
+/// One finding as a diagnostic, followed by a blank line.
+fn draw(handler: &GraphicalReportHandler, f: &Finding) -> String {
+    let mut text = String::new();
+    if handler
+        .render_report(&mut text, &FindingDiagnostic::new(f))
+        .is_err()
+    {
+        return String::new();
+    }
+    text.push('\n');
+    text
 }
 
 fn summary_line(report: &Report, fail_on: FailOn) -> String {

@@ -5,9 +5,11 @@
 //! Adding a format is its file here and one variant of [`Format`].
 
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod jsonl;
+pub mod junit;
 pub mod listing;
 pub mod repo;
 pub mod rules;
@@ -29,8 +31,11 @@ pub struct Context<'a> {
     pub repo: &'a RepoPaths,
     /// Colour (human only): on a terminal, never with `NO_COLOR`.
     pub color: bool,
-    /// Line width (human only).
-    pub width: usize,
+    /// Line width (human only): the terminal's, or `COLUMNS`; `None` never wraps (output
+    /// that is not a terminal is read with grep, and a cut line cannot be found).
+    pub width: Option<usize>,
+    /// `--quiet` (human only): draw only error findings, and the summary.
+    pub quiet: bool,
 }
 
 /// Every format's entry point.
@@ -49,6 +54,10 @@ pub enum Format {
     Github,
     /// One compact JSON report per line, one line per input.
     Jsonl,
+    /// GitLab Code Quality JSON (`artifacts: reports: codequality:`).
+    Gitlab,
+    /// JUnit XML: one test suite per package, a failing test case per rule and file.
+    Junit,
 }
 
 impl Format {
@@ -59,6 +68,8 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Github => "github",
             Format::Jsonl => "jsonl",
+            Format::Gitlab => "gitlab",
+            Format::Junit => "junit",
         }
     }
 
@@ -69,6 +80,8 @@ impl Format {
             Format::Sarif => sarif::render,
             Format::Github => github::render,
             Format::Jsonl => jsonl::render,
+            Format::Gitlab => gitlab::render,
+            Format::Junit => junit::render,
         }
     }
 

@@ -145,6 +145,17 @@ fn same_position(f: &Finding, path: String, via: Via) -> RepoLocation {
     }
 }
 
+/// The finding's message as a format that places it at `at` writes it: a result mapped to
+/// an original says which built file it was found in, and one that is not in the repository
+/// names its path inside the package (the location then shows the package path or nothing).
+pub fn message_at(f: &Finding, at: Option<&RepoLocation>) -> String {
+    match at.map(|a| a.via) {
+        Some(Via::Original) => format!("{} (found in {})", f.message, f.file),
+        Some(_) => f.message.clone(),
+        None => format!("{} in {}", f.message, f.file),
+    }
+}
+
 /// The path without its top folder (`package/`), as the file sits under the package root.
 pub fn strip_top(path: &str) -> &str {
     path.split_once('/').map_or(path, |(_, rest)| rest)

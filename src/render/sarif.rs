@@ -12,13 +12,14 @@
 //! rule's help next to its alerts), results point at it by `ruleIndex`, and each result's
 //! `partialFingerprints` carries the finding's stable fingerprint so alerts survive code moving.
 //! A location is a repository path when the file exists there (see `repo`), else the path inside
-//! the package. Snippets in messages are already redacted by the scan.
+//! the package; a finding about a whole file has the region `startLine: 1`, since code scanning
+//! places no result without one. Snippets in messages are already redacted by the scan.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::repo::{RepoPaths, Via};
+use super::repo::RepoPaths;
 use crate::finding::{Finding, Severity};
 use crate::report::Report;
 use crate::rules::RuleSet;
@@ -155,8 +156,8 @@ struct Location {
 #[serde(rename_all = "camelCase")]
 struct PhysicalLocation {
     artifact_location: ArtifactLocation,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    region: Option<Region>,
+    /// Always present: a whole-file finding starts at line 1.
+    region: Region,
 }
 
 #[derive(Serialize)]
@@ -330,12 +331,7 @@ fn descriptor(
 
 fn result(f: &Finding, rule_index: usize, artifact: &str, repo: &RepoPaths) -> SarifResult {
     let at = repo.locate(f);
-    let mut text = f.message.clone();
-    match at.as_ref().map(|a| a.via) {
-        Some(Via::Original) => text.push_str(&format!(" (found in {})", f.file)),
-        Some(_) => {}
-        None => text.push_str(&format!(" in {}", f.file)),
-    }
+    let mut text = super::repo::message_at(f, at.as_ref());
     if let Some(s) = &f.snippet {
         text.push_str(&format!(": {s}"));
     }
@@ -343,12 +339,23 @@ fn result(f: &Finding, rule_index: usize, artifact: &str, repo: &RepoPaths) -> S
         Some(a) => (a.path.as_str(), a.line, a.column, a.end_line, a.end_column),
         None => (f.file.as_str(), f.line, f.column, f.end_line, f.end_column),
     };
-    let region = line.filter(|l| *l >= 1).map(|start_line| Region {
-        start_line,
-        start_column: column.filter(|c| *c >= 1),
-        end_line: end_line.filter(|e| *e >= start_line),
-        end_column: end_column.filter(|c| *c >= 1),
-    });
+    // A finding about a whole file (`file/env`, `file/npmrc`, a manifest field without a
+    // position) has no line. GitHub code scanning cannot place a result without a region,
+    // so such a result points at the file's first line: the file is the finding.
+    let region = match line.filter(|l| *l >= 1) {
+        Some(start_line) => Region {
+            start_line,
+            start_column: column.filter(|c| *c >= 1),
+            end_line: end_line.filter(|e| *e >= start_line),
+            end_column: end_column.filter(|c| *c >= 1),
+        },
+        None => Region {
+            start_line: 1,
+            start_column: None,
+            end_line: None,
+            end_column: None,
+        },
+    };
     SarifResult {
         rule_id: f.rule.clone(),
         rule_index,

@@ -207,7 +207,8 @@ pub fn render(
         fail_on,
         repo: &repo,
         color: false,
-        width,
+        width: Some(width),
+        quiet: false,
     };
     format.render(reports, &context)
 }

@@ -427,10 +427,8 @@ pub(super) fn map_back(map_path: &str, map: &[u8], generated: &HashSet<&str>, ou
         let (Ok(l), Ok(c)) = (u32::try_from(line - 1), u32::try_from(column - 1)) else {
             continue;
         };
-        let Some(token) = decoded.lookup_token(l, c) else {
-            continue;
-        };
-        let Some(source) = token.get_source() else {
+        // An unmapped position has no original: the finding stays on the generated file.
+        let Some((token, source)) = mapped_token(&decoded, l, c) else {
             continue;
         };
         let (src_line, src_col) = (
@@ -449,6 +447,36 @@ pub(super) fn map_back(map_path: &str, map: &[u8], generated: &HashSet<&str>, ou
             column: Some(src_col),
         });
     }
+}
+
+/// The mapping that covers generated line `line`, column `col` (0-based), with its source.
+///
+/// `lookup_token` returns the nearest token at or before the position, across lines: a
+/// footer after a line's last mapping, or a column before the first mapping of its line,
+/// would take a token from an earlier line and its original, a line that does not hold the
+/// text. A token counts only on the queried line, and only when it names a source (a
+/// one-field segment marks generated code that has no original). An index map's section is
+/// looked up by its offset first, since its tokens' lines are the section's own.
+fn mapped_token(
+    map: &sourcemap::DecodedMap,
+    line: u32,
+    col: u32,
+) -> Option<(sourcemap::Token<'_>, &str)> {
+    if let sourcemap::DecodedMap::Index(index) = map {
+        let section = index
+            .sections()
+            .filter(|s| s.get_offset() <= (line, col))
+            .last()?;
+        let (off_line, off_col) = section.get_offset();
+        let col = if line == off_line { col - off_col } else { col };
+        return mapped_token(section.get_sourcemap()?, line - off_line, col);
+    }
+    let token = map.lookup_token(line, col)?;
+    if token.get_dst_line() != line {
+        return None;
+    }
+    let source = token.get_source()?;
+    Some((token, source))
 }
 
 /// The check and the message detail for one hit on `field`.
