@@ -244,9 +244,14 @@ pub struct ScanOptions {
     pub new_only: bool,
     /// The folder a scanned tarball's `package/` was packed from (usually the package's folder
     /// in the repository): GitHub annotations and SARIF then point at `DIR/dist/cli.js` for
-    /// `package/dist/cli.js` when that file exists.
+    /// `package/dist/cli.js` when that file exists [default: --project].
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// The package folder a scanned tarball was packed from: its config and its
+    /// packguard.lock.yml apply, as in a scan of the folder itself (`npm pack` in CI writes
+    /// the tarball elsewhere).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
 }
 
 /// `packguard diff OLD [NEW]`: `scan --previous OLD NEW`.

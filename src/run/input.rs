@@ -46,6 +46,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Config(#[from] Box<SpannedError>),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    AmbiguousConfig(#[from] crate::config::Ambiguous),
     #[error("cannot read workflows from {path}: {source}")]
     #[diagnostic(
         code(packguard::input::workflows),
