@@ -270,9 +270,10 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 pub struct WorkflowArgs {
-    /// A workflow file, or a folder of them.
-    #[arg(value_name = "PATH", default_value = ".github/workflows")]
-    pub path: PathBuf,
+    /// A workflow file, a folder of them, or a repository root (its .github/workflows)
+    /// [default: the .github/workflows of the git work tree the working directory is in].
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
     #[command(flatten)]
     pub rule_args: RuleArgs,
     #[command(flatten)]
@@ -284,10 +285,11 @@ pub struct InitArgs {
     /// The package folder to write into.
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
-    /// Also write .github/workflows/release.yml.
+    /// Also write .github/workflows/release.yml at the root of the git work tree DIR is in,
+    /// running in DIR.
     #[arg(long)]
     pub workflow: bool,
-    /// Replace files that already exist.
+    /// Replace files that already exist (by default they are kept, and said so).
     #[arg(long)]
     pub force: bool,
 }
