@@ -90,6 +90,21 @@ pub fn yaml_files(base: &Path, folder: &str) -> Result<Vec<PathBuf>, String> {
         .collect()
 }
 
+/// The top of the git work tree `start` is in: the nearest folder, from `start` up, holding
+/// `.git` (a folder, or the file a linked worktree or submodule has). Git is not run: the
+/// answer must not depend on a git binary or its configuration. `None` outside a work tree.
+pub fn work_tree_root(start: &Path) -> Option<PathBuf> {
+    // Canonical, so `packages/cli/..` walks up from the folder it names.
+    let start = start
+        .canonicalize()
+        .or_else(|_| std::path::absolute(start))
+        .ok()?;
+    start
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,19 +131,4 @@ mod tests {
             assert!(confine(dir.path(), "env.yml", false).is_err());
         }
     }
-}
-
-/// The top of the git work tree `start` is in: the nearest folder, from `start` up, holding
-/// `.git` (a folder, or the file a linked worktree or submodule has). Git is not run: the
-/// answer must not depend on a git binary or its configuration. `None` outside a work tree.
-pub fn work_tree_root(start: &Path) -> Option<PathBuf> {
-    // Canonical, so `packages/cli/..` walks up from the folder it names.
-    let start = start
-        .canonicalize()
-        .or_else(|_| std::path::absolute(start))
-        .ok()?;
-    start
-        .ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
 }
