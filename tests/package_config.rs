@@ -96,6 +96,8 @@ fn the_project_folder_gives_a_tarball_its_config_and_lock() {
         "{r:#}"
     );
     assert_eq!(scan(&["--project", "pkg", "--no-lock"]), Some(0));
+    // A project that is not there is an error, not a scan without its config and lock.
+    assert_eq!(scan(&["--project", "pgk"]), Some(2));
 }
 
 #[test]

@@ -25,6 +25,14 @@ fn scan_inputs(
     previous: Option<&Input>,
     args: ScanOptions,
 ) -> Run {
+    // A --project that is not a folder would silently fall back to other configs and no lock.
+    if let Some(project) = args.project.as_deref().filter(|p| !p.is_dir()) {
+        return Err(miette::miette!(
+            help = "give the package folder the tarball was packed from",
+            "--project {} is not a folder",
+            project.display()
+        ));
+    }
     // The config is looked for in --project, else next to the first package.
     let near = args
         .project
