@@ -1,4 +1,5 @@
-//! The config file (`packguard.yml` / `.packguard.yml`): a team's changes to the rule set.
+//! The config file (`packguard.yml`, `.packguard.yml`, `packguard.yaml` or `.packguard.yaml`):
+//! a team's changes to the rule set.
 //!
 //! It can add rules (inline under `rules:`, in exactly the rule-file language, or from
 //! `rule_files:`), turn rules off, change their severity, ignore paths for all or some rules,
@@ -21,8 +22,27 @@ use crate::source::{parse_size, Source, SpannedError};
 mod silenced;
 pub use silenced::{Silenced, EVERYTHING_SILENCED};
 
-/// Names looked for, in this order, next to the package and then in the working directory.
-pub const FILE_NAMES: &[&str] = &["packguard.yml", ".packguard.yml"];
+/// Names looked for next to the package and then in the working directory. A folder holds
+/// at most one of them: two would leave the reader guessing which one applies.
+pub const FILE_NAMES: &[&str] = &[
+    "packguard.yml",
+    ".packguard.yml",
+    "packguard.yaml",
+    ".packguard.yaml",
+];
+
+/// Two config files in one folder: neither is picked silently.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{dir} holds two config files, {first} and {second}; packguard reads only one")]
+#[diagnostic(
+    code(packguard::config::ambiguous),
+    help("keep one of them (merge what the other says into it), or name one with --config")
+)]
+pub struct Ambiguous {
+    pub dir: String,
+    pub first: String,
+    pub second: String,
+}
 
 /// What a config file says, once applied to the rule set.
 #[derive(Clone, Debug, Default)]
@@ -149,12 +169,30 @@ impl<'de> Deserialize<'de> for RawIgnore {
 
 /// Finds the config for a package: next to it (`dir` is the package folder, or the folder
 /// holding the tarball), then in the working directory.
-pub fn discover(dir: Option<&Path>) -> Option<PathBuf> {
+pub fn discover(dir: Option<&Path>) -> Result<Option<PathBuf>, Ambiguous> {
     let cwd = std::env::current_dir().ok();
-    dir.into_iter()
-        .chain(cwd.as_deref())
-        .flat_map(|d| FILE_NAMES.iter().map(move |n| d.join(n)))
-        .find(|p| p.is_file())
+    for d in dir.into_iter().chain(cwd.as_deref()) {
+        if let Some(found) = in_folder(d)? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+/// The config file in `dir` itself (under any accepted name), if there is one.
+pub fn in_folder(dir: &Path) -> Result<Option<PathBuf>, Ambiguous> {
+    let mut found = FILE_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .filter(|p| p.is_file());
+    match (found.next(), found.next()) {
+        (Some(first), Some(second)) => Err(Ambiguous {
+            dir: dir.display().to_string(),
+            first: first.display().to_string(),
+            second: second.display().to_string(),
+        }),
+        (first, _) => Ok(first),
+    }
 }
 
 /// Reads a config file and applies it to `rules`.

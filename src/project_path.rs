@@ -1,4 +1,5 @@
-//! Files a config may name (`rule_files`, `lock`): inside the project, and YAML.
+//! Files a config may name (`rule_files`, `lock`): inside the project, and YAML. Also the
+//! git work tree a folder is in (`work_tree_root`), where GitHub reads workflows from.
 //!
 //! A config is picked up from the folder a package (or a downloaded tarball) sits in, so it
 //! is the package author's text, not the user's. Were it free to name any file, it could
@@ -87,6 +88,21 @@ pub fn yaml_files(base: &Path, folder: &str) -> Result<Vec<PathBuf>, String> {
         .iter()
         .map(|n| confine(base, &format!("{folder}/{n}"), false))
         .collect()
+}
+
+/// The top of the git work tree `start` is in: the nearest folder, from `start` up, holding
+/// `.git` (a folder, or the file a linked worktree or submodule has). Git is not run: the
+/// answer must not depend on a git binary or its configuration. `None` outside a work tree.
+pub fn work_tree_root(start: &Path) -> Option<PathBuf> {
+    // Canonical, so `packages/cli/..` walks up from the folder it names.
+    let start = start
+        .canonicalize()
+        .or_else(|_| std::path::absolute(start))
+        .ok()?;
+    start
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
 }
 
 #[cfg(test)]

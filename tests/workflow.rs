@@ -158,3 +158,76 @@ fn a_broken_workflow_is_a_finding_and_a_missing_folder_exits_2() {
         .stdout("")
         .stderr(predicate::str::contains("nowhere"));
 }
+
+/// A workflow that packguard has nothing to say about.
+const CLEAN: &str = "name: ci\non: push\npermissions:\n  contents: read\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n";
+
+#[test]
+fn a_repository_root_means_its_workflows_and_its_config_is_never_one() {
+    let s = Scratch::new();
+    s.write(".packguard.yml", "fail_on: warning\n");
+    s.write("packguard.lock.yml", "files: []\n");
+    s.write(".github/workflows/ci.yml", CLEAN);
+    let (code, r) = run_json(&s, ".");
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["artifact"]["files"], 1, "{r:#}");
+    assert!(r["artifact"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with(".github/workflows"));
+    // A folder holding workflows and a config: the config is left out.
+    s.write("flows/ci.yml", CLEAN);
+    s.write("flows/.packguard.yaml", "");
+    let (code, r) = run_json(&s, "flows");
+    assert_eq!(
+        (code, r["artifact"]["files"].as_u64()),
+        (0, Some(1)),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn with_no_path_the_work_trees_workflows_are_found_from_a_package_folder() {
+    let s = Scratch::new();
+    std::fs::create_dir_all(s.path().join(".git")).unwrap();
+    s.write(".github/workflows/ci.yml", CLEAN);
+    s.write("packages/cli/package.json", "{}");
+    let out = s
+        .cmd()
+        .current_dir(s.path().join("packages/cli"))
+        .args(["workflow", "--format", "json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(r["artifact"]["files"], 1, "{r:#}");
+}
+
+#[test]
+fn no_workflow_files_is_exit_2_naming_where_it_looked() {
+    let s = Scratch::new();
+    std::fs::create_dir_all(s.path().join(".git")).unwrap();
+    s.write(".packguard.yml", "");
+    // No PATH: the work tree's .github/workflows, which is not there.
+    s.cmd()
+        .args(["workflow"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".github/workflows"));
+    // A folder holding YAML but no workflow (the config is not one).
+    s.cmd()
+        .args(["workflow", "."])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no workflow files (.yml or .yaml) in .",
+        ));
+    std::fs::create_dir_all(s.path().join(".github/workflows")).unwrap();
+    s.cmd()
+        .args(["workflow"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no workflow files"))
+        .stderr(predicate::str::contains(".github/workflows"));
+}

@@ -248,9 +248,14 @@ pub struct ScanOptions {
     pub new_only: bool,
     /// The folder a scanned tarball's `package/` was packed from (usually the package's folder
     /// in the repository): GitHub annotations and SARIF then point at `DIR/dist/cli.js` for
-    /// `package/dist/cli.js` when that file exists.
+    /// `package/dist/cli.js` when that file exists [default: --project].
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// The package folder a scanned tarball was packed from: its config and its
+    /// packguard.lock.yml apply, as in a scan of the folder itself (`npm pack` in CI writes
+    /// the tarball elsewhere).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
 }
 
 /// `packguard diff OLD [NEW]`: `scan --previous OLD NEW`.
@@ -269,9 +274,10 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 pub struct WorkflowArgs {
-    /// A workflow file, or a folder of them.
-    #[arg(value_name = "PATH", default_value = ".github/workflows")]
-    pub path: PathBuf,
+    /// A workflow file, a folder of them, or a repository root (its .github/workflows)
+    /// [default: the .github/workflows of the git work tree the working directory is in].
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
     #[command(flatten)]
     pub rule_args: RuleArgs,
     #[command(flatten)]
@@ -283,10 +289,11 @@ pub struct InitArgs {
     /// The package folder to write into.
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
-    /// Also write .github/workflows/release.yml.
+    /// Also write .github/workflows/release.yml at the root of the git work tree DIR is in,
+    /// running in DIR.
     #[arg(long)]
     pub workflow: bool,
-    /// Replace files that already exist.
+    /// Replace files that already exist (by default they are kept, and said so).
     #[arg(long)]
     pub force: bool,
 }

@@ -2,14 +2,22 @@
 
 use std::process::ExitCode;
 
+use packguard::init::Done;
+
 use super::args::InitArgs;
 use super::{print, Run};
 
 pub fn init(args: InitArgs) -> Run {
-    let written = packguard::init::init(&args.dir, args.workflow, args.force)?;
+    let done = packguard::init::init(&args.dir, args.workflow, args.force)?;
     let mut text = String::new();
-    for p in written {
-        text.push_str(&format!("wrote {}\n", p.display()));
+    for d in done {
+        match d {
+            Done::Wrote(p) => text.push_str(&format!("wrote {}\n", p.display())),
+            Done::Kept(p) => text.push_str(&format!(
+                "kept {}: it exists already (--force replaces it)\n",
+                p.display()
+            )),
+        }
     }
     print(&text);
     Ok(ExitCode::SUCCESS)

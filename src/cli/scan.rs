@@ -25,9 +25,21 @@ fn scan_inputs(
     previous: Option<&Input>,
     args: ScanOptions,
 ) -> Run {
-    // The config is looked for next to the first package.
-    let near = inputs.first().and_then(setup::config_dir);
-    let (rules, config) = sources(&args.rule_args).load(near.as_deref())?;
+    // A --project that is not a folder would silently fall back to other configs and no lock.
+    if let Some(project) = args.project.as_deref().filter(|p| !p.is_dir()) {
+        return Err(miette::miette!(
+            help = "give the package folder the tarball was packed from",
+            "--project {} is not a folder",
+            project.display()
+        ));
+    }
+    // The config is looked for in --project, else next to the first package.
+    let near = args
+        .project
+        .clone()
+        .or_else(|| inputs.first().and_then(setup::config_dir));
+    let sources = sources(&args.rule_args);
+    let (rules, config) = sources.load(near.as_deref())?;
     let mut limits = config.limits();
     limits.max_file_size = args.max_file_size.unwrap_or(limits.max_file_size);
     limits.max_total_size = args.max_total_size.unwrap_or(limits.max_total_size);
@@ -60,10 +72,15 @@ fn scan_inputs(
             .ok()
             .and_then(|t| t.parse().ok())
             .unwrap_or(0),
-        lock: match (args.no_lock, args.lock) {
-            (true, _) => LockChoice::Off,
-            (false, Some(path)) => LockChoice::File(path),
-            (false, None) => LockChoice::Auto,
+        lock: match (args.no_lock, args.lock, &args.project) {
+            (true, _, _) => LockChoice::Off,
+            (false, Some(path), _) => LockChoice::File(path),
+            // The project's lock judges the tarball packed from it.
+            (false, None, Some(project)) => {
+                packguard::lock::locate(&LockChoice::Auto, config.lock.as_deref(), Some(project))
+                    .map_or(LockChoice::Auto, LockChoice::File)
+            }
+            (false, None, None) => LockChoice::Auto,
         },
     };
     let request = gate::Request {
@@ -74,9 +91,11 @@ fn scan_inputs(
         fail_on: fail_on(args.report.fail_on),
         baseline: args.baseline.as_deref(),
         write_baseline: args.write_baseline.as_deref(),
+        sources: Some(&sources),
     };
     let outcome = gate::run(&request, &rules, &config, &options, &mut |m| warn(m))?;
-    let how = Emit::new(&args.report, args.root.as_deref());
+    let root = args.root.as_deref().or(args.project.as_deref());
+    let how = Emit::new(&args.report, root);
     emit(&outcome.reports, &rules, outcome.fail_on, &how)?;
     Ok(exit(outcome.failed))
 }

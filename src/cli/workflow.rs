@@ -9,6 +9,7 @@ use super::{fail_on, sources, Run};
 pub fn workflow(args: WorkflowArgs) -> Run {
     let (rules, config) = sources(&args.rule_args).load(None)?;
     let fail_on = run::fail_on(fail_on(args.report.fail_on), &config);
-    let report = run::scan_workflows(&args.path, &rules, &config, &Options::default())?;
+    let folder = run::workflows_folder(args.path.as_deref());
+    let report = run::scan_workflows(&folder, &rules, &config, &Options::default())?;
     verdict(&[report], &rules, fail_on, &Emit::new(&args.report, None))
 }

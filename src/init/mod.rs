@@ -3,7 +3,7 @@
 //!
 //! The templates are files next to this module, so they can be read and reviewed as what they
 //! are; tests check that the config parses and the workflow passes `packguard workflow`.
-//! Nothing is overwritten without `force`.
+//! What exists is kept (and said so) unless `force`.
 
 use std::path::{Path, PathBuf};
 
@@ -15,12 +15,9 @@ pub const RELEASE_WORKFLOW: &str = include_str!("release.yml");
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum InitError {
-    #[error("{0} already exists; not overwriting it")]
-    #[diagnostic(
-        code(packguard::init::exists),
-        help("pass --force to replace it, or edit it by hand")
-    )]
-    Exists(String),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] crate::config::Ambiguous),
     #[error("cannot write {path}: {source}")]
     #[diagnostic(code(packguard::init::write))]
     Write {
@@ -28,6 +25,14 @@ pub enum InitError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// What `init` did with one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Done {
+    Wrote(PathBuf),
+    /// Left as it was: it exists and `force` was not given.
+    Kept(PathBuf),
 }
 
 /// The config for the package in `dir`: the template, with the guess packguard made about
@@ -60,22 +65,36 @@ pub fn config_for(dir: &Path) -> String {
     CONFIG.replace("# {{source}}", &section)
 }
 
-/// Writes the files into `dir`; returns the paths written.
-pub fn init(dir: &Path, workflow: bool, force: bool) -> Result<Vec<PathBuf>, InitError> {
-    let config = config_for(dir);
-    let mut plan = vec![(dir.join(".packguard.yml"), config.as_str())];
+/// Writes what is missing: the config into the package folder `dir` (unless one exists
+/// under any accepted name) and, with `workflow`, the release workflow at the root of the
+/// git work tree `dir` is in (GitHub reads workflows nowhere else; outside a work tree, `dir`
+/// is taken as the root). What exists is kept, and said so, unless `force`, which replaces it
+/// in place (an existing config keeps its name: never two configs).
+pub fn init(dir: &Path, workflow: bool, force: bool) -> Result<Vec<Done>, InitError> {
+    let config_path = match crate::config::in_folder(dir)? {
+        Some(existing) => existing,
+        None => dir.join(".packguard.yml"),
+    };
+    let mut plan = vec![(config_path, config_for(dir))];
     if workflow {
-        plan.push((dir.join(".github/workflows/release.yml"), RELEASE_WORKFLOW));
+        let root = crate::project_path::work_tree_root(dir);
+        let (root, package) = match &root {
+            Some(root) => (root.clone(), package_folder(root, dir)),
+            None => (dir.to_path_buf(), String::new()),
+        };
+        let lockfile = has_npm_lockfile(dir, &root);
+        plan.push((
+            root.join(".github/workflows/release.yml"),
+            release_workflow(&package, lockfile),
+        ));
     }
-    // Check everything before writing anything, so a refusal leaves the folder untouched.
-    if !force {
-        // A dangling symlink is something too: `exists` would follow it and say no.
-        if let Some((p, _)) = plan.iter().find(|(p, _)| crate::safe_write::occupied(p)) {
-            return Err(InitError::Exists(p.display().to_string()));
-        }
-    }
-    let mut written = Vec::new();
+    let mut done = Vec::new();
     for (path, text) in plan {
+        // A dangling symlink is something too: `exists` would follow it and say no.
+        if !force && crate::safe_write::occupied(&path) {
+            done.push(Done::Kept(path));
+            continue;
+        }
         let fail = |source| InitError::Write {
             path: path.display().to_string(),
             source,
@@ -84,9 +103,61 @@ pub fn init(dir: &Path, workflow: bool, force: bool) -> Result<Vec<PathBuf>, Ini
             std::fs::create_dir_all(parent).map_err(fail)?;
         }
         crate::safe_write::replace(&path, text.as_bytes()).map_err(fail)?;
-        written.push(path);
+        done.push(Done::Wrote(path));
     }
-    Ok(written)
+    Ok(done)
+}
+
+/// `dir` relative to the work tree's `root`, with `/` (empty for the root itself): the
+/// workflow's `working-directory`.
+fn package_folder(root: &Path, dir: &Path) -> String {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    dir.strip_prefix(root)
+        .map(|rel| {
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `npm ci` can run for the package in `dir`: a `package-lock.json` or
+/// `npm-shrinkwrap.json` in it or in a folder above it up to `root` (an npm workspace keeps
+/// one lockfile at its root). `npm ci` fails without one.
+fn has_npm_lockfile(dir: &Path, root: &Path) -> bool {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    dir.ancestors()
+        .take_while(|d| d.starts_with(&root))
+        .any(|d| {
+            ["package-lock.json", "npm-shrinkwrap.json"]
+                .iter()
+                .any(|f| d.join(f).is_file())
+        })
+}
+
+/// The release workflow for the package at `package` (relative to the repository root,
+/// empty for the root): its steps run there, and `npm ci` becomes `npm install` when there
+/// is no lockfile.
+pub fn release_workflow(package: &str, lockfile: bool) -> String {
+    let mut text = RELEASE_WORKFLOW.to_string();
+    if !lockfile {
+        text = text.replace(
+            "      - run: npm ci\n",
+            "      - run: npm install # no package-lock.json yet to install exactly from\n",
+        );
+    }
+    if !package.is_empty() {
+        let quoted = serde_json::to_string(package).unwrap_or_default();
+        text = text.replace(
+            "    steps:\n",
+            &format!(
+                "    defaults:\n      run:\n        working-directory: {quoted}\n    steps:\n"
+            ),
+        );
+    }
+    text
 }
 
 #[cfg(test)]

@@ -143,11 +143,15 @@ fn summary_line(report: &Report, fail_on: FailOn) -> String {
         (Some(_), true) => format!(" ({} pre-existing, not counted)", s.pre_existing),
     };
     format!(
-        "{verdict}: {}{pre} in {what}: {} files{chosen}, {} scanned in {} ms",
+        "{verdict}: {}{pre} in {what}: {} files{chosen}, {} scanned in {} ms{}",
         counts(s.errors, s.warnings, s.infos),
         a.files,
         human_bytes(a.unpacked_bytes),
-        s.duration_ms
+        s.duration_ms,
+        report
+            .config
+            .as_ref()
+            .map_or(String::new(), |c| format!(", config {c}"))
     )
 }
 

@@ -92,6 +92,9 @@ pub struct Report {
     /// Only findings new since the previous release fail the run (`--new-only`).
     #[serde(skip)]
     pub fail_new_only: bool,
+    /// The config file the scan used (None: no config), for the human summary to name.
+    #[serde(skip)]
+    pub config: Option<String>,
     /// Every secret value the scan matched, reported or not: what `crate::sink` masks in
     /// everything written (`crate::redact`). Never serialised.
     #[serde(skip)]
@@ -193,6 +196,7 @@ impl Report {
             used_ignores: Vec::new(),
             diff: None,
             fail_new_only: false,
+            config: None,
             secrets: crate::redact::Secrets::default(),
         }
     }

@@ -31,6 +31,9 @@ pub struct Request<'a> {
     pub baseline: Option<&'a Path>,
     /// Write every finding here as the accepted baseline; the run then does not fail.
     pub write_baseline: Option<&'a Path>,
+    /// Where the run's config came from, for a workspace package's own config (`None`:
+    /// every package is judged by the run's config).
+    pub sources: Option<&'a super::setup::Sources>,
 }
 
 /// The reports of a run and its verdict.
@@ -97,7 +100,9 @@ fn scan_all(
             let Input::Path(root) = input else {
                 return Err(Error::WorkspacesFromStdin);
             };
-            for mut report in super::diff_workspaces(root, releases, rules, config, options)? {
+            for mut report in
+                super::diff_workspaces(root, releases, rules, config, request.sources, options)?
+            {
                 if report.diff.is_none() {
                     let name = report
                         .artifact
@@ -127,9 +132,13 @@ fn scan_all(
     } else if request.workspaces {
         for input in inputs {
             match input {
-                Input::Path(root) => {
-                    reports.extend(super::scan_workspaces(root, rules, config, options)?)
-                }
+                Input::Path(root) => reports.extend(super::scan_workspaces(
+                    root,
+                    rules,
+                    config,
+                    request.sources,
+                    options,
+                )?),
                 Input::Stdin => reports.push(super::scan(input, rules, config, options)?),
             }
         }

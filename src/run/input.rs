@@ -46,6 +46,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Config(#[from] Box<SpannedError>),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    AmbiguousConfig(#[from] crate::config::Ambiguous),
     #[error("cannot read workflows from {path}: {source}")]
     #[diagnostic(
         code(packguard::input::workflows),
@@ -56,6 +59,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("no workflow files (.yml or .yaml) in {path}")]
+    #[diagnostic(
+        code(packguard::input::no_workflows),
+        help("give the repository's root, its .github/workflows folder, or one workflow file")
+    )]
+    NoWorkflows { path: String },
     #[error(transparent)]
     #[diagnostic(transparent)]
     Pack(#[from] PackError),

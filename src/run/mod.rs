@@ -14,7 +14,9 @@ pub mod suppressions;
 pub mod workspace;
 
 pub use input::{Error, Input};
-pub use release::{diff, read_lock, scan, scan_directory, scan_many, scan_workflows};
+pub use release::{
+    diff, read_lock, scan, scan_directory, scan_many, scan_workflows, workflows_folder,
+};
 pub use workspace::{diff_workspaces, previous_release, scan_workspaces, workspace_packages};
 
 use crate::config::Config;

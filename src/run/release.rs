@@ -11,7 +11,26 @@ use crate::report::Report;
 use crate::rules::RuleSet;
 use crate::scan::{Engine, Options};
 
-/// Checks the GitHub Actions workflows in a folder (every `.yml`/`.yaml` file) or one file.
+/// Where `packguard workflow` looks when given `path` (or nothing): a repository root (a
+/// folder with `.github/workflows`) means its workflows; with no path, the workflows of the
+/// git work tree the working directory is in, else `.github/workflows` here.
+pub fn workflows_folder(path: Option<&Path>) -> PathBuf {
+    match path {
+        Some(p) if p.join(".github/workflows").is_dir() => p.join(".github/workflows"),
+        Some(p) => p.to_path_buf(),
+        None => {
+            let here = Path::new(".");
+            match crate::project_path::work_tree_root(here) {
+                Some(top) => top.join(".github/workflows"),
+                None => here.join(".github/workflows"),
+            }
+        }
+    }
+}
+
+/// Checks the GitHub Actions workflows in a folder (every `.yml`/`.yaml` file but a
+/// packguard config or lock) or one file. A folder without any is an error: a check of
+/// nothing must not look like a pass.
 pub fn scan_workflows(
     path: &Path,
     rules: &RuleSet,
@@ -28,18 +47,15 @@ pub fn scan_workflows(
         let mut paths: Vec<PathBuf> = std::fs::read_dir(path)
             .map_err(unreadable)?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.is_file()
-                    && matches!(
-                        p.extension().and_then(|e| e.to_str()),
-                        Some("yml") | Some("yaml")
-                    )
-            })
+            .filter(|p| p.is_file() && is_workflow_name(p))
             .collect();
         paths.sort();
         for p in paths {
             let text = std::fs::read_to_string(&p).map_err(unreadable)?;
             files.push((p.display().to_string(), text));
+        }
+        if files.is_empty() {
+            return Err(Error::NoWorkflows { path: name });
         }
     } else {
         files.push((
@@ -48,6 +64,17 @@ pub fn scan_workflows(
         ));
     }
     Ok(Engine::new(rules, config, options).scan_workflows(&name, &files))
+}
+
+/// A `.yml`/`.yaml` file that is not packguard's own (a config under any of its names, or
+/// the lock): those are YAML too, and never workflows.
+fn is_workflow_name(p: &Path) -> bool {
+    let Some(file) = p.file_name().and_then(|f| f.to_str()) else {
+        return false;
+    };
+    (file.ends_with(".yml") || file.ends_with(".yaml"))
+        && !crate::config::FILE_NAMES.contains(&file)
+        && file != crate::lock::FILE_NAME
 }
 
 /// Scans one input.

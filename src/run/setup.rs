@@ -26,12 +26,32 @@ impl Sources {
     /// The rule set and config: built-ins, then the rule files, then the config file (given,
     /// or discovered from `near`), whose rules and ignores apply last.
     pub fn load(&self, near: Option<&Path>) -> Result<(RuleSet, Config), Error> {
-        let mut rules = builtin::load_all(&checks::names(), self.builtin, &self.rules)?;
         let path = match (&self.config, self.no_config) {
             (Some(p), _) => Some(p.clone()),
             (None, true) => None,
-            (None, false) => config::discover(near),
+            (None, false) => config::discover(near)?,
         };
+        self.load_config(path)
+    }
+
+    /// A workspace package's own rule set and config: `None` when it has no config file of
+    /// its own, or the run's config is fixed (`--config`, `--no-config`), or its config is
+    /// `run`'s (the workspace root is a package too). The run's config then applies.
+    pub fn own_config(&self, dir: &Path, run: &Config) -> Result<Option<(RuleSet, Config)>, Error> {
+        if self.config.is_some() || self.no_config {
+            return Ok(None);
+        }
+        match config::in_folder(dir)? {
+            Some(path) if run.path.as_ref() != Some(&path) => {
+                self.load_config(Some(path)).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The rule set, with the config file at `path` (if any) applied.
+    fn load_config(&self, path: Option<PathBuf>) -> Result<(RuleSet, Config), Error> {
+        let mut rules = builtin::load_all(&checks::names(), self.builtin, &self.rules)?;
         let config = match path {
             Some(p) => config::load(&p, &mut rules)?,
             None => Config::default(),

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::release::{diff, scan_directory};
+use super::setup::Sources;
 use super::{Error, Input};
 use crate::artifact::{self, ArtifactError};
 use crate::config::Config;
@@ -53,11 +54,13 @@ pub fn workspace_packages(root: &Path) -> Result<Vec<PathBuf>, Error> {
 /// `scan --workspaces --previous DIR`: each publishable package compared with its previous
 /// release in `previous` (see [`previous_release`]), or, when the folder has none (a first
 /// release), scanned alone: its report then has no `diff`. Every finding names its package.
+/// A package with a config of its own is judged by it (`sources`), else by `config`.
 pub fn diff_workspaces(
     root: &Path,
     previous: &Path,
     rules: &RuleSet,
     config: &Config,
+    sources: Option<&Sources>,
     options: &Options,
 ) -> Result<Vec<Report>, Error> {
     if !previous.is_dir() {
@@ -65,7 +68,7 @@ pub fn diff_workspaces(
             path: previous.display().to_string(),
         });
     }
-    workspace_reports(root, |dir| {
+    workspace_reports(root, rules, config, sources, |dir, rules, config| {
         let manifest = artifact::pack::read_manifest(dir)?;
         let name = manifest
             .get("name")
@@ -126,25 +129,44 @@ pub fn previous_release(dir: &Path, name: &str) -> Result<Option<PathBuf>, Error
 }
 
 /// `scan --workspaces`: one report per publishable package, every finding naming its
-/// package (`Finding.package`).
+/// package (`Finding.package`). A package with a config of its own is judged by it
+/// (`sources` loads it), as its own lock judges it; the others by `config`, the root's.
 pub fn scan_workspaces(
     root: &Path,
     rules: &RuleSet,
     config: &Config,
+    sources: Option<&Sources>,
     options: &Options,
 ) -> Result<Vec<Report>, Error> {
-    workspace_reports(root, |dir| scan_directory(dir, rules, config, options))
+    workspace_reports(root, rules, config, sources, |dir, rules, config| {
+        scan_directory(dir, rules, config, options)
+    })
 }
 
-/// `make`'s report for each publishable package of the workspace at `root`, every finding
-/// naming its package.
+/// `make`'s report for each publishable package of the workspace at `root`, with the
+/// package's own rules and config or the run's, every finding naming its package.
 fn workspace_reports(
     root: &Path,
-    mut make: impl FnMut(&Path) -> Result<Report, Error>,
+    rules: &RuleSet,
+    config: &Config,
+    sources: Option<&Sources>,
+    mut make: impl FnMut(&Path, &RuleSet, &Config) -> Result<Report, Error>,
 ) -> Result<Vec<Report>, Error> {
     let mut reports = Vec::new();
     for dir in workspace_packages(root)? {
-        let mut report = make(&dir)?;
+        let own = match sources {
+            Some(s) => s.own_config(&dir, config)?,
+            None => None,
+        };
+        let mut report = match &own {
+            Some((rules, config)) => make(&dir, rules, config)?,
+            None => make(&dir, rules, config)?,
+        };
+        if own.is_some() {
+            // Its ignores are its own config's, not the run's: the run-wide check of unused
+            // ignores judges the run's config on the packages that use it.
+            report.used_ignores.clear();
+        }
         let package = report
             .artifact
             .name

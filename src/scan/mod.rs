@@ -207,6 +207,11 @@ impl<'a> Engine<'a> {
         report.used_ignores = self.checks.used_ignores();
         report.secrets = self.take_secrets();
         report.source = Some(exposure);
+        report.config = self
+            .config
+            .path
+            .as_ref()
+            .map(|p| sanitize(&p.display().to_string()));
         report.with_sourcemaps(sourcemaps)
     }
 
