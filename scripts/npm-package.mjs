@@ -6,7 +6,7 @@
 // Writes DIR/packguard (the wrapper: bin/packguard.js, optionalDependencies on every platform
 // package at the same version) and DIR/<platform> for each --target given (package.json with
 // os/cpu/libc, and the binary in bin/). Platforms come from npm/platforms.json. The release
-// workflow runs it with every target; the test runs it with the local linux-x64 build.
+// workflow runs it with every target; the test runs it with the local build for the host target.
 import { copyFileSync, chmodSync, mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The npm distribution, tested for real: builds the linux-x64 platform package from the local
-# release binary, packs it and the wrapper with `npm pack`, installs both tarballs into a
-# scratch project, and runs `npx packguard --version` and a scan through the wrapper.
+# The npm distribution, tested for real: builds the platform package of this machine's Rust
+# host target (`rustc -vV`; it must be one of npm/platforms.json) from the local release
+# binary, packs it and the wrapper with `npm pack`, installs both tarballs into a scratch
+# project, and runs `npx packguard --version` and a scan through the wrapper.
 #
 # Nothing comes from the registry: optional dependencies are left out (the platform package
 # is installed from its tarball), and no install script runs.
@@ -11,9 +12,16 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n1)
+host=$(rustc -vV | sed -n 's/^host: //p')
+# The platform package for the host, and its binary's file name, from npm/platforms.json.
+read -r package binary < <(node -e '
+  const p = require(process.argv[1])[process.argv[2]];
+  if (!p) { console.error(`no npm platform package for ${process.argv[2]} in npm/platforms.json`); process.exit(1); }
+  console.log(p.package, p.binary);
+' "$root/npm/platforms.json" "$host")
 (cd "$root" && cargo build --release --locked --quiet)
 node "$root/scripts/npm-package.mjs" --version "$version" --out "$work/npm" \
-  --target "x86_64-unknown-linux-gnu=$root/target/release/packguard" >/dev/null
+  --target "$host=$root/target/release/$binary" >/dev/null
 
 mkdir -p "$work/tarballs"
 for pkg in "$work"/npm/*/; do
@@ -26,7 +34,7 @@ cd "$work/project"
 printf '{"name":"scratch","version":"1.0.0","private":true}\n' > package.json
 npm install --silent --no-audit --no-fund --ignore-scripts --omit=optional \
   "$work"/tarballs/packguard-"$version".tgz \
-  "$work"/tarballs/packguard-cli-linux-x64-gnu-"$version".tgz
+  "$work"/tarballs/"$(echo "${package#@}" | tr / -)"-"$version".tgz
 
 got=$(npx --no-install packguard --version)
 echo "npx packguard --version: $got"
