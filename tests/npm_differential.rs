@@ -11,7 +11,8 @@
 //!
 //! It needs Node and npm. Without them it fails: a differential that cannot run is not a pass.
 //! `PACKGUARD_DIFF_ARCHIVES` sets the count (10,000 by default) and `PACKGUARD_DIFF_SEED` the
-//! seed.
+//! seed. `PACKGUARD_DIFF_RECORD=DIR` also writes every case, node-tar's result with its
+//! archive, into `DIR`: the seed corpus of the `npmtar_differential` fuzz target.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -331,6 +332,17 @@ struct NodeResult {
     files: BTreeMap<String, String>,
 }
 
+/// Writes one case as the `npmtar_differential` fuzz target reads it: node-tar's result as a
+/// JSON line with the archive's digest, then the archive.
+fn record_case(folder: &Path, r: &NodeResult, archive: &[u8]) {
+    std::fs::create_dir_all(folder).expect("create the corpus folder");
+    let line = serde_json::json!({ "sha256": sha(archive), "ok": r.ok, "files": r.files });
+    let mut case = line.to_string().into_bytes();
+    case.push(b'\n');
+    case.extend_from_slice(archive);
+    std::fs::write(folder.join(&r.name), case).expect("write the case");
+}
+
 fn sha(data: &[u8]) -> String {
     Sha256::digest(data)
         .iter()
@@ -369,9 +381,13 @@ fn packguard_reads_archives_as_node_tar_does() {
         .map(|l| serde_json::from_str(l).expect("a JSON line per archive"))
         .collect();
     assert_eq!(results.len(), count, "node-tar listed every archive");
+    let record = std::env::var_os("PACKGUARD_DIFF_RECORD").map(std::path::PathBuf::from);
     let mut differences = Vec::new();
     for r in &results {
         let bytes = std::fs::read(dir.path().join(&r.name)).expect("read archive");
+        if let Some(folder) = &record {
+            record_case(folder, r, &bytes);
+        }
         let ours = packguard::artifact::installed::installed_files(&r.name, &bytes[..]);
         let same = match (&ours, r.ok) {
             (Ok(files), true) => {
