@@ -50,18 +50,12 @@ pub struct Url {
 const PROBE_BASE: &str = "https://packguard.invalid/";
 
 /// `input` resolved against `base` (or parsed alone) as WHATWG URL does it. The `url` crate
-/// is WHATWG URL but for one case that matters here: against a special base (`https:`), any
-/// run of two or more `/` and `\` opens a scheme-relative URL (`//\bucket.s3.../x` is host
-/// `bucket.s3...` to Node and browsers), and the crate refuses a run that is not `//` first.
-/// That run is written `//` before the crate sees it. `tests/url_differential.rs` holds this
-/// to Node's `URL`.
+/// is WHATWG URL but for two cases found by `tests/url_differential.rs`, which holds this to
+/// Node's `URL`. One: against a special base (`https:`), any run of two or more `/` and `\`
+/// opens a scheme-relative URL (`//\bucket.s3.../x` is host `bucket.s3...` to Node and
+/// browsers), and the crate refuses a run that is not `//` first; that run is written `//`
+/// before the crate sees it.
 pub fn whatwg(input: &str, base: Option<&url::Url>) -> Result<url::Url, url::ParseError> {
-    let Some(base) = base else {
-        return url::Url::parse(input);
-    };
-    if !base.is_special() {
-        return base.join(input);
-    }
     // What the parser itself drops first: C0 controls and spaces at both ends, then every
     // tab and newline.
     let cleaned: String = input
@@ -69,12 +63,30 @@ pub fn whatwg(input: &str, base: Option<&url::Url>) -> Result<url::Url, url::Par
         .chars()
         .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
         .collect();
-    let slashes = cleaned.len() - cleaned.trim_start_matches(['/', '\\']).len();
-    if slashes >= 2 {
-        let rest = &cleaned[slashes..];
-        return base.join(&format!("//{rest}"));
+    let parsed = match base {
+        None => url::Url::parse(&cleaned),
+        Some(base) if base.is_special() => {
+            let slashes = cleaned.len() - cleaned.trim_start_matches(['/', '\\']).len();
+            if slashes >= 2 {
+                base.join(&format!("//{}", &cleaned[slashes..]))
+            } else {
+                base.join(&cleaned)
+            }
+        }
+        Some(base) => base.join(&cleaned),
+    }?;
+    // The other: in a non-special URL (`gs://b:65\x`) `\` does not end the authority, so a
+    // `\` in its host or port makes the URL invalid; the crate ends the authority there.
+    if !parsed.is_special() && parsed.has_host() {
+        if let Some((_, rest)) = cleaned.split_once("://") {
+            let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+            let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            if host_port.contains('\\') {
+                return Err(url::ParseError::InvalidDomainCharacter);
+            }
+        }
     }
-    base.join(&cleaned)
+    Ok(parsed)
 }
 
 impl Url {
