@@ -9,6 +9,12 @@ use marked_yaml::{LoaderOptions, Marker, Span, Spanned};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
+/// The largest rule or config file read: ample for hand-written YAML (all built-in rules
+/// together are a few hundred KiB), small enough that parsing stays within the memory bound.
+pub const MAX_SOURCE_BYTES: u64 = 4 << 20;
+/// The largest expected-contents lock read: it lists every file of a package.
+pub const MAX_LOCK_BYTES: u64 = 16 << 20;
+
 /// A text that rules or config were read from.
 #[derive(Clone, Debug)]
 pub struct Source {
@@ -24,18 +30,53 @@ impl Source {
         }
     }
 
+    /// Reads a rule or config file, refused over `MAX_SOURCE_BYTES`.
     pub fn read(path: &Path) -> Result<Source, SpannedError> {
+        Source::read_limited(path, MAX_SOURCE_BYTES)
+    }
+
+    /// Reads a file of at most `max` bytes. The size is checked before anything is read (and
+    /// the read stops past it, for a file that grows or is no regular file): a YAML tree
+    /// takes about 40 times its text, so a 100 MB rule file took 4.4 GB before it was refused.
+    pub fn read_limited(path: &Path, max: u64) -> Result<Source, SpannedError> {
+        use std::io::Read as _;
         let name = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => Ok(Source { name, text }),
-            Err(e) => Err(SpannedError {
-                message: format!("cannot read {name}: {e}"),
-                src: NamedSource::new(name, String::new()),
-                span: None,
-                label: String::new(),
-                help: None,
-            }),
+        let fail = |message: String, help: Option<String>| SpannedError {
+            message,
+            src: NamedSource::new(name.clone(), String::new()),
+            span: None,
+            label: String::new(),
+            help,
+        };
+        let too_large = |size: u64| {
+            fail(
+                format!("{name} is {size} bytes, over the {max}-byte limit for this kind of file"),
+                Some(
+                    "split it into several files, or check that this is the file you meant".into(),
+                ),
+            )
+        };
+        let file = std::fs::File::open(path)
+            .map_err(|e| fail(format!("cannot read {name}: {e}"), None))?;
+        if let Ok(meta) = file.metadata() {
+            if meta.len() > max {
+                return Err(too_large(meta.len()));
+            }
         }
+        let mut bytes = Vec::new();
+        file.take(max + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| fail(format!("cannot read {name}: {e}"), None))?;
+        if bytes.len() as u64 > max {
+            return Err(too_large(bytes.len() as u64));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            fail(
+                format!("cannot read {name}: it is not UTF-8 text ({e})"),
+                None,
+            )
+        })?;
+        Ok(Source { name, text })
     }
 
     /// A 1-based line and column (in characters), as the YAML loader reports them, to a byte

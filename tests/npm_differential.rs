@@ -11,7 +11,8 @@
 //!
 //! It needs Node and npm. Without them it fails: a differential that cannot run is not a pass.
 //! `PACKGUARD_DIFF_ARCHIVES` sets the count (10,000 by default) and `PACKGUARD_DIFF_SEED` the
-//! seed.
+//! seed. `PACKGUARD_DIFF_RECORD=DIR` also writes every case, node-tar's result with its
+//! archive, into `DIR`: the seed corpus of the `npmtar_differential` fuzz target.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,28 +21,8 @@ use std::process::Command;
 use packguard::artifact::builder::gzip;
 use sha2::{Digest, Sha256};
 
-/// SplitMix64: a seeded generator with no dependency, so a seed names the same archives on
-/// every platform and version.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e3779b97f4a7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T: ?Sized>(&mut self, items: &[&'a T]) -> &'a T {
-        items[self.below(items.len())]
-    }
-}
+mod support;
+use support::rng::{env_or, first_differences, Rng};
 
 /// Files never named like a folder another file lives in, so that no extraction has to
 /// replace a file with a folder (the file system's business, not the reader's).
@@ -351,6 +332,17 @@ struct NodeResult {
     files: BTreeMap<String, String>,
 }
 
+/// Writes one case as the `npmtar_differential` fuzz target reads it: node-tar's result as a
+/// JSON line with the archive's digest, then the archive.
+fn record_case(folder: &Path, r: &NodeResult, archive: &[u8]) {
+    std::fs::create_dir_all(folder).expect("create the corpus folder");
+    let line = serde_json::json!({ "sha256": sha(archive), "ok": r.ok, "files": r.files });
+    let mut case = line.to_string().into_bytes();
+    case.push(b'\n');
+    case.extend_from_slice(archive);
+    std::fs::write(folder.join(&r.name), case).expect("write the case");
+}
+
 fn sha(data: &[u8]) -> String {
     Sha256::digest(data)
         .iter()
@@ -361,14 +353,8 @@ fn sha(data: &[u8]) -> String {
 #[test]
 #[ignore = "builds and extracts 10,000 archives through Node (about a minute); scripts/test.sh runs it"]
 fn packguard_reads_archives_as_node_tar_does() {
-    let count: usize = std::env::var("PACKGUARD_DIFF_ARCHIVES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    let seed: u64 = std::env::var("PACKGUARD_DIFF_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(17);
+    let count: usize = env_or("PACKGUARD_DIFF_ARCHIVES", 10_000);
+    let seed: u64 = env_or("PACKGUARD_DIFF_SEED", 17);
     let dir = tempfile::tempdir().expect("temporary folder");
     let mut rng = Rng(seed);
     for i in 0..count {
@@ -395,9 +381,13 @@ fn packguard_reads_archives_as_node_tar_does() {
         .map(|l| serde_json::from_str(l).expect("a JSON line per archive"))
         .collect();
     assert_eq!(results.len(), count, "node-tar listed every archive");
+    let record = std::env::var_os("PACKGUARD_DIFF_RECORD").map(std::path::PathBuf::from);
     let mut differences = Vec::new();
     for r in &results {
         let bytes = std::fs::read(dir.path().join(&r.name)).expect("read archive");
+        if let Some(folder) = &record {
+            record_case(folder, r, &bytes);
+        }
         let ours = packguard::artifact::installed::installed_files(&r.name, &bytes[..]);
         let same = match (&ours, r.ok) {
             (Ok(files), true) => {
@@ -435,11 +425,6 @@ fn packguard_reads_archives_as_node_tar_does() {
         differences.is_empty(),
         "{} of {count} archives read differently:\n{}",
         differences.len(),
-        differences
-            .iter()
-            .take(20)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        first_differences(&differences)
     );
 }

@@ -234,6 +234,12 @@ pub enum ArtifactError {
         help("if this package is legitimate, raise the limit with --max-total-size")
     )]
     TooLarge { name: String, limit: u64 },
+    #[error("{name}: {detail}; stopped reading")]
+    #[diagnostic(
+        code(packguard::input::out_of_memory),
+        help("lower --max-file-size so that an entry this large is reported and skipped instead of read")
+    )]
+    OutOfMemory { name: String, detail: String },
     #[error("{name} has more than {limit} entries; stopped reading")]
     #[diagnostic(
         code(packguard::input::too_many_entries),

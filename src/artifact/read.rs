@@ -297,9 +297,15 @@ fn read_tar(
 ) -> Result<Stats, ArtifactError> {
     use npmtar::{Body, Item, Kind, NpmTar};
 
-    let corrupt = |e: io::Error| ArtifactError::Corrupt {
-        name: name.to_string(),
-        detail: describe_io(&e),
+    let corrupt = |e: io::Error| match e.kind() {
+        io::ErrorKind::OutOfMemory => ArtifactError::OutOfMemory {
+            name: name.to_string(),
+            detail: e.to_string(),
+        },
+        _ => ArtifactError::Corrupt {
+            name: name.to_string(),
+            detail: describe_io(&e),
+        },
     };
     let mut tar = NpmTar::new(counted);
     let mut stats = Stats::default();

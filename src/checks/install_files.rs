@@ -72,6 +72,11 @@ pub struct Keeper {
     /// Path relative to the package root -> content.
     kept: HashMap<String, Vec<u8>>,
     total: usize,
+    /// gyp build files and includes (`binding.gyp`, `common.gypi`), whose command expansions
+    /// node-gyp runs at install; kept whatever the manifest says (a package without an install
+    /// script gets `node-gyp rebuild` from npm), under the same bounds. The last copy wins.
+    gyp: HashMap<String, Vec<u8>>,
+    gyp_total: usize,
 }
 
 impl Keeper {
@@ -85,6 +90,13 @@ impl Keeper {
 
     /// A file of the package, `rel` relative to its root.
     pub fn file(&mut self, rel: &str, data: &[u8]) {
+        if data.len() <= MAX_FILE && crate::checks::manifest::gyp::is_gyp(rel) {
+            let old = self.gyp.get(rel).map_or(0, Vec::len);
+            if self.gyp_total - old + data.len() <= MAX_KEPT {
+                self.gyp_total = self.gyp_total - old + data.len();
+                self.gyp.insert(rel.to_string(), data.to_vec());
+            }
+        }
         if data.len() > MAX_FILE || self.kept.contains_key(rel) {
             return;
         }
@@ -96,6 +108,19 @@ impl Keeper {
             self.total += data.len();
             self.kept.insert(rel.to_string(), data.to_vec());
         }
+    }
+}
+
+impl Keeper {
+    /// The gyp files kept, path relative to the root and content, in path order.
+    pub fn gyp_files(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        let mut files: Vec<(&str, &[u8])> = self
+            .gyp
+            .iter()
+            .map(|(rel, data)| (rel.as_str(), data.as_slice()))
+            .collect();
+        files.sort_unstable();
+        files.into_iter()
     }
 }
 

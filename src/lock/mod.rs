@@ -92,7 +92,7 @@ pub struct Lock {
 
 impl Lock {
     pub fn read(path: &Path) -> Result<Lock, SpannedError> {
-        let src = Source::read(path)?;
+        let src = Source::read_limited(path, crate::source::MAX_LOCK_BYTES)?;
         Lock::parse(&src)
     }
 

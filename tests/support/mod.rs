@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod rng;
+
 use assert_cmd::Command;
 use tempfile::TempDir;
 

@@ -348,13 +348,24 @@ impl<R: Read> NpmTar<R> {
     }
 
     /// Reads the current entry's content into `buf` (cleared first) unless it is longer
-    /// than `keep`. Grows `buf` as bytes arrive, never from the declared size.
+    /// than `keep`. The declared size is reserved (address space; pages are touched only as
+    /// bytes arrive), fallibly.
     pub fn read_body(&mut self, buf: &mut Vec<u8>, keep: u64) -> io::Result<Body> {
         buf.clear();
         if self.content_left > keep {
             return Ok(Body::Skipped);
         }
         let want = self.content_left;
+        // The size comes from the header: memory for it is reserved fallibly before a byte
+        // is read (pages are only used as bytes arrive), so a header that declares 40 GiB
+        // under raised limits ends the read with an error rather than aborting the process.
+        let size = usize::try_from(want).unwrap_or(usize::MAX);
+        buf.try_reserve_exact(size).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                format!("an entry declares {want} bytes, which do not fit in memory ({e})"),
+            )
+        })?;
         let got = (&mut self.inner).take(want).read_to_end(buf)? as u64;
         self.content_left = 0;
         self.block_left = self.block_left.saturating_sub(got);

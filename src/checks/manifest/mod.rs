@@ -12,6 +12,7 @@ use crate::checks::context::{CheckHit, Context};
 use crate::checks::Package;
 
 mod entry_points;
+pub mod gyp;
 use crate::finding::Finding;
 use entry_points::{entry_points, types_file_exists, types_versions};
 
@@ -26,6 +27,7 @@ pub const CHECKS: &[&str] = &[
     "manifest.repository-mismatch",
     "manifest.install-script",
     "manifest.install-script-download",
+    gyp::EXPANSION,
     "manifest.prepare-script",
     "manifest.missing-entry-point",
     "manifest.missing-types",
@@ -48,6 +50,8 @@ impl super::Check for Manifest {
 }
 
 pub fn check(ctx: &Context<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
+    // node-gyp runs them whatever the manifest says, even when it does not parse.
+    gyp::check(ctx, pkg.root, pkg.install_files.gyp_files(), out);
     let path = format!("{}/package.json", pkg.root);
     let mut hit =
         |check: &str, detail: Option<String>, position: Option<(usize, usize)>, value: &str| {
@@ -126,7 +130,8 @@ pub fn check(ctx: &Context<'_>, pkg: &Package<'_>, out: &mut Vec<Finding>) {
         hit("manifest.private", None, at("private"), "");
     }
     check_repository(obj.get("repository"), pkg.expect_repo, &mut hit, &at);
-    check_scripts(ctx, obj.get("scripts"), &mut hit, &at);
+    let implicit = gyp::implicit_install(obj, pkg.files.iter());
+    check_scripts(ctx, obj.get("scripts"), implicit.as_deref(), &mut hit, &at);
     for (what, target) in entry_points(obj) {
         if !target.resolves(pkg.files) {
             let mut detail = if target.is_pattern() {
@@ -301,20 +306,32 @@ fn owner_name(path: &str) -> Option<String> {
     (ok(owner) && ok(name)).then(|| format!("{owner}/{name}"))
 }
 
+/// `gyp` is the root `*.gyp` file that makes npm run `node-gyp rebuild` as the `install`
+/// script of a package that has none (see `gyp::implicit_install`).
 fn check_scripts(
     ctx: &Context<'_>,
     scripts: Option<&Value>,
+    gyp: Option<&str>,
     hit: &mut Hit<'_>,
     at: &dyn Fn(&str) -> Option<(usize, usize)>,
 ) {
-    let Some(scripts) = scripts.and_then(Value::as_object) else {
-        return;
-    };
+    let scripts = scripts.and_then(Value::as_object);
     for name in ["preinstall", "install", "postinstall", "prepare"] {
-        let Some(script) = scripts.get(name).and_then(Value::as_str) else {
-            continue;
+        let written = scripts.and_then(|s| s.get(name)).and_then(Value::as_str);
+        let (script, detail) = match (written, gyp) {
+            (Some(script), _) if !(script.is_empty() && name == "install" && gyp.is_some()) => {
+                (script, format!("`{name}`: `{script}`"))
+            }
+            (_, Some(file)) if name == "install" => (
+                "node-gyp rebuild",
+                format!(
+                    "`install`: `node-gyp rebuild`, implicit: npm adds it because the package \
+                     ships `{file}` and has no `install` or `preinstall` script"
+                ),
+            ),
+            _ => continue,
         };
-        let detail = Some(format!("`{name}`: `{script}`"));
+        let detail = Some(detail);
         let downloads = name != "prepare"
             && ctx
                 .rules_for_check("manifest.install-script-download")

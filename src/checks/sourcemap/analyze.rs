@@ -3,23 +3,29 @@
 //! turned into a finding at the bytes that show it.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use memchr::memmem;
 
+use super::json::RawMap;
 use super::read::{
     check_mappings, join, line_count, position, resolve, resolve_source, strip_junk,
 };
 use super::reference::{self, Hit};
 use super::{
-    is_declaration, Anchor, Borrowed, Group, MapSource, RawMap, Reference, SourceMapCheck,
-    ABSOLUTE_PATH, ARCHIVE_URL, BUCKET_URL, EXTERNAL_URL, INTERNAL_HOST, INVALID, OUTSIDE_PACKAGE,
+    is_declaration, Anchor, Group, MapSource, Reference, SourceMapCheck, ABSOLUTE_PATH,
+    ARCHIVE_URL, BUCKET_URL, EXTERNAL_URL, INTERNAL_HOST, INVALID, OUTSIDE_PACKAGE,
 };
 use crate::artifact::Entry;
 use crate::checks::MapContext;
 use crate::finding::{Excerpt, Finding, OriginalLocation};
 use crate::report::SourceMapSummary;
 use crate::text::{count_chars, sanitize, shorten, thousands};
+
+/// How many of the package's own `sources` are kept by path, for the source-exposure verdict's
+/// folder list and count: enough for any real package (the largest in the corpus names a few
+/// thousand), and a bound on a hostile map with millions of entries.
+const MAX_LISTED: usize = 100_000;
 
 impl SourceMapCheck {
     /// A generated file: reads its `sourceMappingURL` and checks what it names.
@@ -29,7 +35,7 @@ impl SourceMapCheck {
         entry: &Entry<'_>,
         out: &mut Vec<Finding>,
     ) {
-        let Some((offset, url)) = reference::find(entry.data) else {
+        let Some((offset, url)) = super::comment::find(entry.data) else {
             return;
         };
         // The engine has just scanned this entry, so its findings are the last ones.
@@ -149,16 +155,18 @@ impl SourceMapCheck {
         }
         if hits.is_empty() && reference::Url::parse(&text).is_none() {
             let (line, column) = position(entry.data, offset);
+            let target = resolve(entry.path, &text);
             self.references.push(Reference {
                 from: entry.path.to_string(),
                 from_rel: entry.rel.to_string(),
-                target: resolve(entry.path, &text),
+                target: target.clone(),
                 url: text,
                 line,
                 column,
                 declaration: is_declaration(&entry.rel.to_ascii_lowercase()),
                 has_findings,
             });
+            self.wants_map(cx, &target, out);
         }
     }
 
@@ -177,7 +185,7 @@ impl SourceMapCheck {
         };
         let settings = &cx.checks.rule_set().sourcemap;
         let data = strip_junk(src.data);
-        let map: RawMap<'_> = match serde_json::from_slice(data) {
+        let map = match RawMap::parse(data) {
             Ok(m) => m,
             Err(e) => {
                 let start = out.len();
@@ -203,10 +211,9 @@ impl SourceMapCheck {
         }
         let malformed = map
             .mappings
-            .as_ref()
-            .map(|m| m.0.as_ref())
+            .as_deref()
             .and_then(|m| check_mappings(m).err());
-        if let (None, Some(Borrowed(Cow::Borrowed(m)))) = (&malformed, &map.mappings) {
+        if let (None, Some(Cow::Borrowed(m))) = (&malformed, &map.mappings) {
             self.skip.push(span_of(m));
         }
         if let Some(why) = malformed {
@@ -240,39 +247,60 @@ impl SourceMapCheck {
             if let Some(f) = &m.file {
                 values.push((format!("{prefix}file"), f));
             }
-            for s in m.sources.iter().flatten() {
-                values.push((format!("{prefix}sources"), s));
-                let joined = join(root, s);
-                if !settings.third_party(&joined) {
-                    summary.first_party_sources += 1;
-                    self.own_listed.insert(resolve_source(base, &joined));
-                }
-                if reference::climbs_out(base, root, s) {
-                    note(
-                        OUTSIDE_PACKAGE,
-                        s,
-                        format!("`{}` resolves above the package root", join(root, s)),
-                    );
-                }
-            }
-            for (i, section) in m.sections.iter().flatten().enumerate() {
-                let at = format!("{prefix}sections[{i}].");
-                if let Some(u) = &section.url {
-                    values.push((format!("{at}url"), u));
-                    section_urls.push(u.clone());
-                }
-                if let Some(inner) = &section.map {
-                    stack.push((format!("{at}map."), inner));
-                }
-            }
             for (field, value) in values {
                 for hit in reference::classify(value, settings) {
                     let (check, detail) = describe(&hit, &field, value);
                     note(check, value, detail);
                 }
             }
-            summary.sources += m.sources.len();
-            self.sources_content(cx, src, m, &mut summary, out);
+            // `sources` is streamed: only the names of the originals whose text ships are
+            // kept, for `sources_content` to name them.
+            let field = format!("{prefix}sources");
+            let shipped: HashSet<usize> = (m.sources_content.iter().enumerate())
+                .filter_map(|(i, c)| c.map(|_| i))
+                .collect();
+            let mut names: HashMap<usize, String> = HashMap::new();
+            let (mut first_party, own_listed) = (0, &mut self.own_listed);
+            let count = m.each_source(|i, s| {
+                let Some(s) = s else { return };
+                let joined = join(root, &s);
+                if !settings.third_party(&joined) {
+                    first_party += 1;
+                    if own_listed.len() < MAX_LISTED {
+                        own_listed.insert(resolve_source(base, &joined));
+                    }
+                }
+                if reference::climbs_out(base, root, &s) {
+                    note(
+                        OUTSIDE_PACKAGE,
+                        &s,
+                        format!("`{joined}` resolves above the package root"),
+                    );
+                }
+                for hit in reference::classify(&s, settings) {
+                    let (check, detail) = describe(&hit, &field, &s);
+                    note(check, &s, detail);
+                }
+                if shipped.contains(&i) {
+                    names.insert(i, joined);
+                }
+            });
+            summary.sources += count;
+            summary.first_party_sources += first_party;
+            for (i, section) in m.sections.iter().flatten().enumerate() {
+                let at = format!("{prefix}sections[{i}].");
+                if let Some(u) = &section.url {
+                    for hit in reference::classify(u, settings) {
+                        let (check, detail) = describe(&hit, &format!("{at}url"), u);
+                        note(check, u, detail);
+                    }
+                    section_urls.push(u.clone());
+                }
+                if let Some(inner) = &section.map {
+                    stack.push((format!("{at}map."), inner));
+                }
+            }
+            self.sources_content(cx, src, m, &names, &mut summary, out);
         }
         for (check, g) in groups {
             let more = match g.count {
@@ -332,10 +360,10 @@ impl SourceMapCheck {
         cx: MapContext<'_>,
         src: &MapSource<'_>,
         m: &RawMap<'_>,
+        names: &HashMap<usize, String>,
         summary: &mut SourceMapSummary,
         out: &mut Vec<Finding>,
     ) {
-        let root = m.source_root.as_deref().unwrap_or("");
         let settings = &cx.checks.rule_set().sourcemap;
         let base = src.rel.rsplit_once('/').map_or("", |(d, _)| d);
         let rules = cx.originals.content_rules_for(src.rel);
@@ -352,9 +380,9 @@ impl SourceMapCheck {
             summary.sources_content += 1;
             summary.bytes += bytes;
             summary.lines += lines;
-            let source = match m.sources.get(i) {
-                Some(Some(s)) => join(root, s),
-                _ => format!("sourcesContent[{i}]"),
+            let source = match names.get(&i) {
+                Some(name) => name.clone(),
+                None => format!("sourcesContent[{i}]"),
             };
             // An original with no `sources` entry is counted as the package's own: a gate
             // does not guess in the leak's favour.

@@ -22,11 +22,7 @@
 
 pub mod reference;
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
-
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::artifact::Entry;
 use crate::checks::MapContext;
@@ -36,6 +32,8 @@ use crate::report::{FolderText, OriginalText, SourceExposure, SourceMapSummary};
 use crate::text::{plural, sanitize, thousands};
 
 mod analyze;
+mod comment;
+mod json;
 mod read;
 use analyze::map_back;
 use read::{folder_list, top_folder};
@@ -95,43 +93,6 @@ fn is_declaration(rel_lower: &str) -> bool {
 fn is_generated(rel_lower: &str) -> bool {
     let name = rel_lower.rsplit('/').next().unwrap_or(rel_lower);
     GENERATED.iter().any(|e| name.ends_with(e)) || (!name.contains('.') && !name.is_empty())
-}
-
-/// A map as the checks read it: `mappings` is borrowed and only checked for well-formed VLQ,
-/// never decoded. Unknown fields (`names`,
-/// `x_google_ignoreList`, ...) are allowed, as in every consumer of maps.
-#[derive(Debug, Deserialize)]
-struct RawMap<'a> {
-    #[serde(default)]
-    file: Option<String>,
-    #[serde(default, rename = "sourceRoot")]
-    source_root: Option<String>,
-    #[serde(default)]
-    sources: Vec<Option<String>>,
-    #[serde(default, rename = "sourcesContent")]
-    // Kept as raw JSON and decoded one original at a time, so a 60 MB map never holds all
-    // of its originals decoded at once.
-    #[serde(borrow)]
-    sources_content: Vec<Option<&'a RawValue>>,
-    #[serde(default, borrow)]
-    sections: Option<Vec<RawSection<'a>>>,
-    #[serde(default, borrow)]
-    mappings: Option<Borrowed<'a>>,
-}
-
-/// A JSON string borrowed from the map's bytes when it has no escapes. (serde borrows a
-/// `Cow` only when it is a field of its own, not inside an `Option`.)
-#[derive(Debug, Deserialize)]
-struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
-
-/// A section of an index map: an embedded map or the URL of one.
-#[derive(Debug, Deserialize)]
-struct RawSection<'a> {
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default)]
-    #[serde(borrow)]
-    map: Option<RawMap<'a>>,
 }
 
 /// A `sourceMappingURL` that names a map by relative path, kept until the archive ends.
@@ -200,6 +161,25 @@ pub struct SourceMapCheck {
     other_text: HashMap<String, (u64, u64)>,
     /// The package's own files named in any map's `sources`, resolved.
     own_listed: HashSet<String>,
+    /// Paths a `sourceMappingURL` names that have not been read yet: analysed as maps when
+    /// they come, whatever their name.
+    wanted: HashSet<String>,
+    /// Files read so far that look like maps but are not named `.map`, by path, with their
+    /// path relative to the root: a `sourceMappingURL` read later may name them.
+    pending: HashMap<String, (String, Vec<u8>)>,
+    pending_bytes: usize,
+}
+
+/// What the files kept in case a later `sourceMappingURL` names them may hold together. A
+/// map over it that is named only after it was read is not analysed.
+const MAX_PENDING: usize = 32 * 1024 * 1024;
+
+/// A JSON object with a `mappings` or `sections` key: a map under another name.
+fn looks_like_map(data: &[u8]) -> bool {
+    let data = read::strip_junk(data);
+    data.trim_ascii_start().starts_with(b"{")
+        && (memchr::memmem::find(data, b"\"mappings\"").is_some()
+            || memchr::memmem::find(data, b"\"sections\"").is_some())
 }
 
 impl SourceMapCheck {
@@ -218,40 +198,78 @@ impl SourceMapCheck {
         self.skip.clear();
         self.seen.insert(entry.path.to_string());
         let lower = entry.rel.to_ascii_lowercase();
-        if lower.ends_with(".map") {
-            self.maps
-                .push((entry.path.to_string(), entry.rel.to_string()));
-            let src = MapSource {
-                path: entry.path,
-                rel: entry.rel,
-                data: entry.data,
-                anchor: Anchor::MapText,
-            };
-            let summary = self.analyze(cx, &src, false, out);
-            self.summaries.push(summary);
-            let generated: HashSet<&str> = self
-                .references
-                .iter()
-                .filter(|r| r.has_findings && r.target == entry.path)
-                .map(|r| r.from.as_str())
-                .collect();
-            if !generated.is_empty() {
-                map_back(entry.path, entry.data, &generated, out);
-            }
-            // Spans are only kept when they lie in this entry's bytes (an inline map's are
-            // in a decoded copy), and the check met them in file order.
-            let (base, len) = (entry.data.as_ptr() as usize, entry.data.len());
-            let mut spans = std::mem::take(&mut self.skip);
-            spans.retain(|&(start, end)| start >= base && end <= base + len);
-            for span in &mut spans {
-                *span = (span.0 - base, span.1 - base);
-            }
-            spans.sort_unstable();
-            return spans;
-        } else if is_generated(&lower) {
+        // A map is a `.map` file, or any file a `sourceMappingURL` read earlier names.
+        if lower.ends_with(".map") || self.wanted.remove(entry.path) {
+            return self.map_file(cx, entry.path, entry.rel, entry.data, out);
+        }
+        if is_generated(&lower) {
             self.generated(cx, entry, out);
         }
+        // A generated file read later may name this one as its map (`cli.js.txt`): keep
+        // what looks like a map, bounded, until the archive ends.
+        if looks_like_map(entry.data)
+            && self.pending_bytes + entry.data.len() <= MAX_PENDING
+            && !self.pending.contains_key(entry.path)
+        {
+            self.pending_bytes += entry.data.len();
+            self.pending.insert(
+                entry.path.to_string(),
+                (entry.rel.to_string(), entry.data.to_vec()),
+            );
+        }
         Vec::new()
+    }
+
+    /// A map file (see `file`): analysed, mapped back to the generated files already read,
+    /// and the byte ranges its plain content scan can leave out.
+    fn map_file(
+        &mut self,
+        cx: MapContext<'_>,
+        path: &str,
+        rel: &str,
+        data: &[u8],
+        out: &mut Vec<Finding>,
+    ) -> Vec<(usize, usize)> {
+        self.maps.push((path.to_string(), rel.to_string()));
+        let src = MapSource {
+            path,
+            rel,
+            data,
+            anchor: Anchor::MapText,
+        };
+        let summary = self.analyze(cx, &src, false, out);
+        self.summaries.push(summary);
+        let generated: HashSet<&str> = self
+            .references
+            .iter()
+            .filter(|r| r.has_findings && r.target == path)
+            .map(|r| r.from.as_str())
+            .collect();
+        if !generated.is_empty() {
+            map_back(path, data, &generated, out);
+        }
+        // Spans are only kept when they lie in this entry's bytes (an inline map's are
+        // in a decoded copy), and the check met them in file order.
+        let (base, len) = (data.as_ptr() as usize, data.len());
+        let mut spans = std::mem::take(&mut self.skip);
+        spans.retain(|&(start, end)| start >= base && end <= base + len);
+        for span in &mut spans {
+            *span = (span.0 - base, span.1 - base);
+        }
+        spans.sort_unstable();
+        spans
+    }
+
+    /// A generated file names `target` as its map: analysed now if it was read already under
+    /// a name that is not `.map`, else when it comes.
+    fn wants_map(&mut self, cx: MapContext<'_>, target: &str, out: &mut Vec<Finding>) {
+        if let Some((rel, data)) = self.pending.remove(target) {
+            self.pending_bytes -= data.len();
+            self.map_file(cx, target, &rel, &data, out);
+            self.skip.clear();
+        } else if !self.seen.contains(target) {
+            self.wanted.insert(target.to_string());
+        }
     }
 
     /// An entry the archive reader reported instead of handing over (an oversized map still

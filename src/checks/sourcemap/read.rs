@@ -152,22 +152,24 @@ pub(super) fn folder_list(folders: &[FolderText], with_lines: bool) -> String {
     )
 }
 
-/// A relative URL resolved against the generated file's folder, inside the archive.
+/// A relative URL resolved against the generated file's path inside the archive, as Node
+/// resolves it against the file's URL (WHATWG: `\\` is `/`, tabs and newlines dropped, `..`
+/// stops at the root, query and fragment removed), then percent-decoded.
 pub(super) fn resolve(from: &str, url: &str) -> String {
-    let url = url.split(['?', '#']).next().unwrap_or("");
-    let url = percent_encoding::percent_decode_str(url).decode_utf8_lossy();
-    let mut parts: Vec<&str> = from.split('/').collect();
-    parts.pop();
-    for p in url.split('/') {
-        match p {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
+    const BASE: &str = "https://packguard.invalid/";
+    let resolved = url::Url::parse(BASE).ok().and_then(|mut base| {
+        base.set_path(from);
+        super::reference::whatwg(url, Some(&base)).ok()
+    });
+    let path = match &resolved {
+        Some(u) if u.host_str() == Some("packguard.invalid") => u.path(),
+        // Another host: not a file of the archive; the caller judges it as a URL.
+        _ => url,
+    };
+    let path = path.trim_start_matches('/');
+    percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// 1-based line and column (in characters) of an offset.
@@ -202,6 +204,11 @@ mod tests {
             resolve("package/dist/a.js", "../maps/a.map?v=1"),
             "package/maps/a.map"
         );
+        assert_eq!(
+            resolve("package/dist/a.js", "..\\maps\\a%20b.map#x"),
+            "package/maps/a b.map"
+        );
+        assert_eq!(resolve("package/a.js", "../../../a.map"), "a.map");
         assert_eq!(join("src", "a.ts"), "src/a.ts");
         assert_eq!(resolve_source("", "../src/a/b.ts"), "../src/a/b.ts");
         assert_eq!(resolve_source("dist", "../src/a.ts"), "src/a.ts");

@@ -1,49 +1,10 @@
-//! Reading what a map reference says: the `sourceMappingURL` comment at the end of a generated
-//! file, `data:` URLs, and URLs and paths inside a map, classified against the settings.
+//! Reading what a map reference says: `data:` URLs, and URLs and paths inside a map or a
+//! `sourceMappingURL`, classified against the settings (where the comment is, is `comment`).
 //!
 //! Everything here works on borrowed bytes and returns small values; nothing is kept.
 
-use base64::Engine as _;
-use memchr::memmem;
-
 use crate::rules::sourcemap::Settings;
-
-const MARKER: &[u8] = b"sourceMappingURL=";
-
-/// The map reference of a generated file: the byte offset of its URL and the URL.
-///
-/// Tools take the last reference in the file, so this does too. The marker must open a line
-/// comment (`//#`, or the old `//@`) or a block comment (`/*# ... */`, CSS) that starts its
-/// line: a bundler's own source builds the comment in a string (`"//# sourceMappingURL=" +
-/// url`), and that is code, not a reference.
-pub fn find(data: &[u8]) -> Option<(usize, &[u8])> {
-    for pos in memmem::rfind_iter(data, MARKER) {
-        let line_start = memchr::memrchr(b'\n', &data[..pos]).map_or(0, |i| i + 1);
-        let opener = data[line_start..pos].trim_ascii();
-        let block = match opener {
-            b"//#" | b"//@" => false,
-            b"/*#" | b"/*@" => true,
-            _ => continue,
-        };
-        let start = pos + MARKER.len();
-        let end = data[start..]
-            .iter()
-            .position(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`'))
-            .map_or(data.len(), |i| start + i);
-        let mut url = &data[start..end];
-        if block {
-            if let Some(i) = memmem::find(url, b"*/") {
-                url = &url[..i];
-            }
-        }
-        // A template (`${url}`) or an expression is code that writes a reference.
-        if url.is_empty() || url.contains(&b'$') || url.contains(&b'+') || url.contains(&b'(') {
-            continue;
-        }
-        return Some((start, url));
-    }
-    None
-}
+use base64::Engine as _;
 
 /// Decodes a `data:` URL's payload (base64 or percent-encoded). `None` if `url` is not one.
 pub fn decode_data_url(url: &[u8]) -> Option<Result<Vec<u8>, String>> {
@@ -76,44 +37,96 @@ fn strip_prefix_ci<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
 
 /// A URL split the way the checks need it. Hosts are lowercase, without user info or port.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Url<'a> {
-    /// Lowercase; empty for a protocol-relative `//host/path`.
+pub struct Url {
+    /// Lowercase; empty for a scheme-relative `//host/path`.
     pub scheme: String,
     pub host: String,
-    /// Everything after the host, query and fragment removed.
-    pub path: &'a str,
+    /// Everything after the host, query and fragment removed (percent-encoded as WHATWG
+    /// serialises it).
+    pub path: String,
 }
 
-impl<'a> Url<'a> {
-    /// `scheme://host/path` or `//host/path`; anything else (relative paths, `data:`) is `None`.
-    pub fn parse(s: &'a str) -> Option<Url<'a>> {
-        let s = s.trim();
-        let (scheme, rest) = match s.find("://") {
-            Some(i)
-                if i > 0
-                    && s[..i].starts_with(|c: char| c.is_ascii_alphabetic())
-                    && s[..i]
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) =>
-            {
-                (s[..i].to_ascii_lowercase(), &s[i + 3..])
+/// The base a scheme-relative URL is resolved against: only its scheme is ever used.
+const PROBE_BASE: &str = "https://packguard.invalid/";
+
+/// `input` resolved against `base` (or parsed alone) as WHATWG URL does it. The `url` crate
+/// is WHATWG URL but for two cases found by `tests/url_differential.rs`, which holds this to
+/// Node's `URL`. One: against a special base (`https:`), any run of two or more `/` and `\`
+/// opens a scheme-relative URL (`//\bucket.s3.../x` is host `bucket.s3...` to Node and
+/// browsers), and the crate refuses a run that is not `//` first; that run is written `//`
+/// before the crate sees it.
+pub fn whatwg(input: &str, base: Option<&url::Url>) -> Result<url::Url, url::ParseError> {
+    // What the parser itself drops first: C0 controls and spaces at both ends, then every
+    // tab and newline.
+    let cleaned: String = input
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let parsed = match base {
+        None => url::Url::parse(&cleaned),
+        Some(base) if base.is_special() => {
+            let slashes = cleaned.len() - cleaned.trim_start_matches(['/', '\\']).len();
+            if slashes >= 2 {
+                base.join(&format!("//{}", &cleaned[slashes..]))
+            } else {
+                base.join(&cleaned)
             }
-            _ => (String::new(), s.strip_prefix("//")?),
+        }
+        Some(base) => base.join(&cleaned),
+    }?;
+    // The other: in a non-special URL (`gs://b:65\x`) `\` does not end the authority, so a
+    // `\` in its host or port makes the URL invalid; the crate ends the authority there.
+    if !parsed.is_special() && parsed.has_host() {
+        if let Some((_, rest)) = cleaned.split_once("://") {
+            let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+            let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            if host_port.contains('\\') {
+                return Err(url::ParseError::InvalidDomainCharacter);
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+impl Url {
+    /// An absolute URL or a scheme-relative `//host/path`, parsed as browsers and Node parse
+    /// it (WHATWG URL, the `url` crate): leading and trailing C0 controls and spaces are
+    /// dropped, tabs and newlines anywhere are removed, the scheme is lowercased, and for the
+    /// special schemes (`http`, `https`, `ftp`, `ws`, `wss`, `file`) `\` is `/` and the host
+    /// is percent-decoded and IDNA-mapped. So `HTTPS:\\b.s3.amazonaws.com/x`,
+    /// `ht\ttps://...` and `\u{1}https://...` all name their bucket. Anything else (relative
+    /// paths, `data:`, a URL no browser would load) is `None`.
+    pub fn parse(s: &str) -> Option<Url> {
+        let parsed = match url::Url::parse(s) {
+            Ok(u) => u,
+            Err(url::ParseError::RelativeUrlWithoutBase) => {
+                let u = whatwg(s, Some(&url::Url::parse(PROBE_BASE).ok()?)).ok()?;
+                // Only a scheme-relative URL leaves the base's host.
+                if u.host_str() == Some("packguard.invalid") {
+                    return None;
+                }
+                return Some(Url {
+                    scheme: String::new(),
+                    host: u.host_str().unwrap_or_default().to_string(),
+                    path: u.path().to_string(),
+                });
+            }
+            Err(_) => return None,
         };
-        let host_end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
-        let authority = &rest[..host_end];
-        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        let host = if host.starts_with('[') {
-            host.split_once(']').map_or(host, |(h, _)| h).to_string() + "]"
-        } else {
-            host.split(':').next().unwrap_or("").to_string()
-        };
-        let path = &rest[host_end..];
-        let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
+        if parsed.cannot_be_a_base() {
+            // `mailto:x`, `javascript:...`, `C:\x` read as scheme `c`: no host to judge.
+            return Some(Url {
+                scheme: parsed.scheme().to_string(),
+                host: String::new(),
+                path: String::new(),
+            })
+            .filter(|u| u.scheme.len() > 1);
+        }
         Some(Url {
-            scheme,
-            host: host.to_ascii_lowercase(),
-            path,
+            scheme: parsed.scheme().to_string(),
+            host: parsed.host_str().unwrap_or_default().to_ascii_lowercase(),
+            path: parsed.path().to_string(),
         })
     }
 
@@ -143,7 +156,8 @@ pub enum Hit {
 /// Classifies one value against the settings.
 pub fn classify(value: &str, settings: &Settings) -> Vec<Hit> {
     let mut hits = Vec::new();
-    let value = value.trim();
+    // What WHATWG URL strips from both ends: C0 controls and space.
+    let value = value.trim_matches(|c: char| c <= ' ');
     if value.is_empty() || value.starts_with("data:") {
         return hits;
     }
@@ -155,7 +169,16 @@ pub fn classify(value: &str, settings: &Settings) -> Vec<Hit> {
         }
         return hits;
     };
-    if let Some(ext) = settings.archive_extension(url.path) {
+    // A UNC share (`\\server\share`) is scheme-relative to WHATWG, and a path on the build
+    // machine to the checks (unless it names a bucket).
+    let unc = url.scheme.is_empty() && value.starts_with('\\');
+    if unc && settings.bucket(&url.scheme, &url.host).is_none() {
+        if is_local_path(value, settings) {
+            hits.push(Hit::AbsolutePath);
+        }
+        return hits;
+    }
+    if let Some(ext) = settings.archive_extension(&url.path) {
         hits.push(Hit::Archive(ext.to_string()));
     }
     if url.host.is_empty() && url.scheme.is_empty() {
@@ -246,22 +269,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_the_last_real_reference() {
-        let js =
-            b"var a = 1;\nvar s = \"//# sourceMappingURL=\" + u;\n//# sourceMappingURL=a.js.map\n";
-        let (off, url) = find(js).unwrap();
-        assert_eq!(url, b"a.js.map");
-        assert_eq!(&js[off..off + 8], b"a.js.map");
-        assert_eq!(
-            find(b"/*# sourceMappingURL=s.css.map */").unwrap().1,
-            b"s.css.map"
-        );
-        assert_eq!(find(b"//@ sourceMappingURL=old.map").unwrap().1, b"old.map");
-        assert!(find(b"x = `\n//# sourceMappingURL=${url}`").is_none());
-        assert!(find(b"no reference").is_none());
-    }
-
-    #[test]
     fn data_urls() {
         let b = decode_data_url(b"data:application/json;charset=utf-8;base64,eyJ2IjozfQ").unwrap();
         assert_eq!(b.unwrap(), b"{\"v\":3}");
@@ -274,7 +281,7 @@ mod tests {
     fn urls_split_host_and_path() {
         let u = Url::parse("https://user@Bucket.S3.amazonaws.com:443/src/a.zip?x=1").unwrap();
         assert_eq!(
-            (u.scheme.as_str(), u.host.as_str(), u.path),
+            (u.scheme.as_str(), u.host.as_str(), u.path.as_str()),
             ("https", "bucket.s3.amazonaws.com", "/src/a.zip")
         );
         let u = Url::parse("s3://my-bucket/src").unwrap();

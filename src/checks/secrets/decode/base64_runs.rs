@@ -143,7 +143,9 @@ pub(super) fn base64_runs(data: &[u8], budget: usize) -> Option<View> {
         let Ok(decoded) = engine.decode(run) else {
             continue;
         };
-        if out.len() + decoded.len() > budget {
+        let piece = std::mem::size_of::<(usize, usize, usize, usize)>();
+        if out.len() + decoded.len() + REGION_SEPARATOR.len() + (pieces.len() + 1) * piece > budget
+        {
             break;
         }
         if !texty(&decoded) {

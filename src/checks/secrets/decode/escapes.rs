@@ -37,11 +37,11 @@ pub(super) fn hex_value(s: &[u8]) -> Option<u32> {
 
 /// Undoes JS/JSON string escapes in `data` (the decoder does not know where strings start,
 /// and does not need to: outside strings a backslash is rare).
-pub(super) fn js_unescape(data: &[u8]) -> Option<View> {
+pub(super) fn js_unescape(data: &[u8], budget: usize) -> Option<View> {
     if !has_token_escapes(data) {
         return None;
     }
-    let decoded = regional(data, b"\\", |at| {
+    let decoded = regional(data, b"\\", budget, |at| {
         let (ch, used) = escape_at(&data[at..]);
         ch.map(|c| (Decoded1::char(c), used))
     })?;
@@ -114,6 +114,7 @@ pub(super) fn find_trigger(triggers: &[u8], hay: &[u8]) -> Option<usize> {
 pub(super) fn regional(
     data: &[u8],
     triggers: &[u8],
+    budget: usize,
     decode_at: impl Fn(usize) -> Option<(Decoded1, usize)>,
 ) -> Option<Decoded> {
     let mut regions: Vec<(usize, usize)> = Vec::new();
@@ -142,20 +143,39 @@ pub(super) fn regional(
     if covered * 2 > data.len() {
         regions = vec![(0, data.len())];
     }
-    let mut out = Vec::with_capacity(covered.min(data.len()) + regions.len() * 3);
+    let mut out = Vec::with_capacity(covered.min(data.len()).min(budget) + regions.len() * 3);
     let mut segs = Vec::new();
-    for (a, b) in regions {
+    // Within `budget` bytes, the map's points counted: a view of 250 MiB of `\/` would
+    // otherwise be 125 MiB of text and 2 GiB of map. What does not fit is left out (the
+    // view is a prefix of the decoded file); the file itself is still scanned whole.
+    // What the next step may add at most: a decoded character and its point, or a region's
+    // separator and first point.
+    const STEP: usize = 2 * SEGMENT_COST + 4 + REGION_SEPARATOR.len();
+    let room = |out: &Vec<u8>, segs: &Vec<(usize, usize)>| {
+        budget
+            .saturating_sub(out.len() + segs.len() * SEGMENT_COST)
+            .saturating_sub(STEP)
+    };
+    'regions: for (a, b) in regions {
+        if room(&out, &segs) == 0 {
+            break;
+        }
         if !out.is_empty() {
             out.extend_from_slice(REGION_SEPARATOR);
         }
         segs.push((out.len(), a));
         let mut i = a;
         while i < b {
+            let left = room(&out, &segs);
             let Some(rel) = find_trigger(triggers, &data[i..b]) else {
-                out.extend_from_slice(&data[i..b]);
+                out.extend_from_slice(&data[i..b.min(i + left)]);
                 break;
             };
             let at = i + rel;
+            if at - i > left {
+                out.extend_from_slice(&data[i..i + left]);
+                break 'regions;
+            }
             out.extend_from_slice(&data[i..at]);
             match decode_at(at) {
                 Some((bytes, used)) => {
@@ -168,9 +188,12 @@ pub(super) fn regional(
                     i = at + 1;
                 }
             }
+            if room(&out, &segs) == 0 {
+                break 'regions;
+            }
         }
     }
-    Some((out, segs))
+    (!out.is_empty()).then_some((out, segs))
 }
 
 /// The character an escape at the start of `s` (which begins with `\`) stands for, and
@@ -232,7 +255,7 @@ pub(super) fn escape_at(s: &[u8]) -> (Option<char>, usize) {
 }
 
 /// Undoes `%XX` escapes, when the file has one that decodes to a token character.
-pub(super) fn percent_decode(data: &[u8]) -> Option<View> {
+pub(super) fn percent_decode(data: &[u8], budget: usize) -> Option<View> {
     let token_char = |w: &[u8]| {
         w[0] == b'%'
             && hex_value(&w[1..3]).is_some_and(|v| {
@@ -241,7 +264,7 @@ pub(super) fn percent_decode(data: &[u8]) -> Option<View> {
             })
     };
     memchr::memchr_iter(b'%', data).find(|&i| data.get(i..i + 3).is_some_and(token_char))?;
-    let decoded = regional(data, b"%", |at| {
+    let decoded = regional(data, b"%", budget, |at| {
         data.get(at + 1..at + 3)
             .and_then(hex_value)
             .map(|v| (Decoded1::byte(v as u8), 3))
@@ -298,10 +321,10 @@ pub(super) fn entity_at(s: &[u8]) -> Option<(char, usize)> {
 
 /// Undoes HTML character references, in a file with a numeric one for a letter or digit
 /// (named ones, `&amp;` in every HTML page, and `&#39;` quotes in templates hide no token).
-pub(super) fn html_entities(data: &[u8]) -> Option<View> {
+pub(super) fn html_entities(data: &[u8], budget: usize) -> Option<View> {
     memmem::find_iter(data, b"&#")
         .find(|&i| entity_at(&data[i..]).is_some_and(|(c, _)| c.is_ascii_alphanumeric()))?;
-    let decoded = regional(data, b"&", |at| {
+    let decoded = regional(data, b"&", budget, |at| {
         entity_at(&data[at..]).map(|(c, used)| (Decoded1::char(c), used))
     })?;
     Some(View::new(
@@ -359,7 +382,7 @@ pub(super) fn join_at(data: &[u8], at: usize) -> Option<usize> {
 
 /// Joins string literals concatenated with `+` where both sides are token characters:
 /// `"ghp_" + "Zq8…"` becomes `"ghp_Zq8…"`.
-pub(super) fn concatenation(data: &[u8]) -> Option<View> {
+pub(super) fn concatenation(data: &[u8], budget: usize) -> Option<View> {
     // Quotes are everywhere in code and `+` is not: find a join from its `+` first, so a
     // file without one costs one `memchr` pass.
     memchr::memchr_iter(b'+', data).find(|&plus| {
@@ -370,7 +393,7 @@ pub(super) fn concatenation(data: &[u8]) -> Option<View> {
         at.checked_sub(1)
             .is_some_and(|q| b"\"'`".contains(&data[q]) && join_at(data, q).is_some())
     })?;
-    let decoded = regional(data, b"\"'`", |at| {
+    let decoded = regional(data, b"\"'`", budget, |at| {
         join_at(data, at).map(|used| (Decoded1::empty(), used))
     })?;
     Some(View::new(
@@ -381,8 +404,13 @@ pub(super) fn concatenation(data: &[u8]) -> Option<View> {
 }
 
 /// A UTF-16 text as UTF-8.
-pub(super) fn utf16(data: &[u8]) -> Option<View> {
+pub(super) fn utf16(data: &[u8], budget: usize) -> Option<View> {
     let le = crate::text::utf16_order(data)?;
+    // UTF-8 of UTF-16 text takes at most 3 bytes per 2; a text that would not fit is left to
+    // the plain scan.
+    if data.len() / 2 * 3 > budget {
+        return None;
+    }
     let start = if matches!(data, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]) {
         2
     } else {

@@ -45,6 +45,13 @@ pub const MAX_DEPTH: usize = 8;
 pub const MAX_VIEWS: usize = 1024;
 /// Most decoded bytes one file may produce, all views together.
 pub const MAX_DECODED: usize = 64 << 20;
+/// ... and at most this many times the file's own size (plus `SMALL_FILE_ALLOWANCE`), maps
+/// included: the bound on what decoding adds to a scan's memory.
+pub const DECODED_PER_BYTE: usize = 4;
+/// What a small file may decode to whatever its size (nested views of a short blob).
+pub const SMALL_FILE_ALLOWANCE: usize = 64 << 10;
+/// What one point of a view's offset map costs in memory, counted against the budget.
+pub(super) const SEGMENT_COST: usize = std::mem::size_of::<(usize, usize)>();
 /// Shortest base64 run worth decoding: shorter ones decode to fewer than 24 bytes, and
 /// the rules' tokens are longer than that.
 pub const MIN_BASE64: usize = 32;
@@ -166,6 +173,18 @@ impl View {
             .join("+")
     }
 
+    /// The memory this view adds: its bytes and its own offset map (a parent's is shared).
+    pub fn cost(&self) -> usize {
+        let map = match self.maps.first().map(|m| &**m) {
+            Some(OffsetMap::Segments(s) | OffsetMap::Doubled(s)) => s.len() * SEGMENT_COST,
+            Some(OffsetMap::Pieces(p)) => {
+                p.len() * std::mem::size_of::<(usize, usize, usize, usize)>()
+            }
+            None => 0,
+        };
+        self.data.len() + map
+    }
+
     /// The original-file range of the view range `start..end`.
     pub fn to_original(&self, start: usize, end: usize) -> (usize, usize) {
         self.maps
@@ -183,10 +202,27 @@ impl View {
     }
 }
 
-/// Every decoded view of `data`, breadth first, within the module's bounds.
+/// The decoded bytes (maps included) `views` may make of a file of `len` bytes.
+pub fn budget_for(len: usize) -> usize {
+    MAX_DECODED.min(len.saturating_mul(DECODED_PER_BYTE) + SMALL_FILE_ALLOWANCE)
+}
+
+/// Every decoded view of `data`, breadth first, within the module's bounds: together their
+/// `cost` never exceeds `budget_for(data.len())`, as each decoder is handed what is left.
 pub fn views(data: &[u8]) -> Vec<View> {
+    type Decoder = fn(&[u8], usize) -> Option<View>;
+    // The same decoder may apply twice: a source map's sourcesContent holds source code
+    // whose own strings are escaped, so a key there is escaped twice.
+    const DECODERS: [Decoder; 6] = [
+        js_unescape,
+        percent_decode,
+        html_entities,
+        concatenation,
+        utf16,
+        base64_runs,
+    ];
     let mut out: Vec<View> = Vec::new();
-    let mut budget = MAX_DECODED;
+    let mut budget = budget_for(data.len());
     let root = View {
         data: Vec::new(),
         chain: Vec::new(),
@@ -197,29 +233,23 @@ pub fn views(data: &[u8]) -> Vec<View> {
     for _ in 0..MAX_DEPTH {
         let mut next = Vec::new();
         for parent in frontier {
-            let (bytes, parent_view) = match parent {
-                None => (data, &root),
-                Some(i) => (out[i].data.as_slice(), &out[i]),
-            };
-            // The same decoder may apply twice: a source map's sourcesContent holds source
-            // code whose own strings are escaped, so a key there is escaped twice.
-            let mut made = Vec::new();
-            made.extend(js_unescape(bytes));
-            made.extend(percent_decode(bytes));
-            made.extend(html_entities(bytes));
-            made.extend(concatenation(bytes));
-            made.extend(utf16(bytes));
-            made.extend(base64_runs(bytes, budget));
-            let parent_digest = digest(bytes);
-            let made: Vec<View> = made
-                .into_iter()
-                .map(|v| match parent {
+            let parent_digest = digest(match parent {
+                None => data,
+                Some(i) => &out[i].data,
+            });
+            for decode in DECODERS {
+                let (bytes, parent_view) = match parent {
+                    None => (data, &root),
+                    Some(i) => (out[i].data.as_slice(), &out[i]),
+                };
+                let Some(v) = decode(bytes, budget) else {
+                    continue;
+                };
+                let v = match parent {
                     None => v,
                     Some(_) => v.rebase(parent_view),
-                })
-                .collect();
-            for v in made {
-                if out.len() >= MAX_VIEWS || v.data.len() > budget {
+                };
+                if out.len() >= MAX_VIEWS || v.cost() > budget {
                     return out;
                 }
                 // Decoders mostly commute (`%2F` inside `\u…` text and the reverse), so
@@ -228,7 +258,7 @@ pub fn views(data: &[u8]) -> Vec<View> {
                 if d == parent_digest || !seen.insert(d) {
                     continue;
                 }
-                budget -= v.data.len();
+                budget -= v.cost();
                 out.push(v);
                 next.push(Some(out.len() - 1));
             }
@@ -390,6 +420,29 @@ mod tests {
         assert!(v.iter().any(|v| v.data.ends_with(b"'ghp_'")));
         let v = views(b"<p>&#103;&#x68;p&lowbar;</p>");
         assert!(v.iter().any(|v| v.data == b"<p>ghp_</p>"));
+    }
+
+    #[test]
+    fn decoded_views_stay_within_a_multiple_of_the_file() {
+        // Issue 17: 250 MiB of `\/` made a 125 MiB view with a 2 GiB offset map.
+        for data in [
+            b"\\/".repeat(1 << 20),
+            b"%41".repeat(1 << 19),
+            b"&#65;".repeat(1 << 18),
+            br#""ghp_aaaaaaaaaaaaaaaa" + "bbbbbbbbbbbbbbbbbbbb" + "#.repeat(1 << 15),
+        ] {
+            let total: usize = views(&data).iter().map(View::cost).sum();
+            assert!(total > 0, "a view is still made");
+            assert!(
+                total <= budget_for(data.len()),
+                "{total} decoded bytes for a {} byte file",
+                data.len()
+            );
+            assert!(budget_for(data.len()) <= DECODED_PER_BYTE * data.len() + SMALL_FILE_ALLOWANCE);
+        }
+        // A prefix is decoded when the whole does not fit.
+        let v = views(&b"\\/".repeat(1 << 20));
+        assert!(v[0].data.starts_with(b"////"));
     }
 
     #[test]
