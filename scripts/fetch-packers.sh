@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the packers tests/packers.rs asks for real besides npm (yarn 1 and pnpm, pinned)
-# into DIR (default target/packers) with npm, and prints the two paths as shell assignments
-# for `eval`. Idempotent: a packer already installed is kept. Fails naming the packer it
+# Installs the packers tests/packers.rs and tests/directory.rs ask for real besides npm
+# (yarn 1, pnpm and bun, pinned) into DIR (default target/packers) with npm, and prints their
+# paths as shell assignments for `eval`. Idempotent: a packer already installed is kept. Fails naming the packer it
 # could not install, so a missing packer is never silent.
 #
 #   eval "$(scripts/fetch-packers.sh [DIR])"
@@ -21,3 +21,17 @@ install() { # VAR SPEC SUBDIR BIN
 }
 install PACKGUARD_TEST_YARN1 yarn@1.22.22 yarn1 yarn
 install PACKGUARD_TEST_PNPM pnpm@10.34.9 pnpm pnpm
+# bun's npm package ships the binary in an optional platform package (@oven/bun-linux-x64,
+# -baseline, -musl, ...) and links it from a postinstall script, which --ignore-scripts
+# skips: take the platform binary itself, the first one that runs here.
+bun_spec=bun@1.4.5
+if [ ! -d "$dir/bun/node_modules/@oven" ]; then
+  npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$dir/bun" "$bun_spec" >&2 \
+    || { echo "could not install $bun_spec into $dir/bun" >&2; exit 1; }
+fi
+bun=
+for b in "$dir"/bun/node_modules/@oven/bun-*/bin/bun; do
+  if [ -x "$b" ] && "$b" --version >/dev/null 2>&1; then bun=$b; break; fi
+done
+[ -n "$bun" ] || { echo "$bun_spec installed no bun binary that runs here" >&2; exit 1; }
+printf '%s=%q\n' PACKGUARD_TEST_BUN "$bun"

@@ -732,12 +732,9 @@ fn each_workspace_package_is_compared_with_its_own_previous_release() {
             Some(true)
         )]
     );
-    assert!(
-        support::of_rule(a, "diff/new-file")
-            .iter()
-            .all(|f| f["package"] == "@demo/a"),
-        "{a}"
-    );
+    let new_files = support::of_rule(a, "diff/new-file");
+    assert!(!new_files.is_empty(), "{a}");
+    assert!(new_files.iter().all(|f| f["package"] == "@demo/a"), "{a}");
     // b has no previous release there: scanned alone, and its secret fails the run.
     assert!(b.get("diff").is_none(), "{b}");
     assert_eq!(of_rule(b, "secret/github-pat")[0].2, None);

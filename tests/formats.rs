@@ -101,12 +101,13 @@ impl Repo {
         c
     }
 
-    fn stdout(&self, args: &[&str]) -> String {
+    /// The stdout of `scan ARGS`, which must exit with `code`.
+    fn stdout(&self, code: i32, args: &[&str]) -> String {
         let out = self.scan(args).output().expect("runs");
-        assert!(
-            out.status.code().is_some_and(|c| c == 0 || c == 1),
-            "exit {:?}: {}",
-            out.status,
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stdout).expect("utf-8")
@@ -140,7 +141,7 @@ fn repo_with_package() -> Repo {
 #[test]
 fn github_annotations_point_at_repository_files_when_they_exist() {
     let repo = repo_with_package();
-    let out = repo.stdout(&["demo.tgz", "--format", "github", "--root", "pkg"]);
+    let out = repo.stdout(1, &["demo.tgz", "--format", "github", "--root", "pkg"]);
     insta::assert_snapshot!("github_with_root", out);
     // Mapped: the file exists under --root. Not mapped: no `file=`, the package path in text.
     assert!(out.contains("::error file=pkg/dist/cli.js,line=2,endLine=2,col=12,endColumn=35,"));
@@ -151,7 +152,7 @@ fn github_annotations_point_at_repository_files_when_they_exist() {
 #[test]
 fn github_annotations_without_root_have_no_position() {
     let repo = repo_with_package();
-    let out = repo.stdout(&["demo.tgz", "--format", "github"]);
+    let out = repo.stdout(1, &["demo.tgz", "--format", "github"]);
     insta::assert_snapshot!("github_without_root", out);
     assert!(!out.contains("file="));
 }
@@ -163,7 +164,7 @@ fn github_properties_and_messages_are_escaped() {
         "odd.tgz",
         TarBuilder::new().file("dist/a,b:c%.js", format!("t='{TOKEN}'\r\n")),
     );
-    let out = repo.stdout(&["odd.tgz", "--format", "github", "--root", "pkg"]);
+    let out = repo.stdout(1, &["odd.tgz", "--format", "github", "--root", "pkg"]);
     assert!(
         out.contains("::error file=pkg/dist/a%2Cb%3Ac%25.js,line=1,"),
         "{out}"
@@ -181,7 +182,7 @@ fn github_cap_shows_most_severe_first_and_says_what_was_left_out() {
         b.file(&format!("m{i}.js.map"), "{}")
     });
     repo.tarball("many.tgz", maps.file("a.js", many));
-    let out = repo.stdout(&["many.tgz", "--format", "github"]);
+    let out = repo.stdout(1, &["many.tgz", "--format", "github"]);
     let errors = out.lines().filter(|l| l.starts_with("::error ")).count();
     let warnings = out.lines().filter(|l| l.starts_with("::warning ")).count();
     assert_eq!((errors, warnings), (10, 3), "{out}");
@@ -248,13 +249,13 @@ fn an_unmapped_generated_line_is_annotated_on_the_built_file() {
                     r#"{"version":3,"sources":["../src/cli.ts"],"names":[],"mappings":"AAAA;"}"#,
                 ),
         );
-    let out = repo.stdout(&["demo.tgz", "--format", "github", "--root", "pkg"]);
+    let out = repo.stdout(1, &["demo.tgz", "--format", "github", "--root", "pkg"]);
     assert!(
         out.contains("::error file=pkg/dist/cli.js,line=2,endLine=2,col=10,"),
         "{out}"
     );
     assert!(!out.contains("pkg/src/cli.ts"), "{out}");
-    let sarif = repo.stdout(&["demo.tgz", "--format", "sarif", "--root", "pkg"]);
+    let sarif = repo.stdout(1, &["demo.tgz", "--format", "sarif", "--root", "pkg"]);
     assert!(!sarif.contains("src/cli.ts"), "{sarif}");
 }
 
@@ -339,7 +340,7 @@ fn job_summary_escapes_markdown_and_html_from_the_package() {
 
 #[test]
 fn sarif_validates_against_the_official_schema() {
-    let Some(schema) = sarif_schema() else { return };
+    let schema = sarif_schema();
     let validator = jsonschema::options()
         .should_validate_formats(true)
         .build(&schema)
@@ -355,7 +356,7 @@ fn sarif_validates_against_the_official_schema() {
         &["demo.tgz", "--format", "sarif", "--root", "pkg"][..],
         &["demo.tgz", "odd.tgz", "--format", "sarif"][..],
     ] {
-        let sarif: Value = serde_json::from_str(&repo.stdout(args)).expect("SARIF is JSON");
+        let sarif: Value = serde_json::from_str(&repo.stdout(1, args)).expect("SARIF is JSON");
         let errors = schema_errors(&validator, &sarif);
         assert!(errors.is_empty(), "{args:?}: {errors:#?}");
         // Code scanning places a result only with a region: a whole-file finding (`.npmrc`,
@@ -370,7 +371,7 @@ fn sarif_validates_against_the_official_schema() {
     }
     // The check has teeth: a level SARIF does not know is rejected.
     let mut broken: Value =
-        serde_json::from_str(&repo.stdout(&["demo.tgz", "--format", "sarif"])).expect("JSON");
+        serde_json::from_str(&repo.stdout(1, &["demo.tgz", "--format", "sarif"])).expect("JSON");
     broken["runs"][0]["results"][0]["level"] = "fatal".into();
     assert!(!validator.is_valid(&broken));
 }
@@ -398,7 +399,7 @@ fn gitlab_code_quality_validates_against_the_documented_format() {
         &["demo.tgz", "--format", "gitlab", "--root", "pkg"][..],
         &["demo.tgz", "twice.tgz", "--format", "gitlab"][..],
     ] {
-        let out = repo.stdout(args);
+        let out = repo.stdout(1, args);
         assert!(!out.contains(TOKEN));
         let issues: Value = serde_json::from_str(&out).expect("JSON");
         let errors = schema_errors(&validator, &issues);
@@ -411,7 +412,7 @@ fn gitlab_code_quality_validates_against_the_documented_format() {
         assert_eq!(fingerprints.len(), issues.len(), "{args:?}: {out}");
     }
     // The check has teeth: a severity GitLab does not know is rejected.
-    let out = repo.stdout(&["demo.tgz", "--format", "gitlab"]);
+    let out = repo.stdout(1, &["demo.tgz", "--format", "gitlab"]);
     let mut broken: Value = serde_json::from_str(&out).expect("JSON");
     broken[0]["severity"] = "error".into();
     assert!(!validator.is_valid(&broken));
@@ -426,14 +427,17 @@ fn junit_is_well_formed_xml_with_a_suite_per_package() {
         "odd.tgz",
         TarBuilder::new().file("a<b>&\"c'\u{1b}.js", format!("t='{TOKEN}' <!-- ]]> &amp;")),
     );
-    let out = repo.stdout(&[
-        "demo.tgz",
-        "odd.tgz",
-        "--output",
-        "junit=report.xml",
-        "--fail-on",
-        "warning",
-    ]);
+    let out = repo.stdout(
+        1,
+        &[
+            "demo.tgz",
+            "odd.tgz",
+            "--output",
+            "junit=report.xml",
+            "--fail-on",
+            "warning",
+        ],
+    );
     assert!(out.contains("FAIL"), "stdout keeps the human report: {out}");
     let xml = std::fs::read_to_string(repo.path().join("report.xml")).expect("junit= wrote it");
     assert!(!xml.contains(TOKEN));
@@ -481,27 +485,32 @@ fn schema_errors(validator: &jsonschema::Validator, value: &Value) -> Vec<String
         .collect()
 }
 
-/// The official schema, from shared/ next to the repository (never vendored into it)./// The official schema, from shared/ next to the repository (never vendored into it).
-fn sarif_schema() -> Option<Value> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()?
-        .join("shared/schemas/sarif-schema-2.1.0.json");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_json::from_str(&text).expect("the schema is JSON")),
-        Err(e) => {
-            eprintln!(
-                "skipping SARIF schema validation: {} unreadable ({e})",
-                path.display()
-            );
-            None
-        }
-    }
+/// The official schema, from shared/ next to the repository (never vendored into it)./// The official schema, from shared/ next to the repository (never vendored into it), or
+/// from the folder `PACKGUARD_SCHEMAS` names (a worktree elsewhere). Unreadable, the test
+/// fails: a validation that did not run is not a pass.
+fn sarif_schema() -> Value {
+    let dir = std::env::var_os("PACKGUARD_SCHEMAS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("the repository has a parent folder")
+                .join("shared/schemas")
+        });
+    let path = dir.join("sarif-schema-2.1.0.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "the SARIF schema {} is unreadable ({e}): put shared/schemas next to the repository or set PACKGUARD_SCHEMAS",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text).expect("the schema is JSON")
 }
 
 #[test]
 fn sarif_results_carry_rule_metadata_locations_and_stable_fingerprints() {
     let repo = repo_with_package();
-    let out = repo.stdout(&["demo.tgz", "--format", "sarif", "--root", "pkg"]);
+    let out = repo.stdout(1, &["demo.tgz", "--format", "sarif", "--root", "pkg"]);
     assert!(!out.contains(TOKEN));
     insta::assert_snapshot!("sarif_with_root", out);
     let sarif: Value = serde_json::from_str(&out).expect("JSON");
@@ -537,7 +546,7 @@ fn sarif_results_carry_rule_metadata_locations_and_stable_fingerprints() {
         TarBuilder::new().file("dist/cli.js", format!("\n\n\nconst t = \"{TOKEN}\";\n")),
     );
     let moved: Value =
-        serde_json::from_str(&repo.stdout(&["demo.tgz", "--format", "sarif", "--root", "pkg"]))
+        serde_json::from_str(&repo.stdout(1, &["demo.tgz", "--format", "sarif", "--root", "pkg"]))
             .expect("JSON");
     assert_eq!(fp(&moved), before);
 }
@@ -546,7 +555,7 @@ fn sarif_results_carry_rule_metadata_locations_and_stable_fingerprints() {
 fn jsonl_prints_one_compact_report_per_input() {
     let repo = repo_with_package();
     repo.tarball("clean.tgz", TarBuilder::new().file("index.js", "ok"));
-    let out = repo.stdout(&["demo.tgz", "clean.tgz", "--format", "jsonl"]);
+    let out = repo.stdout(1, &["demo.tgz", "clean.tgz", "--format", "jsonl"]);
     let reports: Vec<Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is a JSON report"))

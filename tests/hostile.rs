@@ -44,8 +44,26 @@ fn pax(records: &str, then: &[u8]) -> Vec<u8> {
 }
 
 fn expect_clean_exit(s: &Scratch, name: &str, bytes: &[u8], codes: &[i32]) -> String {
+    expect_clean_exit_with(s, name, bytes, &[], codes)
+}
+
+/// `scan NAME ARGS` on `bytes` ends with one of `codes`, no panic, and on exit 2 nothing on
+/// stdout and the file named on stderr; returns stderr.
+fn expect_clean_exit_with(
+    s: &Scratch,
+    name: &str,
+    bytes: &[u8],
+    args: &[&str],
+    codes: &[i32],
+) -> String {
     let f = s.write(name, bytes);
-    let out = s.cmd().arg("scan").arg(&f).output().expect("run packguard");
+    let out = s
+        .cmd()
+        .arg("scan")
+        .arg(&f)
+        .args(args)
+        .output()
+        .expect("run packguard");
     let code = out.status.code().expect("exited, not killed by a signal");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
@@ -63,6 +81,12 @@ fn expect_clean_exit(s: &Scratch, name: &str, bytes: &[u8], codes: &[i32]) -> St
     stderr
 }
 
+/// Each outcome is what npm does with the same archive (node-tar 7 as
+/// tests/differential/node-tar-extract.mjs runs it): a PAX size past what a JavaScript
+/// number holds exactly fails npm's extraction, and packguard refuses it (exit 2, naming the
+/// limit); a size that is not a plain number (`-1`, `not-a-number`) is ignored by node-tar,
+/// which keeps the header's own size, so `a.js` (1 byte) installs, and packguard reads it the
+/// same; a PAX path that climbs out is dropped by npm and reported by packguard.
 #[test]
 fn pax_headers_with_huge_or_negative_sizes() {
     let s = Scratch::new();
@@ -70,27 +94,36 @@ fn pax_headers_with_huge_or_negative_sizes() {
     let mut body = file.clone();
     body.extend_from_slice(&[b'x'; 512]);
     body.extend_from_slice(&[0u8; 1024]);
-    for (i, records) in [
-        "size=99999999999999999999999",
-        "size=-1",
-        "size=18446744073709551615",
-        "path=package/../../etc/passwd",
-        "size=not-a-number",
-    ]
-    .iter()
-    .enumerate()
+    for (i, records) in ["size=99999999999999999999999", "size=18446744073709551615"]
+        .iter()
+        .enumerate()
     {
         let tgz = gzip(&pax(records, &body));
-        expect_clean_exit(&s, &format!("pax{i}.tgz"), &tgz, &[0, 1, 2]);
+        let stderr = expect_clean_exit(&s, &format!("pax{i}.tgz"), &tgz, &[2]);
+        assert!(stderr.contains("--max-total-size"), "{records}: {stderr}");
+    }
+    for records in ["size=-1", "size=not-a-number"] {
+        let (code, r) = s.scan_json(&gzip(&pax(records, &body)), &[]);
+        assert_eq!(code, 1, "{records}: {r:#}");
+        assert_eq!(
+            findings(&r),
+            [(
+                "manifest/missing".to_string(),
+                "package/package.json".to_string(),
+                "error".to_string()
+            )],
+            "{records}: only the missing package.json"
+        );
+        assert_eq!(r["artifact"]["files"], 1, "{records}: {r:#}");
+        assert_eq!(r["artifact"]["unpacked_bytes"], 1, "{records}: {r:#}");
     }
     // A PAX path that climbs out is reported like any other name.
-    let tgz = gzip(&pax("path=package/../../etc/cron.d/x", &body));
-    let (code, r) = s.scan_json(&tgz, &[]);
-    assert_eq!(code, 1);
-    assert!(
-        has(&r, "file/path-traversal", "package/../../etc/cron.d/x"),
-        "{r:#}"
-    );
+    for target in ["package/../../etc/passwd", "package/../../etc/cron.d/x"] {
+        let tgz = gzip(&pax(&format!("path={target}"), &body));
+        let (code, r) = s.scan_json(&tgz, &[]);
+        assert_eq!(code, 1);
+        assert!(has(&r, "file/path-traversal", target), "{r:#}");
+    }
 }
 
 #[test]
@@ -108,12 +141,32 @@ fn a_size_field_in_base_256_claiming_petabytes_is_refused() {
     assert!(stderr.contains("--max-total-size"), "{stderr}");
 }
 
+/// A small tarball that inflates past the limit only after its last entry: a valid package,
+/// then 64 MiB of zeros inside the same gzip stream. No header claims a large size, so only
+/// the count of decompressed bytes (`Counted` in artifact/read.rs) can stop it.
+#[test]
+fn zero_padding_inside_the_gzip_stream_is_stopped_by_the_decompressed_size_limit() {
+    let s = Scratch::new();
+    let mut tar = package("p", "1.0.0").tar();
+    tar.resize(tar.len() + (64 << 20), 0);
+    let tgz = gzip(&tar);
+    assert!(tgz.len() < 1 << 20, "{} bytes compressed", tgz.len());
+    let stderr =
+        expect_clean_exit_with(&s, "padded.tgz", &tgz, &["--max-total-size", "16MiB"], &[2]);
+    assert!(stderr.contains("--max-total-size"), "{stderr}");
+    assert!(stderr.contains("16777216 byte limit"), "{stderr}");
+}
+
 #[test]
 fn sparse_and_unknown_entry_types_do_not_crash() {
     let s = Scratch::new();
+    // npm installs nothing from a lone sparse entry; packguard reads no file and reports it.
     let mut tar = header("package/sparse.bin", b'S', b"00000000000");
     tar.extend_from_slice(&[0u8; 1024]);
-    expect_clean_exit(&s, "sparse.tgz", &gzip(&tar), &[0, 1, 2]);
+    let (code, r) = s.scan_json(&gzip(&tar), &[]);
+    assert_eq!(code, 1, "{r:#}");
+    assert!(has(&r, "file/special-entry", "package/sparse.bin"), "{r:#}");
+    assert_eq!(r["artifact"]["files"], 0, "{r:#}");
     let mut tar = package("p", "1.0.0").tar();
     tar.truncate(tar.len() - 1024);
     tar.extend(header("package/weird", b'Z', b"00000000000"));
@@ -201,9 +254,14 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
             .unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
         let re = regex::Regex::new(r#""duration_ms": \d+"#).unwrap();
-        re.replace_all(&text, "").into_owned()
+        re.replace_all(&text, r#""duration_ms": 0"#).into_owned()
     };
     let first = run_with("0");
+    // Identical empty reports would prove nothing: the report must hold the findings.
+    let report: serde_json::Value = serde_json::from_str(&first).expect("JSON");
+    for rule in ["file/npmrc", "file/env", "file/symlink"] {
+        assert!(!of_rule(&report, rule).is_empty(), "no {rule}: {first}");
+    }
     for threads in ["0", "1", "2", "0"] {
         assert_eq!(run_with(threads), first, "PACKGUARD_THREADS={threads}");
     }

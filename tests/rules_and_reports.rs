@@ -119,10 +119,14 @@ fn fail_on_decides_the_exit_code() {
     let env = package("p", "1.0.0").file(".env", "x").tgz();
     assert_eq!(s.scan_json(&env, &["--fail-on", "never"]).0, 0);
     assert_eq!(s.scan_json(&env, &[]).0, 1);
+    // A bad value on a tarball that exists: exit 2 because of the value, which stderr names.
+    s.write("x.tgz", &env);
     s.cmd()
         .args(["scan", "x.tgz", "--fail-on", "sometimes"])
         .assert()
-        .code(2);
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("sometimes").and(predicate::str::contains("--fail-on")));
 }
 
 #[test]
@@ -406,4 +410,23 @@ fn several_tarballs_give_an_array_and_one_bad_input_fails_the_run() {
         .assert()
         .code(2)
         .stdout("");
+}
+
+/// `.npmrc` is judged wherever it is in the package, not only at its root: a nested one with
+/// a literal registry token is `secret/npmrc-auth`, an error, through `packguard scan`.
+#[test]
+fn an_npmrc_below_the_package_root_with_a_token_is_an_error() {
+    let s = Scratch::new();
+    let tgz = package("p", "1.0.0")
+        .file(
+            "config/.npmrc",
+            "//registry.npmjs.org/:_authToken=npm_Q7vLm2Rx9Tz4Kw8Bn3Yc6Hd1Fg5Js0Ae7WxP\n",
+        )
+        .tgz();
+    let (code, r) = s.scan_json(&tgz, &[]);
+    assert_eq!(code, 1, "{r:#}");
+    let hits = of_rule(&r, "secret/npmrc-auth");
+    assert_eq!(hits.len(), 1, "{r:#}");
+    assert_eq!(hits[0]["file"], "package/config/.npmrc", "{r:#}");
+    assert_eq!(hits[0]["severity"], "error", "{r:#}");
 }

@@ -452,8 +452,12 @@ fn secrets_inside_sources_content_name_the_original_file_and_line() {
     assert_eq!(o.map, "package/dist/a.js.map");
     assert_eq!(o.source, "src/config.ts");
     assert_eq!((o.line, o.column), (Some(3), Some(14)));
-    let snippet = f.snippet.as_deref().unwrap_or_default();
+    let snippet = f.snippet.as_deref().expect("the finding shows a snippet");
     assert!(!snippet.contains("0123456789abcdef"), "redacted: {snippet}");
+    assert!(
+        snippet.contains("acme_live_0123…[16 chars]"),
+        "redacted: {snippet}"
+    );
 }
 
 #[test]
@@ -704,7 +708,7 @@ fn the_cli_fails_on_a_bucket_and_rules_test_runs_the_sourcemap_examples() {
 /// What packguard says about a real package's source maps, in a stable text form. The
 /// tarball comes from `$PACKGUARD_CORPUS` (scripts/fetch-corpus.sh); these tests are ignored
 /// in a plain `cargo test` and fail when run without it, so they never pass unrun.
-fn corpus_summary(file: &str) -> Option<String> {
+fn corpus_summary(file: &str) -> String {
     let path = support::real_tarball(file);
     let data = std::fs::read(&path).expect("corpus tarball readable");
     let report = scan_reader(
@@ -739,47 +743,37 @@ fn corpus_summary(file: &str) -> Option<String> {
             m.referenced_by
         ));
     }
-    Some(out)
+    out
 }
 
 #[test]
 #[ignore = "needs real npm tarballs in $PACKGUARD_CORPUS (scripts/test.sh fetches them)"]
 fn corpus_axios() {
-    if let Some(s) = corpus_summary("axios-1.21.1.tgz") {
-        insta::assert_snapshot!(s);
-    }
+    insta::assert_snapshot!(corpus_summary("axios-1.21.1.tgz"));
 }
 
 #[test]
 #[ignore = "needs real npm tarballs in $PACKGUARD_CORPUS (scripts/test.sh fetches them)"]
 fn corpus_socket_io_client() {
-    if let Some(s) = corpus_summary("socket.io-client-4.8.4.tgz") {
-        insta::assert_snapshot!(s);
-    }
+    insta::assert_snapshot!(corpus_summary("socket.io-client-4.8.4.tgz"));
 }
 
 #[test]
 #[ignore = "needs real npm tarballs in $PACKGUARD_CORPUS (scripts/test.sh fetches them)"]
 fn corpus_octokit_rest() {
-    if let Some(s) = corpus_summary("octokit-rest-22.0.1.tgz") {
-        insta::assert_snapshot!(s);
-    }
+    insta::assert_snapshot!(corpus_summary("octokit-rest-22.0.1.tgz"));
 }
 
 #[test]
 #[ignore = "needs real npm tarballs in $PACKGUARD_CORPUS (scripts/test.sh fetches them)"]
 fn corpus_jquery() {
-    if let Some(s) = corpus_summary("jquery-4.0.0.tgz") {
-        insta::assert_snapshot!(s);
-    }
+    insta::assert_snapshot!(corpus_summary("jquery-4.0.0.tgz"));
 }
 
 #[test]
 #[ignore = "needs real npm tarballs in $PACKGUARD_CORPUS (scripts/test.sh fetches them)"]
 fn corpus_node_forge() {
-    if let Some(s) = corpus_summary("node-forge-1.4.3.tgz") {
-        insta::assert_snapshot!(s);
-    }
+    insta::assert_snapshot!(corpus_summary("node-forge-1.4.3.tgz"));
 }
 
 mod never_panics {

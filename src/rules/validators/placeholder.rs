@@ -70,6 +70,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_wrapping_alone_is_a_hole_and_half_of_one_is_not() {
+        // Mutation testing (CONTRIBUTING.md): each `||`/`&&` in the wrapping test matters.
+        for hole in ["<token>", "[API_KEY]", "%TOKEN%", "$SECRET$"] {
+            assert!(is_placeholder(hole.as_bytes()), "{hole}");
+        }
+        for value in ["<rK8vQ2xZw", "rK8vQ2xZw>", "[rK8vQ2xZw", "%rK8vQ2xZw"] {
+            assert!(!is_placeholder(value.as_bytes()), "{value}");
+        }
+        // Eight identical characters, none of them a marker.
+        assert!(is_placeholder(b"k9QQQQQQQQm2"));
+    }
+
+    #[test]
     fn placeholders_and_real_looking_values() {
         for p in [
             "AKIAIOSFODNN7EXAMPLE",
