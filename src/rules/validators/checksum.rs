@@ -74,6 +74,17 @@ fn encode_crc(mut n: u32) -> [u8; SUM] {
 mod tests {
     use super::*;
 
+    /// `rules list --format json` shows a rule's checksum by this name, and a rule file
+    /// names it the same way: every name reads back as the validator it came from.
+    #[test]
+    fn every_name_reads_back_as_its_validator() {
+        for name in Checksum::NAMES {
+            let c = Checksum::parse(name).expect("a listed name parses");
+            assert_eq!(c.as_str(), *name);
+        }
+        assert_eq!(Checksum::parse("crc32"), None);
+    }
+
     #[test]
     fn built_tokens_verify_and_mangled_ones_do_not() {
         let t = Checksum::Github.complete("ghp_", "Zq8LmX0pVt7Ka9Wn4Bd1Ys6Hc3Fg5J");
