@@ -241,3 +241,34 @@ fn show_secrets_still_shows_them() {
     let (_, text) = outputs(&s, &["scan", "pkg.tgz", "--show-secrets"]);
     assert!(text.contains(token), "{text}");
 }
+
+/// `ls` prints file names and the package's name: a token the scan matched (here in a
+/// script) is masked there too, in both listing formats.
+#[test]
+fn ls_masks_a_token_named_by_a_file_or_the_package() {
+    let token = "ghp_Kch6BTowCfFuzdsZOjbnv01Cg8YZGKIdo8Gv";
+    let s = Scratch::new();
+    let tgz = TarBuilder::new()
+        .file(
+            "package.json",
+            format!(r#"{{"name":"x{token}","version":"1.0.0"}}"#),
+        )
+        .file(&format!("{token}.txt"), "x")
+        .file("a.js", format!("const t = '{token}';\n"))
+        .tgz();
+    s.write("pkg.tgz", tgz);
+    for format in ["human", "json"] {
+        let out = s
+            .cmd()
+            .args(["ls", "pkg.tgz", "--format", format])
+            .output()
+            .expect("runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{format}:\n{text}");
+        assert!(
+            text.contains(".txt"),
+            "{format}: the file is listed:\n{text}"
+        );
+        assert!(!text.contains(&token[4..]), "{format}:\n{text}");
+    }
+}

@@ -33,6 +33,11 @@ pub fn ls(args: LsArgs) -> Run {
         ..options
     };
     let listing = run::listing::list(&input, &rules, &config, &options)?;
+    // The listing prints names and the package's identity: mask every secret its scan
+    // matched, as `scan` does (a token can be a file name or the package's `name`).
+    if let Some(report) = &listing.report {
+        packguard::sink::learn(&report.secrets);
+    }
     let listings = std::slice::from_ref(&listing);
     print(&match args.format {
         ListFormat::Json => listing::json(listings),
