@@ -108,16 +108,8 @@ impl TarBuilder {
 
     /// A GNU long-name entry naming the next entry.
     pub fn gnu_long_name(self, name: &str) -> Self {
-        let mut long = name.as_bytes().to_vec();
-        long.push(0);
         let mut out = Vec::new();
-        write_entry(
-            &mut out,
-            b"././@LongLink",
-            tar::EntryType::GNULongName,
-            &long,
-            "",
-        );
+        write_long_name(&mut out, name.as_bytes());
         self.raw(out)
     }
 
@@ -163,15 +155,7 @@ impl TarBuilder {
                 }
             };
             if name.len() > 100 {
-                let mut long = name.clone();
-                long.push(0);
-                write_entry(
-                    &mut out,
-                    b"././@LongLink",
-                    tar::EntryType::GNULongName,
-                    &long,
-                    "",
-                );
+                write_long_name(&mut out, name);
             }
             write_entry(&mut out, name, entry_type, data, link);
         }
@@ -198,6 +182,19 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
     enc.write_all(data).expect("writing to a Vec cannot fail");
     enc.finish().expect("writing to a Vec cannot fail")
+}
+
+/// A GNU long-name entry (`././@LongLink`) carrying `name` for the entry after it.
+fn write_long_name(out: &mut Vec<u8>, name: &[u8]) {
+    let mut long = name.to_vec();
+    long.push(0);
+    write_entry(
+        out,
+        b"././@LongLink",
+        tar::EntryType::GNULongName,
+        &long,
+        "",
+    );
 }
 
 fn write_entry(out: &mut Vec<u8>, name: &[u8], kind: tar::EntryType, data: &[u8], link: &str) {
