@@ -41,15 +41,15 @@ pub fn list(
         other => {
             let name = other.display();
             let bytes = read_input(other, options)?;
+            // One read: the sizes are gathered as the scan reads each entry.
             let mut sizer = Sizes(Vec::new());
-            artifact::read_archive(
+            let report = scan::Engine::new(rules, config, options).scan_archive_observed(
                 &name,
                 std::io::Cursor::new(&bytes),
-                &options.limits,
                 &mut sizer,
             )?;
             sizes = sizer.0.into_iter().map(|(p, s)| (p, s, None)).collect();
-            scan::scan_reader(&name, std::io::Cursor::new(&bytes), rules, config, options)?
+            report
         }
     };
     let mut flags: BTreeMap<&str, (Severity, Vec<String>)> = BTreeMap::new();
