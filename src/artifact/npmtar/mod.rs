@@ -608,6 +608,75 @@ mod tests {
         );
     }
 
+    /// An extension header of this type with this body, padded to whole blocks.
+    fn ext(kind: tar::EntryType, body: &[u8]) -> Vec<u8> {
+        let mut out = header(b"PaxHeader", kind, body.len() as u64, "");
+        out.extend_from_slice(body);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+        out
+    }
+
+    #[test]
+    fn a_size_that_is_not_a_whole_number_is_odd() {
+        let tar = TarBuilder::new()
+            .pax(&[("size", "1.5")])
+            .file_sized("package/a", 0, "xy")
+            .tar();
+        let got = items(&tar);
+        assert_eq!(
+            got[0], r#"OddSize { detail: "size 1.5 is not a whole number" }"#,
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn an_extension_header_of_exactly_a_mebibyte_is_read() {
+        // "1048576 path=package/aaa…\n" is 14 bytes plus the value.
+        let value = format!("package/{}", "a".repeat(MAX_META as usize - 14 - 8));
+        let tar = TarBuilder::new()
+            .pax(&[("path", &value)])
+            .file("short", "1")
+            .tar();
+        let mut reader = NpmTar::new(&tar[..]);
+        let Ok(Some(Item::Entry(e))) = reader.next_item() else {
+            panic!("a 1 MiB PAX header names the entry after it");
+        };
+        assert_eq!(e.name, value);
+    }
+
+    #[test]
+    fn an_extension_header_whose_body_is_not_consumed_fails_the_archive_at_its_end() {
+        // A pending `size=512` sizes the global header (read whole); its `size=0` then
+        // decides the next extension header, whose body is not consumed: its blocks are
+        // read as headers, nothing replaces it, and npm's node-tar fails the archive.
+        let tar = TarBuilder::new()
+            .file("a", "1")
+            .raw(ext(tar::EntryType::XHeader, b"12 size=512\n"))
+            .raw(ext(tar::EntryType::XGlobalHeader, b"10 size=0\n"))
+            .raw(ext(tar::EntryType::XHeader, b"18 path=package/z\n"))
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [
+                r#"File "package/a" -> Some("a") size=1 link="" Read "1""#,
+                // Once for the global header, once for the one after it.
+                r#"OddSize { detail: "a pending PAX size applies to an extension header" }"#,
+                r#"OddSize { detail: "a pending PAX size applies to an extension header" }"#,
+                r#"SkippedHeader { detail: "a header's checksum is wrong" }"#,
+                "error: an entry's body ends early",
+            ]
+        );
+        // An extension header with an empty body at the end consumes nothing: no failure.
+        let tar = TarBuilder::new()
+            .file("a", "1")
+            .raw(ext(tar::EntryType::XHeader, b""))
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [r#"File "package/a" -> Some("a") size=1 link="" Read "1""#]
+        );
+    }
+
     #[test]
     fn a_body_longer_than_wanted_is_skipped_not_read() {
         let tar = TarBuilder::new().file("a", "12345").file("b", "6").tar();
