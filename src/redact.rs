@@ -301,10 +301,14 @@ mod tests {
         s.insert(b" abc1234 \n");
         s.insert(b"short");
         assert!(s.is_empty(), "{s:?}");
+        assert_eq!(s.len(), 0);
         s.insert(b" abcd1234\n");
         s.insert(b"abcd1234");
         assert_eq!(s.iter().collect::<Vec<_>>(), ["abcd1234"]);
         assert_eq!(s.len(), 1);
+        s.insert(b"efgh5678");
+        assert_eq!(s.len(), 2);
+        assert!(!s.is_empty());
     }
 
     #[test]
