@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the packers tests/packers.rs and tests/directory.rs ask for real besides npm
-# (yarn 1, pnpm and bun, pinned) into DIR (default target/packers) with npm, and prints their
+# (yarn 1, yarn 4, pnpm and bun, pinned) into DIR (default target/packers) with npm, and prints their
 # paths as shell assignments for `eval`. Idempotent: a packer already installed is kept. Fails naming the packer it
 # could not install, so a missing packer is never silent.
 #
@@ -20,6 +20,8 @@ install() { # VAR SPEC SUBDIR BIN
   printf '%s=%q\n' "$var" "$dir/$sub/node_modules/.bin/$bin"
 }
 install PACKGUARD_TEST_YARN1 yarn@1.22.22 yarn1 yarn
+# yarn 2+ is published as @yarnpkg/cli-dist (the `yarn` package stays at 1.x).
+install PACKGUARD_TEST_YARN4 @yarnpkg/cli-dist@4.18.1 yarn4 yarn
 install PACKGUARD_TEST_PNPM pnpm@10.34.9 pnpm pnpm
 # bun's npm package ships the binary in an optional platform package (@oven/bun-linux-x64,
 # -baseline, -musl, ...) and links it from a postinstall script, which --ignore-scripts

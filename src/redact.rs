@@ -296,6 +296,18 @@ mod tests {
     }
 
     #[test]
+    fn only_values_long_enough_to_mask_everywhere_are_kept_trimmed_and_once() {
+        let mut s = Secrets::default();
+        s.insert(b" abc1234 \n");
+        s.insert(b"short");
+        assert!(s.is_empty(), "{s:?}");
+        s.insert(b" abcd1234\n");
+        s.insert(b"abcd1234");
+        assert_eq!(s.iter().collect::<Vec<_>>(), ["abcd1234"]);
+        assert_eq!(s.len(), 1);
+    }
+
+    #[test]
     fn masks_known_secrets_in_every_escaping() {
         fn percent(s: &str) -> String {
             s.replace('%', "%25").replace(':', "%3A")

@@ -1015,23 +1015,41 @@ fn bun_lists_without_scripts() {
     check_packer("bun", &real_packer("PACKGUARD_TEST_BUN"), true);
 }
 
-#[test]
-#[ignore = "needs yarn: PACKGUARD_TEST_YARN1 (scripts/fetch-packers.sh installs it, scripts/test.sh sets it)"]
-fn yarn_lists_a_package_or_refuses_one_with_pack_scripts() {
-    let cmd = real_packer("PACKGUARD_TEST_YARN1");
+/// The version a packer command reports (`yarn --version`).
+fn packer_version(cmd: &str) -> String {
     let parts: Vec<&str> = cmd.split_whitespace().collect();
-    let version = StdCommand::new(parts[0])
+    let out = StdCommand::new(parts[0])
         .args(&parts[1..])
         .arg("--version")
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    if version.starts_with("1.") {
-        check_packer("yarn", &cmd, true);
-        return;
-    }
-    // yarn 2+ needs an installed project to pack; its prepack cannot be switched off, so
-    // a package with one is refused with exit 2 and nothing runs.
+        .unwrap_or_else(|e| panic!("{cmd} --version: {e}"));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+#[ignore = "needs yarn 1: PACKGUARD_TEST_YARN1 (scripts/fetch-packers.sh installs it, scripts/test.sh sets it)"]
+fn yarn1_lists_a_package_without_running_its_scripts() {
+    let cmd = real_packer("PACKGUARD_TEST_YARN1");
+    let version = packer_version(&cmd);
+    assert!(
+        version.starts_with("1."),
+        "PACKGUARD_TEST_YARN1 is yarn {version}"
+    );
+    check_packer("yarn", &cmd, true);
+}
+
+#[test]
+#[ignore = "needs yarn 4: PACKGUARD_TEST_YARN4 (scripts/fetch-packers.sh installs it, scripts/test.sh sets it)"]
+fn yarn4_lists_a_package_or_refuses_one_with_pack_scripts() {
+    let cmd = real_packer("PACKGUARD_TEST_YARN4");
+    let version = packer_version(&cmd);
+    assert!(
+        version.starts_with("4."),
+        "PACKGUARD_TEST_YARN4 is yarn {version}"
+    );
+    check_packer("yarn", &cmd, false);
+    // yarn 2+ runs prepack on `pack --dry-run` and has no switch to stop it: a package with
+    // one is refused with exit 2, and nothing runs.
     let dir = tree(&[
         (
             "package.json",
@@ -1045,8 +1063,10 @@ fn yarn_lists_a_package_or_refuses_one_with_pack_scripts() {
         .env("PACKGUARD_YARN", &cmd)
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("never runs lifecycle scripts"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("never runs lifecycle scripts"), "{stderr}");
+    assert!(out.stdout.is_empty());
     assert!(!dir.path().join("RAN").exists());
 }
 

@@ -86,3 +86,54 @@ pub fn installed_files(
     io::copy(&mut tar.into_inner(), &mut io::sink()).map_err(corrupt)?;
     Ok(files)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::artifact::builder::TarBuilder;
+
+    /// The file system's say, as npm's node-tar showed it on this very archive (a folder
+    /// replaces a file; nothing lands under a file or over a folder that holds something).
+    #[test]
+    fn what_npm_installs_is_what_the_file_system_keeps() {
+        let tar = TarBuilder::new()
+            .file("a", "1")
+            .dir("package/a")
+            .file("a/b", "2")
+            .file("c", "3")
+            .file("c/d", "4")
+            .file("e/f", "5")
+            .file("e", "6")
+            .dir("package/g")
+            .file("g", "7")
+            .file("h", "8")
+            .file("h", "9")
+            .symlink("package/l", "h")
+            .dir("package/m")
+            .dir("package/m/n")
+            .file("m", "10")
+            .tar();
+        let files = installed_files("case.tar", &tar[..]).unwrap();
+        let got: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
+            .collect();
+        let want: Vec<(&str, &[u8])> = vec![
+            ("a/b", b"2"),
+            ("c", b"3"),
+            ("e/f", b"5"),
+            ("g", b"7"),
+            ("h", b"9"),
+        ];
+        assert_eq!(got, want);
+        // Gzip is read through the same way.
+        let gz = crate::artifact::builder::gzip(&tar);
+        assert_eq!(installed_files("case.tgz", &gz[..]).unwrap(), files);
+    }
+
+    #[test]
+    fn input_without_a_tar_header_installs_nothing_and_says_so() {
+        let err = installed_files("junk.tar", &[b'x'; 1024][..]).unwrap_err();
+        assert!(err.to_string().contains("junk.tar"), "{err}");
+    }
+}

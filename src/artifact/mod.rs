@@ -305,6 +305,51 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_issue_says_what_its_message_needs() {
+        let detail = |i: EntryIssue| i.detail();
+        assert_eq!(
+            detail(EntryIssue::Symlink {
+                target: "../x".into()
+            })
+            .as_deref(),
+            Some("points to `../x`")
+        );
+        assert_eq!(
+            detail(EntryIssue::Hardlink { target: "y".into() }).as_deref(),
+            Some("points to `y`")
+        );
+        assert_eq!(
+            detail(EntryIssue::Special {
+                kind: "FIFO".into()
+            })
+            .as_deref(),
+            Some("FIFO")
+        );
+        for issue in [
+            EntryIssue::NestedUnreadable {
+                detail: "bad gzip".into(),
+            },
+            EntryIssue::ReaderDisagreement {
+                detail: "bad gzip".into(),
+            },
+        ] {
+            assert_eq!(detail(issue).as_deref(), Some("bad gzip"));
+        }
+        assert_eq!(
+            detail(EntryIssue::OutsideRoot {
+                root: "package".into()
+            })
+            .as_deref(),
+            Some("package root is `package/`")
+        );
+        assert_eq!(
+            detail(EntryIssue::Oversized { size: 9, limit: 8 }).as_deref(),
+            Some("9 bytes, over the 8 byte limit; raise it with --max-file-size")
+        );
+        assert_eq!(detail(EntryIssue::Duplicate), None);
+    }
+
+    #[test]
     fn names_are_normalised_and_classified() {
         let n = EntryName::parse(b"./package//dist/./cli.js");
         assert_eq!(n.path, "package/dist/cli.js");

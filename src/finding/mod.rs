@@ -206,6 +206,33 @@ pub fn redact(secret: &str) -> String {
     format!("{prefix}…[{n} chars]")
 }
 
+/// A finding with every optional field empty, for unit tests to fill in.
+#[cfg(test)]
+impl Finding {
+    pub(crate) fn bare(rule: &str, file: &str, severity: Severity) -> Finding {
+        Finding {
+            rule: rule.into(),
+            category: "custom".into(),
+            severity,
+            message: "m".into(),
+            file: file.into(),
+            line: None,
+            column: None,
+            end_line: None,
+            end_column: None,
+            snippet: None,
+            fingerprint: String::new(),
+            original: None,
+            disk_path: None,
+            package: None,
+            decoded: None,
+            pre_existing: None,
+            excerpt: None,
+            value_digest: [0; 32],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,5 +274,24 @@ mod tests {
         assert_ne!(a, fingerprint("r", "package/a.js", b"y"));
         assert_ne!(a, fingerprint("s", "package/a.js", b"x"));
         assert_eq!(a.len(), 32);
+    }
+
+    #[test]
+    fn a_fingerprint_follows_its_finding_to_a_new_path_and_nothing_else() {
+        let mut f = Finding::bare("secret/x", "package/a.js", Severity::Error);
+        f.identify("secret/x", "package/a.js", b"value");
+        assert_eq!(
+            f.fingerprint,
+            fingerprint("secret/x", "package/a.js", b"value")
+        );
+        assert_eq!(f.value_digest, digest(b"value"));
+        let moved = f.fingerprint_at("package/a.js", "package/b.js");
+        assert_eq!(
+            moved,
+            Some(fingerprint("secret/x", "package/b.js", b"value"))
+        );
+        assert_ne!(moved.as_deref(), Some(f.fingerprint.as_str()));
+        // Made from another path (a map's original, say): it does not follow a rename.
+        assert_eq!(f.fingerprint_at("package/c.js", "package/b.js"), None);
     }
 }

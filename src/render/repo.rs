@@ -208,24 +208,13 @@ mod tests {
 
     fn finding(file: &str) -> Finding {
         Finding {
-            rule: "r/x".into(),
             category: "secret".into(),
-            severity: Severity::Error,
-            message: "m".into(),
-            file: file.into(),
             line: Some(2),
             column: Some(3),
             end_line: Some(2),
             end_column: Some(9),
-            snippet: None,
             fingerprint: "f".into(),
-            original: None,
-            disk_path: None,
-            package: None,
-            decoded: None,
-            pre_existing: None,
-            excerpt: None,
-            value_digest: [0; 32],
+            ..Finding::bare("r/x", file, Severity::Error)
         }
     }
 

@@ -286,24 +286,10 @@ mod tests {
 
     fn finding(rule: &str, file: &str, line: Option<usize>, value: &str) -> Finding {
         Finding {
-            rule: rule.into(),
-            category: "custom".into(),
-            severity: Severity::Warning,
-            message: "m".into(),
-            file: file.into(),
             line,
             column: line,
-            end_line: None,
-            end_column: None,
-            snippet: None,
             fingerprint: fingerprint(rule, file, value.as_bytes()),
-            original: None,
-            disk_path: None,
-            package: None,
-            decoded: None,
-            pre_existing: None,
-            excerpt: None,
-            value_digest: [0; 32],
+            ..Finding::bare(rule, file, Severity::Warning)
         }
     }
 

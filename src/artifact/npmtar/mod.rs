@@ -413,3 +413,284 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     }
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::artifact::builder::TarBuilder;
+
+    /// Every item of an archive, one line each: an entry with where npm puts it and the body
+    /// it reads, or a quirk; `error: …` where reading fails.
+    fn items(bytes: &[u8]) -> Vec<String> {
+        let mut tar = NpmTar::new(bytes);
+        let mut out = Vec::new();
+        loop {
+            match tar.next_item() {
+                Ok(None) => return out,
+                Err(e) => {
+                    out.push(format!("error: {e}"));
+                    return out;
+                }
+                Ok(Some(Item::Quirk(q))) => out.push(format!("{q:?}")),
+                Ok(Some(Item::Entry(e))) => {
+                    let mut body = Vec::new();
+                    let read = if e.kind == Kind::File {
+                        match tar.read_body(&mut body, 1 << 20) {
+                            Ok(b) => format!("{b:?} {:?}", String::from_utf8_lossy(&body)),
+                            Err(err) => format!("error: {err}"),
+                        }
+                    } else {
+                        String::new()
+                    };
+                    out.push(format!(
+                        "{:?} {:?} -> {:?} size={} link={:?} {read}",
+                        e.kind, e.name, e.placed, e.size, e.link
+                    ));
+                }
+            }
+        }
+    }
+
+    /// A ustar header block with this name, type, size and link target, its checksum set.
+    fn header(name: &[u8], kind: tar::EntryType, size: u64, link: &str) -> Vec<u8> {
+        let mut h = tar::Header::new_ustar();
+        h.as_old_mut().name[..name.len()].copy_from_slice(name);
+        h.set_entry_type(kind);
+        h.set_size(size);
+        h.set_mode(0o644);
+        h.as_old_mut().linkname[..link.len()].copy_from_slice(link.as_bytes());
+        h.set_cksum();
+        h.as_bytes().to_vec()
+    }
+
+    #[test]
+    fn a_plain_archive_is_its_entries_and_nothing_else() {
+        let tar = TarBuilder::new()
+            .dir("package/lib")
+            .file("lib/a.js", "a")
+            .symlink("package/l", "lib/a.js")
+            .hardlink("package/h", "package/lib/a.js")
+            .fifo("package/f")
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [
+                r#"Directory "package/lib" -> Some("lib") size=0 link="" "#,
+                r#"File "package/lib/a.js" -> Some("lib/a.js") size=1 link="" Read "a""#,
+                r#"Symlink "package/l" -> None size=0 link="lib/a.js" "#,
+                r#"Hardlink "package/h" -> None size=0 link="package/lib/a.js" "#,
+                r#"Special("FIFO") "package/f" -> None size=0 link="" "#,
+            ]
+        );
+    }
+
+    #[test]
+    fn npm_reads_on_after_a_lone_zero_block_and_stops_at_two() {
+        let tar = TarBuilder::new()
+            .file("a", "1")
+            .zero_block()
+            .file("b", "2")
+            .zero_block()
+            .zero_block()
+            .file("c", "3")
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [
+                r#"File "package/a" -> Some("a") size=1 link="" Read "1""#,
+                "LoneZeroBlock",
+                r#"File "package/b" -> Some("b") size=1 link="" Read "2""#,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_directory_body_is_read_as_more_entries() {
+        let inner = TarBuilder::new().file("hidden.js", "h");
+        let tar = TarBuilder::new()
+            .dir_with_body("package/d/", &inner)
+            .file("after", "z")
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [
+                r#"DirectoryBody { name: "package/d/", size: 1024 }"#,
+                r#"Directory "package/d/" -> Some("d") size=0 link="" "#,
+                r#"File "package/hidden.js" -> Some("hidden.js") size=1 link="" Read "h""#,
+                r#"File "package/after" -> Some("after") size=1 link="" Read "z""#,
+            ]
+        );
+    }
+
+    #[test]
+    fn the_last_of_two_names_wins() {
+        let tar = TarBuilder::new()
+            .pax(&[("path", "package/first"), ("path", "package/second")])
+            .file("header-name", "1")
+            .gnu_long_name("package/long")
+            .pax(&[("path", "package/pax")])
+            .file("other", "2")
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [
+                r#"RepeatedPaxKey { key: "path" }"#,
+                r#"File "package/second" -> Some("second") size=1 link="" Read "1""#,
+                "CompetingNames",
+                r#"File "package/pax" -> Some("pax") size=1 link="" Read "2""#,
+            ]
+        );
+    }
+
+    #[test]
+    fn headers_npm_skips_are_named_and_the_next_block_is_a_header() {
+        let mut bad_sum = header(b"package/x", tar::EntryType::Regular, 0, "");
+        bad_sum[0] = b'q';
+        let tar = TarBuilder::new()
+            .raw(bad_sum)
+            .raw(header(b"", tar::EntryType::Regular, 0, ""))
+            .raw(header(b"package/l", tar::EntryType::Symlink, 0, ""))
+            .raw(header(b"package/f", tar::EntryType::Regular, 0, "t"))
+            .file("ok", "1")
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [
+                r#"SkippedHeader { detail: "a header's checksum is wrong" }"#,
+                r#"SkippedHeader { detail: "a header has no name" }"#,
+                r#"SkippedHeader { detail: "a link has no target" }"#,
+                r#"SkippedHeader { detail: "a header that is not a link names a link target" }"#,
+                r#"File "package/ok" -> Some("ok") size=1 link="" Read "1""#,
+            ]
+        );
+    }
+
+    #[test]
+    fn an_end_without_a_marker_is_an_end_and_a_partial_block_is_dropped() {
+        let mut tar = TarBuilder::new().file("a", "1").tar();
+        tar.truncate(tar.len() - 1024);
+        let entry = r#"File "package/a" -> Some("a") size=1 link="" Read "1""#;
+        assert_eq!(items(&tar), [entry]);
+        tar.extend_from_slice(&[b'x'; 100]);
+        assert_eq!(items(&tar), [entry, "PartialBlock { bytes: 100 }"]);
+    }
+
+    #[test]
+    fn a_body_cut_short_fails_as_npm_fails() {
+        let mut tar = header(b"package/a", tar::EntryType::Regular, 600, "");
+        tar.extend_from_slice(&[b'y'; 512]);
+        assert_eq!(
+            items(&tar),
+            [
+                r#"File "package/a" -> Some("a") size=600 link="" error: an entry's body ends early"#,
+                "error: an entry's body ends early",
+            ]
+        );
+        // Skipped unread, the same cut is found at the next header.
+        let mut reader = NpmTar::new(&tar[..]);
+        assert!(matches!(reader.next_item(), Ok(Some(Item::Entry(_)))));
+        assert!(reader.next_item().is_err());
+    }
+
+    #[test]
+    fn an_extension_header_over_a_mebibyte_is_ignored() {
+        let big = "v".repeat(MAX_META as usize + 1);
+        let tar = TarBuilder::new()
+            .pax(&[("comment", &big)])
+            .file("a", "1")
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [
+                "IgnoredExtension",
+                r#"File "package/a" -> Some("a") size=1 link="" Read "1""#,
+            ]
+        );
+    }
+
+    /// An extension header of this type with this body, padded to whole blocks.
+    fn ext(kind: tar::EntryType, body: &[u8]) -> Vec<u8> {
+        let mut out = header(b"PaxHeader", kind, body.len() as u64, "");
+        out.extend_from_slice(body);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+        out
+    }
+
+    #[test]
+    fn a_size_that_is_not_a_whole_number_is_odd() {
+        let tar = TarBuilder::new()
+            .pax(&[("size", "1.5")])
+            .file_sized("package/a", 0, "xy")
+            .tar();
+        let got = items(&tar);
+        assert_eq!(
+            got[0], r#"OddSize { detail: "size 1.5 is not a whole number" }"#,
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn an_extension_header_of_exactly_a_mebibyte_is_read() {
+        // "1048576 path=package/aaa…\n" is 14 bytes plus the value.
+        let value = format!("package/{}", "a".repeat(MAX_META as usize - 14 - 8));
+        let tar = TarBuilder::new()
+            .pax(&[("path", &value)])
+            .file("short", "1")
+            .tar();
+        let mut reader = NpmTar::new(&tar[..]);
+        let Ok(Some(Item::Entry(e))) = reader.next_item() else {
+            panic!("a 1 MiB PAX header names the entry after it");
+        };
+        assert_eq!(e.name, value);
+    }
+
+    #[test]
+    fn an_extension_header_whose_body_is_not_consumed_fails_the_archive_at_its_end() {
+        // A pending `size=512` sizes the global header (read whole); its `size=0` then
+        // decides the next extension header, whose body is not consumed: its blocks are
+        // read as headers, nothing replaces it, and npm's node-tar fails the archive.
+        let tar = TarBuilder::new()
+            .file("a", "1")
+            .raw(ext(tar::EntryType::XHeader, b"12 size=512\n"))
+            .raw(ext(tar::EntryType::XGlobalHeader, b"10 size=0\n"))
+            .raw(ext(tar::EntryType::XHeader, b"18 path=package/z\n"))
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [
+                r#"File "package/a" -> Some("a") size=1 link="" Read "1""#,
+                // Once for the global header, once for the one after it.
+                r#"OddSize { detail: "a pending PAX size applies to an extension header" }"#,
+                r#"OddSize { detail: "a pending PAX size applies to an extension header" }"#,
+                r#"SkippedHeader { detail: "a header's checksum is wrong" }"#,
+                "error: an entry's body ends early",
+            ]
+        );
+        // An extension header with an empty body at the end consumes nothing: no failure.
+        let tar = TarBuilder::new()
+            .file("a", "1")
+            .raw(ext(tar::EntryType::XHeader, b""))
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [r#"File "package/a" -> Some("a") size=1 link="" Read "1""#]
+        );
+    }
+
+    #[test]
+    fn a_body_longer_than_wanted_is_skipped_not_read() {
+        let tar = TarBuilder::new().file("a", "12345").file("b", "6").tar();
+        let mut reader = NpmTar::new(&tar[..]);
+        let mut buf = Vec::new();
+        assert!(matches!(reader.next_item(), Ok(Some(Item::Entry(_)))));
+        assert_eq!(reader.read_body(&mut buf, 4).unwrap(), Body::Skipped);
+        assert!(buf.is_empty());
+        let Ok(Some(Item::Entry(b))) = reader.next_item() else {
+            panic!("the next entry follows a skipped body");
+        };
+        assert_eq!(b.name, "package/b");
+        assert_eq!(reader.read_body(&mut buf, 1).unwrap(), Body::Read);
+        assert_eq!(buf, b"6");
+        assert_eq!((reader.headers, reader.valid), (2, 2));
+    }
+}
