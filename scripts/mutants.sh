@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Mutation testing of the security-relevant code, one group of modules at a time, each with
+# the tests that exercise it (see CONTRIBUTING.md, "Mutation testing"). Needs cargo-mutants
+# (`cargo install cargo-mutants --locked`). Runs in place (the tree must be clean; an
+# interrupted run can leave a mutated file: `git checkout src/`), builds with the `mutants`
+# profile (.cargo/mutants.toml) and writes target/mutants/GROUP/mutants.out.
+#
+#   scripts/mutants.sh GROUP [extra cargo-mutants arguments, e.g. --iterate or --list]
+#
+# GROUP: output (finding, redaction, SARIF), reader (the archive reader), rules, pack
+# (the packer emulation and folder reading), report (diff and listing reports).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+group=${1:?usage: scripts/mutants.sh output|reader|rules|pack|report [cargo-mutants arguments]}
+shift
+
+case $group in
+  output)
+    files=(src/redact.rs 'src/finding/**' src/render/sarif.rs)
+    tests=(redaction secrets formats cli_output output_format credentials_recall) ;;
+  reader)
+    files=('src/artifact/npmtar/**' src/artifact/read.rs src/artifact/gunzip.rs
+      src/artifact/zip.rs src/artifact/mod.rs src/artifact/installed.rs)
+    tests=(hostile intake nested caps memory_bounds bad_input properties install_scripts) ;;
+  rules)
+    files=('src/rules/**')
+    tests=(rules_and_reports secrets credentials_recall secrets_recall suppressions source_exposure) ;;
+  pack)
+    files=('src/artifact/pack/**' src/artifact/directory.rs src/artifact/builder.rs)
+    tests=(directory packers hostile package_config) ;;
+  report)
+    files=('src/report/**')
+    tests=(diff lock formats) ;;
+  *)
+    echo "unknown group \`$group\`: output, reader, rules, pack or report" >&2
+    exit 2 ;;
+esac
+
+args=(--in-place --no-shuffle --timeout 120 --output "target/mutants/$group")
+for f in "${files[@]}"; do args+=(--file "$f"); done
+# Build and run only the lib's unit tests and the named integration tests: every mutant is
+# a rebuild, and these are the tests that exercise the group.
+args+=(--cargo-arg=--lib)
+for t in "${tests[@]}"; do args+=(--cargo-arg=--test "--cargo-arg=$t"); done
+mkdir -p "target/mutants/$group"
+exec cargo mutants "${args[@]}" "$@"
