@@ -344,6 +344,20 @@ mod tests {
     }
 
     #[test]
+    fn user_info_is_replaced_by_its_redacted_form() {
+        let r = Redactor::default();
+        assert_eq!(
+            r.mask(&format!("see https://{TOKEN}:x-oauth-basic@github.com/a")),
+            "see https://ghp_…[55 chars]@github.com/a"
+        );
+        // Already cut short (a window's edge): nothing of it is shown.
+        assert_eq!(
+            r.mask("https://ghp_R8kq2Lm9…@github.com/a"),
+            "https://…[redacted]@github.com/a"
+        );
+    }
+
+    #[test]
     fn masks_what_a_cut_left() {
         let r = redactor(&[TOKEN]);
         let text = format!("x = '{}…", &TOKEN[..20]);

@@ -207,6 +207,37 @@ mod tests {
     }
 
     #[test]
+    fn rule_ids_are_lowercase_names_with_an_optional_family() {
+        let rule = |id: &str| {
+            format!("rules:\n  - id: '{id}'\n    message: m\n    severity: info\n    paths: [x]\n")
+        };
+        for bad in ["", "Upper", "a b", "a:b", "/a", "a/", "caf\u{e9}"] {
+            let e = err(&rule(bad));
+            assert!(
+                e.message.contains("invalid rule id"),
+                "{bad:?}: {}",
+                e.message
+            );
+        }
+        let mut set = RuleSet::default();
+        for good in ["a", "team/no-internal-urls", "x_1.2/b-c"] {
+            add_from_source(&mut set, &Source::new("r.yaml", rule(good))).unwrap();
+        }
+        assert_eq!(set.rules.len(), 3);
+    }
+
+    #[test]
+    fn a_large_regex_under_the_size_limit_compiles() {
+        // Unicode classes repeated make a sizeable program, well under 16 MiB.
+        for pattern in [r"\w{100}", r"[\p{L}\p{N}]{200}", r"(?:\w+\s+){20}"] {
+            assert!(compile_regex(pattern).is_ok(), "{pattern}");
+        }
+        assert!(compile_regex(r"\w{1000}{1000}")
+            .unwrap_err()
+            .contains("size limit"));
+    }
+
+    #[test]
     fn sizes() {
         assert_eq!(parse_size("512KiB"), Some(512 * 1024));
         assert_eq!(parse_size("10MB"), Some(10_000_000));

@@ -523,6 +523,29 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_given_a_body_by_pax_is_read_as_more_entries() {
+        let inner = TarBuilder::new().file("hidden.js", "h").tar();
+        let tar = TarBuilder::new()
+            .pax(&[("size", "1024")])
+            .dir("package/d")
+            .raw(&inner[..1024])
+            .pax(&[("size", "0")])
+            .dir("package/e")
+            .file("after", "z")
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [
+                r#"DirectoryBody { name: "package/d", size: 0 }"#,
+                r#"Directory "package/d" -> Some("d") size=0 link="" "#,
+                r#"File "package/hidden.js" -> Some("hidden.js") size=1 link="" Read "h""#,
+                r#"Directory "package/e" -> Some("e") size=0 link="" "#,
+                r#"File "package/after" -> Some("after") size=1 link="" Read "z""#,
+            ]
+        );
+    }
+
+    #[test]
     fn the_last_of_two_names_wins() {
         let tar = TarBuilder::new()
             .pax(&[("path", "package/first"), ("path", "package/second")])
