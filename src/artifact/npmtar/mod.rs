@@ -701,6 +701,67 @@ mod tests {
     }
 
     #[test]
+    fn body_sizes_are_whole_bytes_in_whole_blocks_and_unknown_sizes_are_endless() {
+        assert_eq!(body_size(0.0), (0, 0));
+        assert_eq!(body_size(1.0), (1, 512));
+        assert_eq!(body_size(512.0), (512, 512));
+        assert_eq!(body_size(513.5), (513, 1024));
+        for endless in [f64::NAN, f64::INFINITY, 1.8e19, 1e300] {
+            assert_eq!(body_size(endless), (u64::MAX, u64::MAX), "{endless}");
+        }
+    }
+
+    /// Gives one byte per read, with an interruption before each.
+    struct Stutter<'a> {
+        data: &'a [u8],
+        interrupt: bool,
+    }
+
+    impl Read for Stutter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.interrupt = !self.interrupt;
+            if self.interrupt {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let Some((first, rest)) = self.data.split_first() else {
+                return Ok(0);
+            };
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            buf[0] = *first;
+            self.data = rest;
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn a_block_is_read_through_short_reads_and_interruptions() {
+        let mut buf = [0u8; 4];
+        let mut r = Stutter {
+            data: b"abcdef",
+            interrupt: false,
+        };
+        assert_eq!(read_full(&mut r, &mut buf).unwrap(), 4);
+        assert_eq!(&buf, b"abcd");
+        assert_eq!(read_full(&mut r, &mut buf).unwrap(), 2);
+        assert_eq!(&buf[..2], b"ef");
+        // Any other error ends the read, even when the reader would go on.
+        struct Broken(bool);
+        impl Read for Broken {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if std::mem::replace(&mut self.0, true) {
+                    buf[0] = b'z';
+                    return Ok(1);
+                }
+                Err(io::ErrorKind::ConnectionReset.into())
+            }
+        }
+        let e = read_full(&mut Broken(false), &mut buf).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::ConnectionReset);
+    }
+
+    #[test]
     fn a_body_longer_than_wanted_is_skipped_not_read() {
         let tar = TarBuilder::new().file("a", "12345").file("b", "6").tar();
         let mut reader = NpmTar::new(&tar[..]);
