@@ -507,6 +507,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_tar_is_known_by_its_magic_or_by_its_checksum_alone() {
+        let tar = crate::artifact::builder::TarBuilder::new()
+            .file("a", "1")
+            .tar();
+        assert!(matches!(sniff("x", &tar), Ok(Compression::None)));
+        // A pre-POSIX header: no magic, a valid checksum.
+        let mut v7 = tar[..512].to_vec();
+        v7[257..265].fill(0);
+        let mut h = tar::Header::from_byte_slice(&v7).clone();
+        h.set_cksum();
+        let v7 = h.as_bytes().to_vec();
+        assert!(matches!(sniff("x", &v7), Ok(Compression::None)));
+        // The same with its checksum off by one, or its checksum field empty: not tar.
+        let mut bad = v7.clone();
+        bad[0] ^= 1;
+        assert!(matches!(sniff("x", &bad), Ok(Compression::Unknown)));
+        let mut empty_sum = v7.clone();
+        empty_sum[148..156].fill(0);
+        assert!(matches!(sniff("x", &empty_sum), Ok(Compression::Unknown)));
+        assert!(matches!(sniff("x", &[b'x'; 600]), Ok(Compression::Unknown)));
+        assert!(matches!(sniff("x", &[b'x'; 100]), Ok(Compression::Unknown)));
+    }
+
+    #[test]
+    fn the_unpacked_size_limit_allows_exactly_the_limit() {
+        let count = |limit: u64| {
+            let tripped = Rc::new(Cell::new(false));
+            let mut c = Counted {
+                inner: &[7u8; 1000][..],
+                seen: Rc::new(Cell::new(0)),
+                limit,
+                tripped: tripped.clone(),
+            };
+            let read = io::copy(&mut c, &mut io::sink());
+            (read.is_ok(), tripped.get(), c.seen.get())
+        };
+        assert_eq!(count(1000), (true, false, 1000));
+        let (ok, tripped, _) = count(999);
+        assert!(!ok && tripped);
+    }
+
+    #[test]
     fn sniff_names_the_format() {
         let err = sniff("x.zip", b"PK\x03\x04rest").err().unwrap();
         assert!(err.to_string().contains("zip"), "{err}");

@@ -216,6 +216,37 @@ mod tests {
         assert_eq!(li.position(2_000_000), (1, 1_000_001));
     }
 
+    /// The excerpt of the `X` in `line`, with a context line on each side.
+    fn excerpt_of_x(line: &str) -> Excerpt {
+        let data = format!("before\n{line}\nafter").into_bytes();
+        let start = data.iter().position(|b| *b == b'X').unwrap();
+        let mut li = LineIndex::new(&data);
+        let (line, column) = li.position(start);
+        let place = Pending {
+            start,
+            end: start + 1,
+            line,
+            column,
+            display: "X".into(),
+        };
+        excerpt(&data, &mut li, &place, &[])
+    }
+
+    #[test]
+    fn a_line_up_to_the_long_line_bound_is_shown_whole_and_a_longer_one_windowed() {
+        let whole = format!("{}X{}", "a".repeat(100), "b".repeat(LONG_LINE - 101));
+        let e = excerpt_of_x(&whole);
+        assert_eq!(e.text, format!("before\n{whole}\nafter"));
+        assert_eq!(&e.text[e.highlight.0..e.highlight.1], "X");
+        assert_eq!((e.first_line, e.column), (1, 101));
+
+        let long = format!("{}X{}", "a".repeat(100), "b".repeat(100));
+        let e = excerpt_of_x(&long);
+        let window = format!("…{}X{}…", "a".repeat(WINDOW), "b".repeat(WINDOW));
+        assert_eq!(e.text, format!("before\n{window}\nafter"));
+        assert_eq!(&e.text[e.highlight.0..e.highlight.1], "X");
+    }
+
     proptest::proptest! {
         /// Positions from the line index agree with counting by hand, whatever the bytes
         /// (invalid UTF-8, CRLF, long lines) and in whatever order they are asked for.

@@ -238,6 +238,36 @@ mod tests {
     }
 
     #[test]
+    fn a_pattern_of_exactly_the_byte_limit_is_accepted() {
+        let rule = format!(
+            "rules:\n  - id: a\n    message: m\n    severity: info\n    pattern: '{}'\n",
+            "a".repeat(MAX_PATTERN_LEN)
+        );
+        let mut set = RuleSet::default();
+        add_from_source(&mut set, &Source::new("r.yaml", rule)).unwrap();
+    }
+
+    #[test]
+    fn a_structural_check_takes_neither_paths_nor_exclude() {
+        let rule = |extra: &str| {
+            format!("rules:\n  - id: a\n    message: m\n    severity: info\n    check: archive.symlink\n{extra}")
+        };
+        let mut set = RuleSet {
+            checks: vec!["archive.symlink"],
+            ..Default::default()
+        };
+        for extra in ["    paths: [x]\n", "    exclude: [x]\n"] {
+            let e = add_from_source(&mut set, &Source::new("r.yaml", rule(extra))).unwrap_err();
+            assert!(
+                e.message.contains("cannot also have"),
+                "{extra}: {}",
+                e.message
+            );
+        }
+        add_from_source(&mut set, &Source::new("r.yaml", rule(""))).unwrap();
+    }
+
+    #[test]
     fn sizes() {
         assert_eq!(parse_size("512KiB"), Some(512 * 1024));
         assert_eq!(parse_size("10MB"), Some(10_000_000));
