@@ -527,6 +527,12 @@ mod tests {
         empty_sum[148..156].fill(0);
         assert!(matches!(sniff("x", &empty_sum), Ok(Compression::Unknown)));
         assert!(matches!(sniff("x", &[b'x'; 600]), Ok(Compression::Unknown)));
+        // Any block whose checksum adds up counts, even one without a zero byte
+        // (504 × 'x' + 8 spaces = 0o166500); a zero block never does.
+        let mut dense = [b'x'; 512];
+        dense[148..156].copy_from_slice(b"166500  ");
+        assert!(matches!(sniff("x", &dense), Ok(Compression::None)));
+        assert!(matches!(sniff("x", &[0u8; 512]), Ok(Compression::Unknown)));
         assert!(matches!(sniff("x", &[b'x'; 100]), Ok(Compression::Unknown)));
     }
 
