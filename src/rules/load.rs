@@ -268,6 +268,30 @@ mod tests {
     }
 
     #[test]
+    fn every_validator_needs_a_pattern_to_judge() {
+        let rule = |extra: &str| {
+            format!("rules:\n  - id: a\n    message: m\n    severity: info\n    paths: [x]\n    {extra}\n")
+        };
+        for extra in [
+            "entropy: '3.5'",
+            "checksum: github",
+            "allow: [x]",
+            "allow_match: [x]",
+            "allow_near: [x]",
+        ] {
+            let e = err(&rule(extra));
+            assert!(
+                e.message.contains("but no `pattern`"),
+                "{extra}: {}",
+                e.message
+            );
+            let mut set = RuleSet::default();
+            let with_pattern = rule(&format!("{extra}\n    pattern: 'ghp_\\w+'"));
+            add_from_source(&mut set, &Source::new("r.yaml", with_pattern)).unwrap();
+        }
+    }
+
+    #[test]
     fn sizes() {
         assert_eq!(parse_size("512KiB"), Some(512 * 1024));
         assert_eq!(parse_size("10MB"), Some(10_000_000));
