@@ -554,6 +554,98 @@ mod tests {
         assert!(!ok && tripped);
     }
 
+    /// Counts the bytes the reader thread takes from the input.
+    struct Metered {
+        data: io::Cursor<Vec<u8>>,
+        taken: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    }
+
+    impl Read for Metered {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.data.read(buf)?;
+            self.taken
+                .fetch_add(n as u64, std::sync::atomic::Ordering::SeqCst);
+            Ok(n)
+        }
+    }
+
+    /// Holds the first file until the reader has read ahead and stopped, and records how
+    /// far it got; then takes the rest.
+    struct Slow {
+        taken: std::sync::Arc<std::sync::atomic::AtomicU64>,
+        at_first: Option<u64>,
+        files: Vec<(String, usize)>,
+    }
+
+    impl Visitor for Slow {
+        fn file(&mut self, entry: Entry<'_>) {
+            use std::time::{Duration, Instant};
+            if self.at_first.is_none() {
+                let taken = || self.taken.load(std::sync::atomic::Ordering::SeqCst);
+                // The reader goes on while this file is visited...
+                let start = Instant::now();
+                while taken() < READ_AHEAD / 2 {
+                    assert!(
+                        start.elapsed() < Duration::from_secs(30),
+                        "the reader did not read ahead while a file was visited ({} bytes)",
+                        taken()
+                    );
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                // ...until the budget stops it (or it reads everything).
+                let mut last = taken();
+                loop {
+                    std::thread::sleep(Duration::from_millis(300));
+                    let now = taken();
+                    if now == last || start.elapsed() > Duration::from_secs(10) {
+                        break;
+                    }
+                    last = now;
+                }
+                self.at_first = Some(taken());
+            }
+            self.files.push((entry.rel.to_string(), entry.data.len()));
+        }
+        fn issue(&mut self, _: &str, _: EntryIssue) {}
+    }
+
+    #[test]
+    fn the_reader_runs_ahead_of_a_slow_visitor_by_the_read_ahead_and_no_further() {
+        const MIB: usize = 1 << 20;
+        let mut b = crate::artifact::builder::TarBuilder::new();
+        for i in 0..16 {
+            b = b.file(&format!("f{i:02}"), vec![b'a'; 4 * MIB]);
+        }
+        // One file larger than the whole read-ahead still goes through.
+        b = b.file("big", vec![b'b'; READ_AHEAD as usize + 4 * MIB]);
+        let tar = b.tar();
+        let taken = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let input = Metered {
+            data: io::Cursor::new(tar),
+            taken: taken.clone(),
+        };
+        let mut slow = Slow {
+            taken,
+            at_first: None,
+            files: Vec::new(),
+        };
+        let limits = Limits::default();
+        read_archive_parallel("t.tar", input, &limits, &mut slow).unwrap();
+        let at_first = slow.at_first.unwrap();
+        // In flight: at most the read-ahead (the visited file included), plus the file the
+        // reader holds while it waits, plus buffers.
+        let bound = READ_AHEAD + 4 * MIB as u64 + MIB as u64;
+        assert!(
+            at_first <= bound,
+            "the reader took {at_first} bytes while one file was visited (bound {bound})"
+        );
+        assert_eq!(slow.files.len(), 17);
+        assert_eq!(
+            slow.files[16],
+            ("big".to_string(), READ_AHEAD as usize + 4 * MIB)
+        );
+    }
+
     #[test]
     fn sniff_names_the_format() {
         let err = sniff("x.zip", b"PK\x03\x04rest").err().unwrap();
