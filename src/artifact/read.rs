@@ -647,6 +647,35 @@ mod tests {
     }
 
     #[test]
+    fn a_visitor_that_fails_does_not_leave_the_reader_waiting() {
+        struct Fails;
+        impl Visitor for Fails {
+            fn file(&mut self, _: Entry<'_>) {
+                // Long enough for the reader to fill the read-ahead and wait on it.
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                panic!("the visitor fails");
+            }
+            fn issue(&mut self, _: &str, _: EntryIssue) {}
+        }
+        let mut b = crate::artifact::builder::TarBuilder::new();
+        for i in 0..16 {
+            b = b.file(&format!("f{i:02}"), vec![b'a'; 4 << 20]);
+        }
+        let tar = b.tar();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let outcome = std::panic::catch_unwind(|| {
+                read_archive_parallel("t.tar", &tar[..], &Limits::default(), &mut Fails)
+            });
+            let _ = done.send(outcome.is_err());
+        });
+        let panicked = finished
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the reader still waits for a visitor that is gone");
+        assert!(panicked, "the visitor's failure reaches the caller");
+    }
+
+    #[test]
     fn sniff_names_the_format() {
         let err = sniff("x.zip", b"PK\x03\x04rest").err().unwrap();
         assert!(err.to_string().contains("zip"), "{err}");
