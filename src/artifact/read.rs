@@ -675,6 +675,44 @@ mod tests {
         assert!(panicked, "the visitor's failure reaches the caller");
     }
 
+    /// Collects what a read hands over.
+    #[derive(Default)]
+    struct Collect {
+        files: Vec<String>,
+        issues: Vec<(String, EntryIssue)>,
+    }
+
+    impl Visitor for Collect {
+        fn file(&mut self, entry: Entry<'_>) {
+            self.files.push(entry.rel.to_string());
+        }
+        fn issue(&mut self, path: &str, issue: EntryIssue) {
+            self.issues.push((path.to_string(), issue));
+        }
+    }
+
+    #[test]
+    fn the_entry_limit_allows_exactly_the_limit_and_entries_are_counted() {
+        let tar = crate::artifact::builder::TarBuilder::new()
+            .file("a", "1")
+            .file("b", "2")
+            .dir("package/d")
+            .tar();
+        let limits = |max_entries| Limits {
+            max_entries,
+            ..Limits::default()
+        };
+        let mut seen = Collect::default();
+        let stats = read_archive("t.tar", &tar[..], &limits(3), &mut seen).unwrap();
+        assert_eq!((stats.entries, stats.files), (3, 2));
+        assert_eq!(seen.files, ["a", "b"]);
+        let err = read_archive("t.tar", &tar[..], &limits(2), &mut Collect::default());
+        assert!(matches!(
+            err,
+            Err(ArtifactError::TooManyEntries { limit: 2, .. })
+        ));
+    }
+
     #[test]
     fn sniff_names_the_format() {
         let err = sniff("x.zip", b"PK\x03\x04rest").err().unwrap();

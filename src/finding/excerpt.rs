@@ -247,6 +247,24 @@ mod tests {
         assert_eq!(&e.text[e.highlight.0..e.highlight.1], "X");
     }
 
+    #[test]
+    fn a_long_context_line_is_cut_and_marked() {
+        let before = "c".repeat(LONG_LINE + 1);
+        let data = format!("{before}\nX\nshort").into_bytes();
+        let start = data.iter().position(|b| *b == b'X').unwrap();
+        let mut li = LineIndex::new(&data);
+        let (line, column) = li.position(start);
+        let place = Pending {
+            start,
+            end: start + 1,
+            line,
+            column,
+            display: "X".into(),
+        };
+        let e = excerpt(&data, &mut li, &place, &[]);
+        assert_eq!(e.text, format!("{}…\nX\nshort", "c".repeat(LONG_LINE)));
+    }
+
     proptest::proptest! {
         /// Positions from the line index agree with counting by hand, whatever the bytes
         /// (invalid UTF-8, CRLF, long lines) and in whatever order they are asked for.
