@@ -292,6 +292,37 @@ mod tests {
     }
 
     #[test]
+    fn secret_rules_decode_and_skip_placeholders_by_default_and_others_do_not() {
+        let compiled = |fields: &str| {
+            let mut set = RuleSet::default();
+            let yaml = format!("rules:\n  - id: a\n    message: m\n    severity: info\n{fields}");
+            add_from_source(&mut set, &Source::new("r.yaml", yaml)).unwrap();
+            let v = &set.rules[0].validate;
+            (v.decode, v.placeholders)
+        };
+        let secret = "    category: secret\n";
+        let pattern = "    pattern: 'k_\\w+'\n";
+        assert_eq!(compiled(&format!("{secret}{pattern}")), (true, true));
+        assert_eq!(
+            compiled(&format!("{secret}    paths: [x]\n")),
+            (false, true)
+        );
+        assert_eq!(compiled(pattern), (false, false));
+        assert_eq!(
+            compiled(&format!(
+                "{secret}{pattern}    decode: false\n    placeholders: false\n"
+            )),
+            (false, false)
+        );
+        assert_eq!(
+            compiled(&format!(
+                "{pattern}    decode: true\n    placeholders: true\n"
+            )),
+            (true, true)
+        );
+    }
+
+    #[test]
     fn sizes() {
         assert_eq!(parse_size("512KiB"), Some(512 * 1024));
         assert_eq!(parse_size("10MB"), Some(10_000_000));
