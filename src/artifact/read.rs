@@ -714,6 +714,28 @@ mod tests {
     }
 
     #[test]
+    fn a_file_of_exactly_the_file_size_limit_is_read_and_a_larger_one_reported() {
+        let tar = crate::artifact::builder::TarBuilder::new()
+            .file("fits", "12345678")
+            .file("over", "123456789")
+            .tar();
+        let limits = Limits {
+            max_file_size: 8,
+            ..Limits::default()
+        };
+        let mut seen = Collect::default();
+        read_archive("t.tar", &tar[..], &limits, &mut seen).unwrap();
+        assert_eq!(seen.files, ["fits"]);
+        assert_eq!(
+            seen.issues,
+            [(
+                "package/over".to_string(),
+                EntryIssue::Oversized { size: 9, limit: 8 }
+            )]
+        );
+    }
+
+    #[test]
     fn sniff_names_the_format() {
         let err = sniff("x.zip", b"PK\x03\x04rest").err().unwrap();
         assert!(err.to_string().contains("zip"), "{err}");
