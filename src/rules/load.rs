@@ -323,6 +323,14 @@ mod tests {
     }
 
     #[test]
+    fn empty_keywords_are_dropped() {
+        let mut set = RuleSet::default();
+        let yaml = "rules:\n  - id: a\n    message: m\n    severity: info\n    pattern: 'k_\\w+'\n    keywords: ['k_', '', 'K2']\n";
+        add_from_source(&mut set, &Source::new("r.yaml", yaml)).unwrap();
+        assert_eq!(set.rules[0].keywords, ["k_", "K2"]);
+    }
+
+    #[test]
     fn sizes() {
         assert_eq!(parse_size("512KiB"), Some(512 * 1024));
         assert_eq!(parse_size("10MB"), Some(10_000_000));
