@@ -420,6 +420,64 @@ fn uri_encode(path: &str) -> String {
 mod tests {
     use super::*;
 
+    fn report(name: Option<&str>, findings: Vec<Finding>) -> Report {
+        let info = crate::report::ArtifactInfo {
+            path: format!("{}.tgz", name.unwrap_or("unnamed")),
+            kind: "tarball".into(),
+            name: name.map(str::to_string),
+            version: None,
+            files: 0,
+            unpacked_bytes: 0,
+            packer: None,
+            packer_fallback: None,
+        };
+        Report::new(info, findings, std::time::Duration::ZERO)
+    }
+
+    fn log(reports: &[Report]) -> serde_json::Value {
+        serde_json::from_str(&sarif(reports, &RuleSet::default(), &RepoPaths::none())).unwrap()
+    }
+
+    #[test]
+    fn a_finding_without_a_rule_in_the_set_gets_a_descriptor_its_index_points_at() {
+        let f = |rule: &str, file: &str| Finding {
+            fingerprint: crate::finding::fingerprint(rule, file, b"v"),
+            ..Finding::bare(rule, file, Severity::Warning)
+        };
+        let log = log(&[report(
+            Some("a"),
+            vec![
+                f("x/one", "package/a"),
+                f("x/two", "package/b"),
+                f("x/one", "package/c"),
+            ],
+        )]);
+        let run = &log["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        assert_eq!(rules.len(), 2, "{rules:?}");
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), 3);
+        for r in results {
+            let i = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[i]["id"], r["ruleId"], "{r}");
+        }
+    }
+
+    #[test]
+    fn alerts_are_keyed_by_package_only_for_a_single_named_package() {
+        let id = |reports: &[Report]| log(reports)["runs"][0]["automationDetails"]["id"].clone();
+        assert_eq!(id(&[report(Some("a"), vec![])]), "packguard/a/");
+        assert_eq!(id(&[report(None, vec![])]), "packguard/");
+        assert_eq!(
+            id(&[report(Some("a"), vec![]), report(None, vec![])]),
+            "packguard/"
+        );
+        assert_eq!(
+            id(&[report(Some("a"), vec![]), report(Some("b"), vec![])]),
+            "packguard/"
+        );
+    }
+
     #[test]
     fn uris_are_percent_encoded_relative_references() {
         assert_eq!(uri_encode("package/dist/cli.js"), "package/dist/cli.js");
