@@ -736,6 +736,55 @@ mod tests {
     }
 
     #[test]
+    fn reader_quirks_reach_the_visitor_as_disagreements_in_words() {
+        let tar = crate::artifact::builder::TarBuilder::new()
+            .file("a", "1")
+            .zero_block()
+            .file("b", "2")
+            .tar();
+        let mut seen = Collect::default();
+        read_archive("t.tar", &tar[..], &Limits::default(), &mut seen).unwrap();
+        assert_eq!(seen.files, ["a", "b"]);
+        assert_eq!(
+            seen.issues,
+            // On the entry it affects, which follows it.
+            [(
+                "package/b".to_string(),
+                EntryIssue::ReaderDisagreement {
+                    detail: "a lone zero block before this entry: strict readers stop there, npm reads on".into()
+                }
+            )]
+        );
+        use npmtar::Quirk;
+        for (quirk, words) in [
+            (
+                Quirk::DirectoryBody { name: "package/d".into(), size: 512 },
+                "directory `package/d` declares a 512 byte body, which npm reads as more entries",
+            ),
+            (
+                Quirk::RepeatedPaxKey { key: "path".into() },
+                "a PAX header gives `path` twice; npm keeps the last",
+            ),
+            (
+                Quirk::CompetingNames,
+                "a GNU long name and a PAX path name the same entry; npm keeps the later",
+            ),
+            (
+                Quirk::SkippedHeader { detail: "a header has no name".into() },
+                "a header has no name; npm skips that block and reads the next as a header",
+            ),
+            (Quirk::IgnoredExtension, "an extension header over 1 MiB, which npm ignores"),
+            (Quirk::OddSize { detail: "size 1.5".into() }, "size 1.5"),
+            (
+                Quirk::PartialBlock { bytes: 7 },
+                "the archive ends 7 bytes into a header block; npm ignores them, a strict reader fails",
+            ),
+        ] {
+            assert_eq!(describe_quirk(&quirk), words);
+        }
+    }
+
+    #[test]
     fn sniff_names_the_format() {
         let err = sniff("x.zip", b"PK\x03\x04rest").err().unwrap();
         assert!(err.to_string().contains("zip"), "{err}");
