@@ -204,6 +204,22 @@ mod tests {
             ));
         }
         assert!(err(&many).message.contains("over the limit"));
+        // The limit counts the rules already loaded, and allows exactly MAX_RULES.
+        let rules = |from: usize, to: usize| {
+            let mut yaml = String::from("rules:\n");
+            for i in from..to {
+                yaml.push_str(&format!(
+                    "  - {{id: r{i}, message: m, severity: info, pattern: x}}\n"
+                ));
+            }
+            Source::new("r.yaml", yaml)
+        };
+        let mut set = RuleSet::default();
+        add_from_source(&mut set, &rules(0, MAX_RULES - 1)).unwrap();
+        add_from_source(&mut set, &rules(MAX_RULES - 1, MAX_RULES)).unwrap();
+        let e = add_from_source(&mut set, &rules(MAX_RULES, MAX_RULES + 1)).unwrap_err();
+        assert!(e.message.contains("over the limit"), "{}", e.message);
+        assert_eq!(set.rules.len(), MAX_RULES);
     }
 
     #[test]
