@@ -785,6 +785,40 @@ mod tests {
     }
 
     #[test]
+    fn a_path_inside_the_package_drops_the_top_folder_only() {
+        assert_eq!(
+            rel_path(&["package".into(), "lib".into(), "a.js".into()]),
+            "lib/a.js"
+        );
+        assert_eq!(rel_path(&["package".into(), "a.js".into()]), "a.js");
+        assert_eq!(rel_path(&["a.js".into()]), "a.js");
+    }
+
+    #[test]
+    fn io_errors_say_what_they_mean_for_a_tarball() {
+        let other = |text: &str| describe_io(&io::Error::other(text.to_string()));
+        assert_eq!(
+            describe_io(&io::ErrorKind::UnexpectedEof.into()),
+            "the archive is truncated (unexpected end of file)"
+        );
+        assert_eq!(
+            other("unexpected end of stream"),
+            "the archive is truncated (unexpected end of stream)"
+        );
+        for damaged in [
+            "corrupt deflate stream",
+            "invalid gzip header",
+            "bad checksum",
+        ] {
+            assert_eq!(
+                other(damaged),
+                format!("the gzip stream is damaged ({damaged})")
+            );
+        }
+        assert_eq!(other("disk on fire"), "disk on fire");
+    }
+
+    #[test]
     fn sniff_names_the_format() {
         let err = sniff("x.zip", b"PK\x03\x04rest").err().unwrap();
         assert!(err.to_string().contains("zip"), "{err}");

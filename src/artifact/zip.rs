@@ -92,3 +92,70 @@ pub fn read_zip(
     }
     Ok(stats)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, data) in entries {
+            w.start_file(*name, opts).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[derive(Default)]
+    struct Collect {
+        files: Vec<(String, Vec<u8>)>,
+        issues: Vec<(String, EntryIssue)>,
+    }
+
+    impl Visitor for Collect {
+        fn file(&mut self, entry: Entry<'_>) {
+            self.files
+                .push((entry.rel.to_string(), entry.data.to_vec()));
+        }
+        fn issue(&mut self, path: &str, issue: EntryIssue) {
+            self.issues.push((path.to_string(), issue));
+        }
+    }
+
+    #[test]
+    fn limits_allow_exactly_their_value() {
+        let data = zip_of(&[("a.txt", b"12345678"), ("b/c.txt", b"123456789")]);
+        let limits = Limits {
+            max_file_size: 8,
+            max_entries: 2,
+            ..Limits::default()
+        };
+        let mut seen = Collect::default();
+        let stats = read_zip("x.zip", &data, &limits, &mut seen).unwrap();
+        assert_eq!(
+            (stats.entries, stats.files, stats.unpacked_bytes),
+            (2, 1, 8)
+        );
+        assert_eq!(seen.files, [("a.txt".to_string(), b"12345678".to_vec())]);
+        assert_eq!(
+            seen.issues,
+            [(
+                "b/c.txt".to_string(),
+                EntryIssue::Oversized { size: 9, limit: 8 }
+            )]
+        );
+        let fewer = Limits {
+            max_entries: 1,
+            ..limits
+        };
+        let err = read_zip("x.zip", &data, &fewer, &mut Collect::default());
+        assert!(matches!(
+            err,
+            Err(ArtifactError::TooManyEntries { limit: 1, .. })
+        ));
+    }
+}
