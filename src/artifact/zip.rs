@@ -157,5 +157,13 @@ mod tests {
             err,
             Err(ArtifactError::TooManyEntries { limit: 1, .. })
         ));
+        // The unpacked total: exactly the limit passes, one byte less does not.
+        let total = |max_total_size| Limits {
+            max_total_size,
+            ..limits
+        };
+        assert!(read_zip("x.zip", &data, &total(8), &mut Collect::default()).is_ok());
+        let err = read_zip("x.zip", &data, &total(7), &mut Collect::default());
+        assert!(matches!(err, Err(ArtifactError::TooLarge { limit: 7, .. })));
     }
 }
