@@ -90,3 +90,45 @@ pub(super) fn win32_root(p: &str) -> usize {
     }
     0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each name's placement, as npm's node-tar placed it: these names were written to one
+    /// archive (Python's tarfile, PAX) and extracted with `tests/differential/node-tar-extract.mjs`.
+    #[test]
+    fn names_land_where_node_tar_puts_them() {
+        let deep = |part: &str, n: usize| format!("package/{}leaf", format!("{part}/").repeat(n));
+        let cases: Vec<(String, Option<String>)> = vec![
+            ("package/a.js".into(), Some("a.js".into())),
+            ("x/lib/b.js".into(), Some("lib/b.js".into())),
+            ("package//abs1".into(), Some("abs1".into())),
+            ("package/C:/c.js".into(), Some("c.js".into())),
+            ("package/D:d.js".into(), Some("d.js".into())),
+            (r"package/\\server\share\e.js".into(), Some("e.js".into())),
+            (r"package/\l.js".into(), Some("l.js".into())),
+            ("package/a/../f".into(), None),
+            (r"package/g\..\h".into(), None),
+            ("package/..".into(), None),
+            ("package/./i".into(), Some("i".into())),
+            ("package/m/./n/.".into(), Some("m/n".into())),
+            ("package/o/..x".into(), Some("o/..x".into())),
+            (r"package/j\k.js".into(), Some(r"j\k.js".into())),
+            ("package".into(), None),
+            ("package/".into(), None),
+            // node-tar's maxDepth: 1024 parts after the first are written, 1025 are not.
+            (deep("q", 1023), Some(format!("{}leaf", "q/".repeat(1023)))),
+            (deep("r", 1024), None),
+        ];
+        for (name, want) in cases {
+            assert_eq!(placement(&name), want, "{name:.60}");
+        }
+    }
+
+    #[test]
+    fn both_slashes_separate() {
+        assert!(is_sep(b'/') && is_sep(b'\\'));
+        assert!(!is_sep(b'a') && !is_sep(b':'));
+    }
+}
