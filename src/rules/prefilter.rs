@@ -202,6 +202,39 @@ mod tests {
     }
 
     #[test]
+    fn keyword_hits_become_merged_windows_inside_their_region() {
+        use crate::rules::{load::add_from_source, RuleSet};
+        let mut set = RuleSet::default();
+        let yaml = "rules:\n  - id: a\n    message: m\n    severity: info\n    pattern: 'k_[a-z]{4}'\n    keywords: [k_]\n";
+        add_from_source(&mut set, &crate::source::Source::new("r.yaml", yaml)).unwrap();
+        let reach = set.rules[0].reach;
+        assert_eq!(reach, 6);
+        let mut data = vec![b'.'; 100];
+        for at in [20, 24, 70, 96] {
+            data[at..at + 2].copy_from_slice(b"k_");
+        }
+        let pre = Prefilter::new(&set.rules);
+        let w = pre.windows(&set.rules, &data, &[(10, 95)], &[0]);
+        // A hit at s..s+2 opens s+2-reach .. s+reach+LOOKAROUND; 20 and 24 overlap and
+        // merge, 70 stands alone, 96 is outside the region.
+        assert_eq!(
+            w.of(0),
+            [
+                (22 - reach, 24 + reach + LOOKAROUND),
+                (72 - reach, 70 + reach + LOOKAROUND)
+            ]
+        );
+        // Clipped to the region's start and end.
+        let w = pre.windows(&set.rules, &data, &[(18, 30)], &[0]);
+        assert_eq!(w.of(0), [(18, 30)]);
+        // Not asked about: no windows.
+        assert!(pre
+            .windows(&set.rules, &data, &[(0, 100)], &[])
+            .of(0)
+            .is_empty());
+    }
+
+    #[test]
     fn windows_find_each_match_once() {
         let re = Regex::new(r"k=\d+").unwrap();
         let data = b"k=1 k=22 k=333";
