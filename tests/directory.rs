@@ -1015,6 +1015,14 @@ fn bun_lists_without_scripts() {
     check_packer("bun", &real_packer("PACKGUARD_TEST_BUN"), true);
 }
 
+/// The packer command in `var`, checked to report a version starting with `major`.
+fn packer_at(var: &str, major: &str) -> String {
+    let cmd = real_packer(var);
+    let version = packer_version(&cmd);
+    assert!(version.starts_with(major), "{var} is version {version}");
+    cmd
+}
+
 /// The version a packer command reports (`yarn --version`).
 fn packer_version(cmd: &str) -> String {
     let parts: Vec<&str> = cmd.split_whitespace().collect();
@@ -1029,24 +1037,14 @@ fn packer_version(cmd: &str) -> String {
 #[test]
 #[ignore = "needs yarn 1: PACKGUARD_TEST_YARN1 (scripts/fetch-packers.sh installs it, scripts/test.sh sets it)"]
 fn yarn1_lists_a_package_without_running_its_scripts() {
-    let cmd = real_packer("PACKGUARD_TEST_YARN1");
-    let version = packer_version(&cmd);
-    assert!(
-        version.starts_with("1."),
-        "PACKGUARD_TEST_YARN1 is yarn {version}"
-    );
+    let cmd = packer_at("PACKGUARD_TEST_YARN1", "1.");
     check_packer("yarn", &cmd, true);
 }
 
 #[test]
 #[ignore = "needs yarn 4: PACKGUARD_TEST_YARN4 (scripts/fetch-packers.sh installs it, scripts/test.sh sets it)"]
 fn yarn4_lists_a_package_or_refuses_one_with_pack_scripts() {
-    let cmd = real_packer("PACKGUARD_TEST_YARN4");
-    let version = packer_version(&cmd);
-    assert!(
-        version.starts_with("4."),
-        "PACKGUARD_TEST_YARN4 is yarn {version}"
-    );
+    let cmd = packer_at("PACKGUARD_TEST_YARN4", "4.");
     check_packer("yarn", &cmd, false);
     // yarn 2+ runs prepack on `pack --dry-run` and has no switch to stop it: a package with
     // one is refused with exit 2, and nothing runs.

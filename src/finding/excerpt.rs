@@ -218,9 +218,13 @@ mod tests {
 
     /// The excerpt of the `X` in `line`, with a context line on each side.
     fn excerpt_of_x(line: &str) -> Excerpt {
-        let data = format!("before\n{line}\nafter").into_bytes();
+        excerpt_of_x_in(format!("before\n{line}\nafter").as_bytes())
+    }
+
+    /// The excerpt of the first `X` in `data`.
+    fn excerpt_of_x_in(data: &[u8]) -> Excerpt {
         let start = data.iter().position(|b| *b == b'X').unwrap();
-        let mut li = LineIndex::new(&data);
+        let mut li = LineIndex::new(data);
         let (line, column) = li.position(start);
         let place = Pending {
             start,
@@ -229,7 +233,7 @@ mod tests {
             column,
             display: "X".into(),
         };
-        excerpt(&data, &mut li, &place, &[])
+        excerpt(data, &mut li, &place, &[])
     }
 
     #[test]
@@ -250,18 +254,7 @@ mod tests {
     #[test]
     fn a_long_context_line_is_cut_and_marked() {
         let before = "c".repeat(LONG_LINE + 1);
-        let data = format!("{before}\nX\nshort").into_bytes();
-        let start = data.iter().position(|b| *b == b'X').unwrap();
-        let mut li = LineIndex::new(&data);
-        let (line, column) = li.position(start);
-        let place = Pending {
-            start,
-            end: start + 1,
-            line,
-            column,
-            display: "X".into(),
-        };
-        let e = excerpt(&data, &mut li, &place, &[]);
+        let e = excerpt_of_x_in(format!("{before}\nX\nshort").as_bytes());
         assert_eq!(e.text, format!("{}…\nX\nshort", "c".repeat(LONG_LINE)));
     }
 
