@@ -307,10 +307,13 @@ impl<R: Read> NpmTar<R> {
             Some(b'3') => Kind::Special("character device".into()),
             Some(b'4') => Kind::Special("block device".into()),
             Some(b'6') => Kind::Special("FIFO".into()),
-            other => Kind::Ignored(format!(
-                "unknown entry type `{}`",
-                (other.unwrap_or(block[156]) as char).escape_default()
-            )),
+            other => {
+                let flag = (other.unwrap_or(block[156]) as char).escape_default();
+                Kind::Ignored(match other.and_then(type_name) {
+                    Some(name) => format!("{name} entry (type `{flag}`)"),
+                    None => format!("unknown entry type `{flag}`"),
+                })
+            }
         };
         let raw_dir_size = dec_number(&block[124..136]).ok().flatten().unwrap_or(0.0);
         if code == Some(b'5')
@@ -627,6 +630,103 @@ mod tests {
             [
                 "IgnoredExtension",
                 r#"File "package/a" -> Some("a") size=1 link="" Read "1""#,
+            ]
+        );
+    }
+
+    /// A file header whose number field at `at` is not a number node-tar can read (a
+    /// base-256 lead byte other than 0x80 and 0xff), its checksum set.
+    fn unreadable_number_at(name: &[u8], at: usize) -> Vec<u8> {
+        let mut h = header(name, tar::EntryType::Regular, 1, "");
+        h[at] = 0x81;
+        let mut block = tar::Header::new_old();
+        block.as_mut_bytes().copy_from_slice(&h);
+        block.set_cksum();
+        let mut out = block.as_bytes().to_vec();
+        out.extend_from_slice(b"1");
+        out.resize(1024, 0);
+        out
+    }
+
+    #[test]
+    fn a_number_node_tar_cannot_read_skips_the_header_unless_an_extension_names_its_field() {
+        // Checked with npm's node-tar (tests/differential/node-tar-extract.mjs): a header
+        // whose uid, gid, mtime, atime or ctime field throws is skipped; an extended header
+        // carrying that key, even empty, replaces the field, so it is never decoded and the
+        // file installs; any other key does not.
+        for (key, at) in [
+            ("uid", 108),
+            ("gid", 116),
+            ("mtime", 136),
+            ("atime", 476),
+            ("ctime", 488),
+        ] {
+            let bad = unreadable_number_at(b"package/f", at);
+            let plain = TarBuilder::new().raw(&bad).tar();
+            assert_eq!(
+                items(&plain),
+                [
+                    r#"SkippedHeader { detail: "invalid base256 encoding" }"#,
+                    // The body block, read as the next header.
+                    r#"SkippedHeader { detail: "a header's checksum is wrong" }"#,
+                ],
+                "{key}"
+            );
+            let other = TarBuilder::new().pax(&[("comment", "x")]).raw(&bad).tar();
+            assert_eq!(
+                items(&other),
+                [
+                    r#"SkippedHeader { detail: "invalid base256 encoding" }"#,
+                    // The body block, read as the next header.
+                    r#"SkippedHeader { detail: "a header's checksum is wrong" }"#,
+                ],
+                "{key}"
+            );
+            for value in ["1", ""] {
+                let named = TarBuilder::new().pax(&[(key, value)]).raw(&bad).tar();
+                assert_eq!(
+                    items(&named),
+                    [r#"File "package/f" -> Some("f") size=1 link="" Read "1""#],
+                    "{key}={value}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_extension_linkpath_names_the_link_target_and_counts_as_a_key() {
+        let tar = TarBuilder::new()
+            .pax(&[("linkpath", "first"), ("linkpath", "second")])
+            .raw(header(b"package/l", tar::EntryType::Symlink, 0, "t"))
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [
+                r#"RepeatedPaxKey { key: "linkpath" }"#,
+                r#"Symlink "package/l" -> None size=0 link="second" "#,
+            ]
+        );
+    }
+
+    #[test]
+    fn devices_are_special_and_other_types_are_named_as_node_tar_names_them() {
+        let tar = TarBuilder::new()
+            .raw(header(b"package/c", tar::EntryType::Char, 0, ""))
+            .raw(header(b"package/b", tar::EntryType::Block, 0, ""))
+            .raw(header(b"package/p", tar::EntryType::Fifo, 0, ""))
+            .raw(header(b"package/a", tar::EntryType::new(b'A'), 0, ""))
+            .raw(header(b"package/s", tar::EntryType::new(b'S'), 0, ""))
+            .raw(header(b"package/z", tar::EntryType::new(b'Z'), 0, ""))
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [
+                r#"Special("character device") "package/c" -> None size=0 link="" "#,
+                r#"Special("block device") "package/b" -> None size=0 link="" "#,
+                r#"Special("FIFO") "package/p" -> None size=0 link="" "#,
+                r#"Ignored("SolarisACL entry (type `A`)") "package/a" -> None size=0 link="" "#,
+                r#"Ignored("SparseFile entry (type `S`)") "package/s" -> None size=0 link="" "#,
+                r#"Ignored("unknown entry type `Z`") "package/z" -> None size=0 link="" "#,
             ]
         );
     }
