@@ -107,6 +107,14 @@ mod tests {
             ("package/C:/c.js".into(), Some("c.js".into())),
             ("package/D:d.js".into(), Some("d.js".into())),
             (r"package/\\server\share\e.js".into(), Some("e.js".into())),
+            // A leading `/` goes one at a time, except before `?/`: `//?/C:/` goes whole.
+            (
+                "package///srv/share/f.js".into(),
+                Some("srv/share/f.js".into()),
+            ),
+            ("package///?/C:/x.js".into(), Some("x.js".into())),
+            ("package///?/y/z/w.js".into(), Some("z/w.js".into())),
+            ("package////?/C:/v.js".into(), Some("v.js".into())),
             (r"package/\l.js".into(), Some("l.js".into())),
             ("package/a/../f".into(), None),
             (r"package/g\..\h".into(), None),
