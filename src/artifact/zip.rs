@@ -166,4 +166,28 @@ mod tests {
         let err = read_zip("x.zip", &data, &total(7), &mut Collect::default());
         assert!(matches!(err, Err(ArtifactError::TooLarge { limit: 7, .. })));
     }
+
+    #[test]
+    fn a_size_the_archive_understates_makes_it_corrupt() {
+        // A 2,000-byte file whose headers (local and central) claim 10 bytes: the zip crate
+        // stops reading at the declared size, so the read never gets near the limit (the
+        // `take` bound is a second guard) and the archive is refused, naming the file.
+        let mut data = zip_of(&[("big.txt", &[b'x'; 2000])]);
+        for (sig, at) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+            let start = data.windows(4).position(|w| w == sig).unwrap();
+            data[start + at..start + at + 4].copy_from_slice(&10u32.to_le_bytes());
+        }
+        let limits = Limits {
+            max_file_size: 100,
+            ..Limits::default()
+        };
+        let mut seen = Collect::default();
+        let err = read_zip("x.zip", &data, &limits, &mut seen).unwrap_err();
+        assert!(
+            matches!(&err, ArtifactError::Corrupt { name, detail }
+                if name == "x.zip" && detail.starts_with("`big.txt`: ")),
+            "{err:?}"
+        );
+        assert!(seen.files.is_empty() && seen.issues.is_empty());
+    }
 }
