@@ -144,6 +144,9 @@ pub fn captures_in<'r, 'h, 'w>(
 ) -> impl Iterator<Item = regex::bytes::Captures<'h>> + use<'r, 'h, 'w> {
     let mut at = 0;
     let mut wi = 0;
+    // Where the last match given ended: like `captures_iter`, an empty match there is not
+    // given (`a*` over `baab` is 0..0, 1..3, 4..4).
+    let mut last_end = None;
     std::iter::from_fn(move || loop {
         let &(ws, we) = windows.get(wi)?;
         let from = at.max(ws);
@@ -155,6 +158,10 @@ pub fn captures_in<'r, 'h, 'w>(
             Some(caps) => {
                 let m = caps.get(0)?;
                 at = if m.is_empty() { m.end() + 1 } else { m.end() };
+                if m.is_empty() && last_end == Some(m.start()) {
+                    continue;
+                }
+                last_end = Some(m.end());
                 return Some(caps);
             }
             None => wi += 1,
@@ -232,6 +239,36 @@ mod tests {
             .windows(&set.rules, &data, &[(0, 100)], &[])
             .of(0)
             .is_empty());
+    }
+
+    #[test]
+    fn one_window_over_everything_gives_what_captures_iter_gives() {
+        // Empty matches included: at the start, between two matches, after a non-empty
+        // one (skipped, as captures_iter skips it) and at the very end of the window.
+        for (pattern, text) in [
+            ("a*", "baab"),
+            ("a*", "aaba"),
+            ("", "abc"),
+            ("a|", "aab"),
+            ("x?", "axxb"),
+            ("(?m)^", "a\nb\n"),
+            (r"\b", "ab cd"),
+            (r"k=\d*", "k=1k=k=22"),
+        ] {
+            let re = Regex::new(pattern).unwrap();
+            let data = text.as_bytes();
+            let spans = |it: &mut dyn Iterator<Item = regex::bytes::Captures<'_>>| {
+                it.map(|c| c.get(0).unwrap().range()).collect::<Vec<_>>()
+            };
+            let want = spans(&mut re.captures_iter(data));
+            let got = spans(&mut captures_in(&re, data, &[(0, data.len())]));
+            assert_eq!(got, want, "{pattern:?} over {text:?}");
+        }
+        let re = Regex::new("a*").unwrap();
+        let got: Vec<_> = captures_in(&re, b"baab", &[(0, 4)])
+            .map(|c| c.get(0).unwrap().range())
+            .collect();
+        assert_eq!(got, [0..0, 1..3, 4..4]);
     }
 
     #[test]
