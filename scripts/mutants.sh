@@ -31,7 +31,7 @@ case $group in
     tests=(directory packers hostile package_config) ;;
   report)
     files=('src/report/**')
-    tests=(diff lock formats) ;;
+    tests=(diff lock formats suppressions secrets source_exposure sourcemap redaction) ;;
   *)
     echo "unknown group \`$group\`: output, reader, rules, pack or report" >&2
     exit 2 ;;
