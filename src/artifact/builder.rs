@@ -125,10 +125,7 @@ impl TarBuilder {
             "",
         );
         out.extend_from_slice(body.as_ref());
-        out.extend(std::iter::repeat_n(
-            0u8,
-            (512 - body.as_ref().len() % 512) % 512,
-        ));
+        pad_block(&mut out, body.as_ref().len());
         self.raw(out)
     }
 
@@ -200,8 +197,12 @@ fn write_long_name(out: &mut Vec<u8>, name: &[u8]) {
 fn write_entry(out: &mut Vec<u8>, name: &[u8], kind: tar::EntryType, data: &[u8], link: &str) {
     write_header(out, name, kind, data.len() as u64, link);
     out.extend_from_slice(data);
-    let pad = (512 - data.len() % 512) % 512;
-    out.extend(std::iter::repeat_n(0u8, pad));
+    pad_block(out, data.len());
+}
+
+/// Zeros after a body of `len` bytes, up to the next 512-byte block.
+fn pad_block(out: &mut Vec<u8>, len: usize) {
+    out.extend(std::iter::repeat_n(0u8, (512 - len % 512) % 512));
 }
 
 fn write_header(out: &mut Vec<u8>, name: &[u8], kind: tar::EntryType, size: u64, link: &str) {
