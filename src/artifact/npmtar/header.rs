@@ -390,3 +390,230 @@ pub(super) fn utf16_slice_from(line: &str, n: usize) -> &str {
     }
     ""
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    /// Strings as a tar header's text fields and PAX records hold them: numbers in every
+    /// notation JavaScript reads, with spaces, signs, NULs and line terminators.
+    const STRINGS: &[&str] = &[
+        "",
+        " ",
+        "0",
+        "-0",
+        "7",
+        "8",
+        "17",
+        " 17 ",
+        "\t644\n",
+        "0000644",
+        "+7",
+        "-12",
+        "  -12",
+        "--1",
+        "+-1",
+        "-",
+        "+",
+        "12abc",
+        "9",
+        "19",
+        "0x10",
+        "0X1f",
+        " 0x1F ",
+        "0x",
+        "0xg",
+        "0o17",
+        "0O7",
+        "0o8",
+        "0b101",
+        "0B2",
+        "0b",
+        "1e3",
+        "1E3",
+        "1e",
+        "e1",
+        "1e-1",
+        ".5",
+        "5.",
+        ".",
+        "1.5",
+        "+.5e1",
+        "1_0",
+        "12 34",
+        "1e1000",
+        "-1e1000",
+        "Infinity",
+        "+Infinity",
+        "-Infinity",
+        "infinity",
+        "Infinityx",
+        "NaN",
+        "\u{a0}12\u{3000}",
+        "\u{feff}12",
+        "\u{2028}5",
+        "\u{85}5",
+        "\u{180e}5",
+        "١٢",
+        "12\0",
+        "1\0junk",
+        "\0",
+        "a\0b",
+        "a\0b\nc",
+        "a\0b\u{2028}c",
+        "a\0b\0c",
+        "a\0\rb",
+        "x=y\0z",
+        "9007199254740993",
+        "777777777777777777",
+        "123456789012",
+    ];
+
+    /// Header number fields: octal text in its forms, base-256 positive and negative, and
+    /// base-256 that node-tar refuses (a bad lead byte, outside the safe-integer range).
+    fn fields() -> Vec<Vec<u8>> {
+        let mut f: Vec<Vec<u8>> = vec![
+            b"0000644\0".to_vec(),
+            b" 644 \0\0\0".to_vec(),
+            b"644\0junk".to_vec(),
+            b"12\0\n34\0\0".to_vec(),
+            b"12\0\n34\0x".to_vec(),
+            b"8\0\0\0\0\0\0\0".to_vec(),
+            b"\0\0\0\0\0\0\0\0".to_vec(),
+            b"       \0".to_vec(),
+            b"-7\0\0\0\0\0\0".to_vec(),
+            b"77777777777\0".to_vec(),
+            b"00000000017 ".to_vec(),
+            b"7777777\n".to_vec(),
+            vec![0x80, 0, 0, 0, 0, 0, 1, 0],
+            vec![0x80, 0, 0, 0, 0, 0, 0, 0],
+            vec![0xff; 8],
+            vec![0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe],
+            vec![0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0x00],
+            vec![0xff, 0, 0, 0, 0, 0, 0, 0],
+            vec![0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x01],
+            vec![0x81, 0, 0, 0, 0, 0, 0, 0],
+            vec![0xfe, 0, 0, 0, 0, 0, 0, 1],
+            vec![0xc0, 0, 0, 0, 0, 0, 0, 0],
+        ];
+        let mut big = vec![0x80, 0, 0, 0, 0x00, 0x1f];
+        big.extend([0xff; 6]);
+        f.push(big.clone()); // 2^53 - 1: the largest safe integer
+        big[5] = 0x20;
+        big[6..].fill(0);
+        f.push(big); // 2^53
+        let mut neg = vec![0xff, 0xff, 0xff, 0xff, 0xff, 0xe0];
+        neg.extend([0; 5]);
+        neg.push(1); // -(2^53 - 1)
+        f.push(neg.clone());
+        neg[11] = 0; // -2^53
+        f.push(neg);
+        f
+    }
+
+    fn number(v: f64) -> Value {
+        if v.is_nan() {
+            Value::Null
+        } else if v.is_infinite() {
+            json!(if v > 0.0 { "Infinity" } else { "-Infinity" })
+        } else {
+            json!(v)
+        }
+    }
+
+    fn same(node: &Value, ours: &Value) -> bool {
+        match (node.as_f64(), ours.as_f64()) {
+            (Some(a), Some(b)) => a == b,
+            _ => node == ours,
+        }
+    }
+
+    /// The emulation of JavaScript's `parseInt`, `+s`, `.replace(/\0.*/, '')` and `\s`, and
+    /// of node-tar's `decNumber`, against Node and npm's node-tar on the same inputs
+    /// (`tests/differential/node-tar-numbers.mjs`).
+    #[test]
+    fn numbers_and_strings_are_read_as_node_tar_reads_them() {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/differential/node-tar-numbers.mjs"
+        );
+        let fields = fields();
+        let input = json!({ "strings": STRINGS, "fields": fields });
+        let mut child = Command::new("node")
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("node runs (it is needed to test against node-tar)");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.to_string().as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "node-tar-numbers.mjs failed");
+        let node: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+        let mut wrong = Vec::new();
+        for (i, s) in STRINGS.iter().enumerate() {
+            let ours = [
+                ("parseInt8", js_parse_int(s, 8).map_or(Value::Null, number)),
+                (
+                    "parseInt10",
+                    js_parse_int(s, 10).map_or(Value::Null, number),
+                ),
+                ("cutNul", json!(cut_nul(s))),
+            ];
+            for (what, v) in ours {
+                if !same(&node[what][i], &v) {
+                    wrong.push(format!("{what}({s:?}): node {} ours {v}", node[what][i]));
+                }
+            }
+            // A PAX size is kept only when `+s >= 0`; below that, or NaN, it is ignored.
+            let size = |v: &Value| match v {
+                Value::String(s) if s == "Infinity" => Some(f64::INFINITY),
+                v => v.as_f64().filter(|n| *n >= 0.0),
+            };
+            let theirs = size(&node["number"][i]);
+            let mine = Some(js_number(s)).filter(|n| *n >= 0.0);
+            if theirs != mine {
+                wrong.push(format!("size {s:?}: node {theirs:?} ours {mine:?}"));
+            }
+        }
+        for (i, f) in fields.iter().enumerate() {
+            let ours = match dec_number(f) {
+                Ok(v) => v.map_or(Value::Null, number),
+                Err(e) => json!({ "error": e }),
+            };
+            if !same(&node["fields"][i], &ours) {
+                wrong.push(format!(
+                    "field {f:?}: node {} ours {ours}",
+                    node["fields"][i]
+                ));
+            }
+        }
+        let spaces: Vec<u32> = (0..0x3100u32)
+            .chain([0xfeff])
+            .filter(|c| char::from_u32(*c).is_some_and(is_js_space))
+            .collect();
+        if node["spaces"] != json!(spaces) {
+            wrong.push(format!("\\s: node {} ours {spaces:?}", node["spaces"]));
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn slices_count_utf16_units() {
+        assert_eq!(utf16_slice_from("12 path=x", 3), "path=x");
+        // `😀` is two UTF-16 units: JavaScript's `slice(3)` starts after it and `a`.
+        assert_eq!(utf16_slice_from("😀ab", 3), "b");
+        assert_eq!(utf16_slice_from("éab", 1), "ab");
+        assert_eq!(utf16_slice_from("ab", 2), "");
+        assert_eq!(utf16_slice_from("ab", 5), "");
+        assert!(is_line_terminator('\u{2029}') && !is_line_terminator('\u{85}'));
+    }
+}
