@@ -168,7 +168,7 @@ impl TarBuilder {
 /// `"<len> key=value\n"`, where `len` counts itself.
 fn pax_record(key: &str, value: &str) -> Vec<u8> {
     let rest = format!(" {key}={value}\n");
-    let mut len = rest.len() + 1;
+    let mut len = rest.len();
     while format!("{len}").len() + rest.len() != len {
         len += 1;
     }
@@ -224,4 +224,42 @@ fn write_header(out: &mut Vec<u8>, name: &[u8], kind: tar::EntryType, size: u64,
     header.set_mtime(499162500); // npm pins mtimes to 1985-10-26 for reproducible packs.
     header.set_cksum();
     out.extend_from_slice(header.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_that_fills_the_header_field_needs_no_long_name_entry() {
+        let name = "a".repeat(100);
+        let fits = TarBuilder::new().raw_file(name.as_bytes(), "x").tar();
+        // Header and body, then the end-of-archive blocks.
+        assert_eq!(fits.len(), 2 * 512 + 1024);
+        assert_eq!(&fits[..100], name.as_bytes());
+        let longer = format!("{name}b");
+        let long = TarBuilder::new().raw_file(longer.as_bytes(), "x").tar();
+        // A `././@LongLink` header and its one-block body come first.
+        assert_eq!(long.len(), 4 * 512 + 1024);
+        assert_eq!(&long[..13], b"././@LongLink");
+        assert_eq!(&long[512..613], longer.as_bytes());
+    }
+
+    #[test]
+    fn a_pax_record_counts_its_own_length() {
+        assert_eq!(pax_record("path", "x"), b"9 path=x\n");
+        // 98 bytes after the number: 100 would need three digits, so it is 101.
+        let r = pax_record("k", &"v".repeat(94));
+        assert_eq!((r.len(), &r[..4]), (101, &b"101 "[..]));
+    }
+
+    #[test]
+    fn bodies_are_padded_to_whole_blocks() {
+        for (body, blocks) in [(0, 0), (1, 1), (511, 1), (512, 1), (513, 2)] {
+            let tar = TarBuilder::new()
+                .file_sized("package/a", body as u64, vec![b'y'; body])
+                .tar();
+            assert_eq!(tar.len(), 512 * (1 + blocks) + 1024, "{body}");
+        }
+    }
 }
