@@ -111,3 +111,45 @@ pub fn read_directory(
     }
     Ok(stats)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Names(Vec<String>);
+
+    impl Visitor for Names {
+        fn file(&mut self, entry: Entry<'_>) {
+            self.0.push(entry.path.to_string());
+        }
+        fn issue(&mut self, path: &str, issue: EntryIssue) {
+            self.0.push(format!("{path}: {issue:?}"));
+        }
+    }
+
+    #[test]
+    fn the_entry_limit_allows_exactly_its_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<String> = ["a.js", "b.js", "c.js"].map(String::from).to_vec();
+        for f in &files {
+            fs::write(dir.path().join(f), "x").unwrap();
+        }
+        let limits = |max_entries| Limits {
+            max_entries,
+            ..Limits::default()
+        };
+        let mut seen = Names::default();
+        let stats = read_directory(dir.path(), &files, &limits(3), &mut seen).unwrap();
+        assert_eq!(
+            (stats.entries, stats.files, stats.unpacked_bytes),
+            (3, 3, 3)
+        );
+        assert_eq!(seen.0, ["package/a.js", "package/b.js", "package/c.js"]);
+        let err = read_directory(dir.path(), &files, &limits(2), &mut Names::default());
+        assert!(matches!(
+            err,
+            Err(ArtifactError::TooManyEntries { limit: 2, .. })
+        ));
+    }
+}
