@@ -309,6 +309,23 @@ mod tests {
             ("pnpm-lock.yaml", ""),
         ]);
         assert_eq!(detect(d.path()).unwrap(), Packer::Yarn);
+        for (pm, packer) in [
+            ("npm@10.9.0", Packer::Npm),
+            ("pnpm@10.1.0", Packer::Pnpm),
+            ("bun@1.2.0", Packer::Bun),
+        ] {
+            let d = dir(&[
+                ("package.json", &format!(r#"{{"packageManager":"{pm}"}}"#)),
+                ("yarn.lock", ""),
+            ]);
+            assert_eq!(detect(d.path()).unwrap(), packer, "{pm}");
+        }
+        // A name that is not a packer is passed over: the lockfile decides.
+        let d = dir(&[
+            ("package.json", r#"{"packageManager":"deno@2.0.0"}"#),
+            ("yarn.lock", ""),
+        ]);
+        assert_eq!(detect(d.path()).unwrap(), Packer::Yarn);
     }
 
     #[test]
