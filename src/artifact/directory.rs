@@ -94,7 +94,7 @@ pub fn read_directory(
         buf.clear();
         let read = fs::File::open(&disk).and_then(|f| {
             // A file that grows while being read is cut at the limit, not followed.
-            f.take(limits.max_file_size + 1).read_to_end(&mut buf)
+            f.take(limits.max_file_size).read_to_end(&mut buf)
         });
         read.map_err(|source| ArtifactError::Unreadable {
             name: disk.display().to_string(),
@@ -121,7 +121,7 @@ mod tests {
 
     impl Visitor for Names {
         fn file(&mut self, entry: Entry<'_>) {
-            self.0.push(entry.path.to_string());
+            self.0.push(format!("{} {}", entry.path, entry.data.len()));
         }
         fn issue(&mut self, path: &str, issue: EntryIssue) {
             self.0.push(format!("{path}: {issue:?}"));
@@ -145,11 +145,46 @@ mod tests {
             (stats.entries, stats.files, stats.unpacked_bytes),
             (3, 3, 3)
         );
-        assert_eq!(seen.0, ["package/a.js", "package/b.js", "package/c.js"]);
+        assert_eq!(
+            seen.0,
+            ["package/a.js 1", "package/b.js 1", "package/c.js 1"]
+        );
         let err = read_directory(dir.path(), &files, &limits(2), &mut Names::default());
         assert!(matches!(
             err,
             Err(ArtifactError::TooManyEntries { limit: 2, .. })
         ));
+    }
+
+    #[test]
+    fn size_limits_allow_exactly_their_value() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.js"), "1234").unwrap();
+        fs::write(dir.path().join("b.js"), "12345").unwrap();
+        let files: Vec<String> = ["a.js", "b.js"].map(String::from).to_vec();
+        let limits = |max_file_size, max_total_size| Limits {
+            max_file_size,
+            max_total_size,
+            ..Limits::default()
+        };
+        // Each file at most 5 bytes, 9 in all: both read whole.
+        let mut seen = Names::default();
+        let stats = read_directory(dir.path(), &files, &limits(5, 9), &mut seen).unwrap();
+        assert_eq!((stats.files, stats.unpacked_bytes), (2, 9));
+        assert_eq!(seen.0, ["package/a.js 4", "package/b.js 5"]);
+        // A 4-byte limit passes a.js and reports b.js, unread.
+        let mut seen = Names::default();
+        let stats = read_directory(dir.path(), &files, &limits(4, 9), &mut seen).unwrap();
+        assert_eq!((stats.files, stats.unpacked_bytes), (1, 4));
+        assert_eq!(
+            seen.0,
+            [
+                "package/a.js 4",
+                "package/b.js: Oversized { size: 5, limit: 4 }"
+            ]
+        );
+        // One byte short of the total stops the scan.
+        let err = read_directory(dir.path(), &files, &limits(5, 8), &mut Names::default());
+        assert!(matches!(err, Err(ArtifactError::TooLarge { limit: 8, .. })));
     }
 }
