@@ -37,7 +37,9 @@ case $group in
     exit 2 ;;
 esac
 
-args=(--in-place --no-shuffle --timeout 120 --output "target/mutants/$group")
+# A mutant whose tests run past this many seconds is a timeout (a hang, or a loaded machine:
+# raise MUTANTS_TIMEOUT when the unmutated run itself takes more than about half of it).
+args=(--in-place --no-shuffle --timeout "${MUTANTS_TIMEOUT:-120}" --output "target/mutants/$group")
 for f in "${files[@]}"; do args+=(--file "$f"); done
 # Build and run only the lib's unit tests and the named integration tests: every mutant is
 # a rebuild, and these are the tests that exercise the group.
