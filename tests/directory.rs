@@ -891,6 +891,53 @@ fn cases() -> Vec<Case> {
                 "sub/docs/e.md",
             ],
         },
+        Case {
+            name: "files naming single files keeps them past a nested .npmignore",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"c","version":"1.0.0","files":["lib/a.js","lib/c.js"]}"#,
+                ),
+                ("lib/.npmignore", "*.js\n"),
+                ("lib/a.js", ""),
+                ("lib/b.js", ""),
+                ("lib/c.js", ""),
+            ],
+            pack_in: "",
+            expected: &["lib/a.js", "lib/c.js", "package.json"],
+        },
+        Case {
+            name:
+                "a subfolder's package.json is a file, not a manifest: its files field is ignored",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                (
+                    "sub/package.json",
+                    r#"{"name":"s","version":"1.0.0","files":["only.js"]}"#,
+                ),
+                ("sub/only.js", ""),
+                ("sub/other.js", ""),
+            ],
+            pack_in: "",
+            expected: &[
+                "package.json",
+                "sub/only.js",
+                "sub/other.js",
+                "sub/package.json",
+            ],
+        },
+        Case {
+            name: "a folder-only pattern leaves a file of that name",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                (".npmignore", "logs/\n"),
+                ("logs", "x"),
+                ("sub/logs/x.txt", ""),
+                ("sub/keep.js", ""),
+            ],
+            pack_in: "",
+            expected: &["logs", "package.json", "sub/keep.js"],
+        },
     ]
 }
 
