@@ -215,15 +215,15 @@ impl Walker {
             }
         }
         let mut required = opts.required.clone();
-        if opts.is_package && names.iter().any(|n| n == "package.json") {
-            if let Some(manifest) = manifest {
-                let (files_rules, strict, files_required) = self.package_rules(dir, manifest);
-                required.extend(files_required);
-                if let Some(files_rules) = files_rules {
-                    rules.push((Source::PackageJson, parse_rules(&files_rules.join("\n"))));
-                }
-                rules.push((Source::Strict, parse_rules(&strict.join("\n"))));
+        // Only a package's own folder is walked with its manifest (read from its
+        // package.json, so that file is there); a subfolder's package.json is just a file.
+        if let Some(manifest) = manifest {
+            let (files_rules, strict, files_required) = self.package_rules(dir, manifest);
+            required.extend(files_required);
+            if let Some(files_rules) = files_rules {
+                rules.push((Source::PackageJson, parse_rules(&files_rules.join("\n"))));
             }
+            rules.push((Source::Strict, parse_rules(&strict.join("\n"))));
         }
         // Precedence: `files` silences .npmignore and .gitignore; .npmignore silences .gitignore.
         let has = |s: Source| rules.iter().any(|(x, _)| *x == s);
