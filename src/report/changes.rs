@@ -283,3 +283,72 @@ fn signed_bytes(delta: i64) -> String {
         d => format!("-{}", human_bytes(d.unsigned_abs())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn none() -> Changes {
+        Changes {
+            previous: Previous {
+                path: "old.tgz".into(),
+                name: None,
+                version: None,
+                files: 0,
+                unpacked_bytes: 0,
+            },
+            added: vec![],
+            removed: vec![],
+            renamed: vec![],
+            changed: vec![],
+            unchanged: 3,
+            sourcemaps: vec![],
+            scripts: vec![],
+            entry_points: vec![],
+            dependencies: vec![],
+        }
+    }
+
+    #[test]
+    fn any_one_change_is_a_change() {
+        assert!(none().is_empty(), "unchanged files are not a change");
+        let file = || FileSize {
+            path: "package/a.js".into(),
+            size: 1,
+        };
+        let field = || FieldChange {
+            field: "scripts.postinstall".into(),
+            change: Status::Added,
+            old: None,
+            new: Some("node x.js".into()),
+        };
+        let each: Vec<Box<dyn Fn(&mut Changes)>> = vec![
+            Box::new(|c| c.added.push(file())),
+            Box::new(|c| c.removed.push(file())),
+            Box::new(|c| {
+                c.changed.push(FileDelta {
+                    path: "package/a.js".into(),
+                    old_size: 1,
+                    new_size: 2,
+                    delta: 1,
+                })
+            }),
+            Box::new(|c| c.scripts.push(field())),
+            Box::new(|c| c.entry_points.push(field())),
+            Box::new(|c| {
+                c.dependencies.push(DependencyChange {
+                    section: "dependencies".into(),
+                    name: "x".into(),
+                    change: Status::Added,
+                    old: None,
+                    new: Some("1".into()),
+                })
+            }),
+        ];
+        for (i, add) in each.iter().enumerate() {
+            let mut c = none();
+            add(&mut c);
+            assert!(!c.is_empty(), "change {i}");
+        }
+    }
+}
