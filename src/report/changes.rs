@@ -309,33 +309,39 @@ mod tests {
         }
     }
 
-    #[test]
-    fn any_one_change_is_a_change() {
-        assert!(none().is_empty(), "unchanged files are not a change");
-        let file = || FileSize {
+    fn file() -> FileSize {
+        FileSize {
             path: "package/a.js".into(),
             size: 1,
-        };
-        let field = || FieldChange {
+        }
+    }
+
+    fn field() -> FieldChange {
+        FieldChange {
             field: "scripts.postinstall".into(),
             change: Status::Added,
             old: None,
             new: Some("node x.js".into()),
-        };
-        let each: Vec<Box<dyn Fn(&mut Changes)>> = vec![
-            Box::new(|c| c.added.push(file())),
-            Box::new(|c| c.removed.push(file())),
-            Box::new(|c| {
+        }
+    }
+
+    #[test]
+    fn any_one_change_is_a_change() {
+        assert!(none().is_empty(), "unchanged files are not a change");
+        let each: [fn(&mut Changes); 6] = [
+            |c| c.added.push(file()),
+            |c| c.removed.push(file()),
+            |c| {
                 c.changed.push(FileDelta {
                     path: "package/a.js".into(),
                     old_size: 1,
                     new_size: 2,
                     delta: 1,
                 })
-            }),
-            Box::new(|c| c.scripts.push(field())),
-            Box::new(|c| c.entry_points.push(field())),
-            Box::new(|c| {
+            },
+            |c| c.scripts.push(field()),
+            |c| c.entry_points.push(field()),
+            |c| {
                 c.dependencies.push(DependencyChange {
                     section: "dependencies".into(),
                     name: "x".into(),
@@ -343,7 +349,7 @@ mod tests {
                     old: None,
                     new: Some("1".into()),
                 })
-            }),
+            },
         ];
         for (i, add) in each.iter().enumerate() {
             let mut c = none();
