@@ -288,6 +288,32 @@ fn broken_package_json_and_unreadable_ignore_file_are_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("ignore file"), "{stderr}");
+
+    // The same folder at a workspace member's root, which the member also reads: npm 11
+    // fails there with EISDIR as well.
+    let dir = tree(&[
+        (
+            "package.json",
+            r#"{"name":"root","version":"1.0.0","workspaces":["packages/*"]}"#,
+        ),
+        (".npmignore/oops", ""),
+        (
+            "packages/a/package.json",
+            r#"{"name":"a","version":"1.0.0"}"#,
+        ),
+        ("packages/a/index.js", ""),
+    ]);
+    let out = packguard()
+        .args(["scan", "--pack", "builtin"])
+        .arg(dir.path().join("packages/a"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ignore file") && stderr.contains(".npmignore"),
+        "{stderr}"
+    );
 }
 
 #[cfg(unix)]
