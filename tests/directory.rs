@@ -964,6 +964,31 @@ fn cases() -> Vec<Case> {
             pack_in: "",
             expected: &["logs", "package.json", "sub/keep.js"],
         },
+        Case {
+            name: "re-including a folder under `*`",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                (".npmignore", "*\n!dist\n"),
+                ("dist/a.js", ""),
+                ("dist/sub/b.js", ""),
+                ("x.js", ""),
+            ],
+            pack_in: "",
+            // `*` also matches the files inside: only package.json (always kept) ships.
+            expected: &["package.json"],
+        },
+        Case {
+            name: "re-including a folder under `/*`",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                (".npmignore", "/*\n!dist\n"),
+                ("dist/a.js", ""),
+                ("dist/sub/b.js", ""),
+                ("x.js", ""),
+            ],
+            pack_in: "",
+            expected: &["dist/a.js", "dist/sub/b.js", "package.json"],
+        },
     ]
 }
 
