@@ -246,6 +246,14 @@ mod tests {
     }
 
     #[test]
+    fn folders_get_mode_755_and_everything_else_644() {
+        let tar = TarBuilder::new().dir("package/d").file("f", "x").tar();
+        let mode = |block: &[u8]| tar::Header::from_byte_slice(block).mode().unwrap();
+        assert_eq!(mode(&tar[..512]), 0o755);
+        assert_eq!(mode(&tar[512..1024]), 0o644);
+    }
+
+    #[test]
     fn a_pax_record_counts_its_own_length() {
         assert_eq!(pax_record("path", "x"), b"9 path=x\n");
         // 98 bytes after the number: 100 would need three digits, so it is 101.
