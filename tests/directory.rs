@@ -989,6 +989,28 @@ fn cases() -> Vec<Case> {
             pack_in: "",
             expected: &["dist/a.js", "dist/sub/b.js", "package.json"],
         },
+        Case {
+            name: "bundleDependencies: true bundles every dependency",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"c","version":"1.0.0","dependencies":{"dep":"1"},"bundleDependencies":true}"#,
+                ),
+                ("index.js", ""),
+                (
+                    "node_modules/dep/package.json",
+                    r#"{"name":"dep","version":"1.0.0"}"#,
+                ),
+                ("node_modules/dep/i.js", ""),
+            ],
+            pack_in: "",
+            expected: &[
+                "index.js",
+                "node_modules/dep/i.js",
+                "node_modules/dep/package.json",
+                "package.json",
+            ],
+        },
     ]
 }
 
