@@ -1241,8 +1241,29 @@ fn glob_matches_npms_minimatch() {
         "!(a|b)",
         "a!(b)c",
         "x/!(*.d).ts",
+        // Literal segments compared without case: ASCII, and Unicode where one side is not
+        // ASCII (the Kelvin sign lowercases to `k`, `ſ` does not become `s`).
+        "kit.js",
+        "\u{212a}it.js",
+        "ſrc",
+        "ÄB.js",
+        "ſ*",
+        "k*.js",
+        "*\u{212a}*",
+        "ä?.js",
+        // Not in the list: a class such as `[k]` against the Kelvin sign, where the regex
+        // crate's Unicode folding still says yes and JavaScript says no.
     ];
     let paths = [
+        "kit.js",
+        "KIT.js",
+        "\u{212a}it.js",
+        "\u{212a}IT.JS",
+        "src",
+        "SRC",
+        "ſrc",
+        "äb.js",
+        "ÄB.js",
         // No bare `.` or `..`: folder listings never contain them, and minimatch's partial
         // match of `**/x/**` against them (true) is the one known difference.
         "/lib",

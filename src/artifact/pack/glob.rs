@@ -9,6 +9,9 @@
 //! matching, `{a,b}` braces) change which files are published, so the matcher follows
 //! minimatch's own algorithm rather than an approximation of it.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use regex::Regex;
 
 /// One path segment of a pattern.
@@ -46,13 +49,7 @@ impl Matcher {
 impl Part {
     fn matches(&self, segment: &str) -> bool {
         match self {
-            Part::Literal(lit) => {
-                if lit.is_ascii() && segment.is_ascii() {
-                    lit.eq_ignore_ascii_case(segment)
-                } else {
-                    lit.to_lowercase() == segment.to_lowercase()
-                }
-            }
+            Part::Literal(lit) => lit.chars().map(js_fold).eq(segment.chars().map(js_fold)),
             Part::Magic { re, non_empty } => {
                 segment != "."
                     && segment != ".."
@@ -232,6 +229,41 @@ fn match_one(file: &[String], pattern: &[Part], partial: bool) -> bool {
     }
 }
 
+/// A character as JavaScript's regex `i` flag without `u` compares it (ECMAScript's
+/// Canonicalize), which minimatch's `nocase` uses: `toUpperCase`, unless that is not one UTF-16
+/// unit or would turn a non-ASCII character into an ASCII one. So `ä` matches `Ä`, but the
+/// Kelvin sign does not match `k` and `ſ` does not match `s` (Unicode case folding says both
+/// do); characters outside the BMP are compared as they are.
+fn js_fold(c: char) -> char {
+    if c.len_utf16() != 1 {
+        return c;
+    }
+    let mut up = c.to_uppercase();
+    match (up.next(), up.next()) {
+        (Some(u), None) if u.len_utf16() == 1 && (c.is_ascii() || !u.is_ascii()) => u,
+        _ => c,
+    }
+}
+
+/// A regex matching `c` and every character JavaScript's `i` flag takes for it ([`js_fold`]).
+fn fold_class(c: char) -> String {
+    static SAME: OnceLock<HashMap<char, Vec<char>>> = OnceLock::new();
+    let same = SAME.get_or_init(|| {
+        let mut m: HashMap<char, Vec<char>> = HashMap::new();
+        for d in (0..=0xffffu32).filter_map(char::from_u32) {
+            m.entry(js_fold(d)).or_default().push(d);
+        }
+        m
+    });
+    match same.get(&js_fold(c)) {
+        Some(all) if all.len() > 1 => {
+            let members: String = all.iter().map(|d| regex::escape(&d.to_string())).collect();
+            format!("[{members}]")
+        }
+        _ => regex::escape(&c.to_string()),
+    }
+}
+
 /// One segment to a matcher, as minimatch's AST does it: `*`, `?`, `[...]` classes and the
 /// extglobs `@(a|b)`, `?(..)`, `*(..)`, `+(..)` and `!(..)`.
 fn compile_part(s: &str) -> Part {
@@ -243,7 +275,8 @@ fn compile_part(s: &str) -> Part {
     if !t.magic {
         return Part::Literal(t.literal);
     }
-    let source = format!("(?is)^(?:{})$", t.re);
+    // No `i` flag: literal characters are classes of what JavaScript folds together.
+    let source = format!("(?s)^(?:{})$", t.re);
     let re = if t.negation {
         fancy_regex::Regex::new(&source).map(Matcher::Fancy).ok()
     } else {
@@ -318,7 +351,7 @@ fn translate(chars: &[char]) -> Translated {
         }
         match c {
             '\\' if i + 1 < chars.len() => {
-                t.re.push_str(&regex::escape(&chars[i + 1].to_string()));
+                t.re.push_str(&fold_class(chars[i + 1]));
                 t.literal.push(chars[i + 1]);
                 t.only_stars = false;
                 i += 2;
@@ -339,7 +372,9 @@ fn translate(chars: &[char]) -> Translated {
                 t.only_stars = false;
                 if let Some((class, next)) = char_class(chars, i) {
                     t.magic = true;
-                    t.re.push_str(&class);
+                    // Case-insensitive as the regex crate folds (Unicode simple folding),
+                    // which differs from JavaScript only for a few non-ASCII letters.
+                    t.re.push_str(&format!("(?i:{class})"));
                     i = next;
                     continue;
                 }
@@ -348,7 +383,7 @@ fn translate(chars: &[char]) -> Translated {
             }
             _ => {
                 t.only_stars = false;
-                t.re.push_str(&regex::escape(&c.to_string()));
+                t.re.push_str(&fold_class(c));
                 t.literal.push(c);
             }
         }
