@@ -1011,6 +1011,19 @@ fn cases() -> Vec<Case> {
                 "package.json",
             ],
         },
+        Case {
+            name: "case-insensitive as npm is: the Kelvin sign is a k to `*.key`, the long s no s",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                (".npmignore", "*.key\nid_rsa\n"),
+                ("a.\u{212a}ey", ""),
+                ("b.KEY", ""),
+                ("id_r\u{17f}a", ""),
+                ("ID_RSA", ""),
+            ],
+            pack_in: "",
+            expected: &["id_r\u{17f}a", "package.json"],
+        },
     ]
 }
 
@@ -1251,6 +1264,12 @@ fn glob_matches_npms_minimatch() {
         "k*.js",
         "*\u{212a}*",
         "ä?.js",
+        // minimatch's fast tests (`*<tail>`, `?…?<tail>`) lowercase instead.
+        "*.KEY",
+        "*it.js",
+        "??t.js",
+        "?????",
+        "*\\.js",
         // Not in the list: a class such as `[k]` against the Kelvin sign, where the regex
         // crate's Unicode folding still says yes and JavaScript says no.
     ];
@@ -1264,6 +1283,12 @@ fn glob_matches_npms_minimatch() {
         "ſrc",
         "äb.js",
         "ÄB.js",
+        "a.\u{212a}ey",
+        "a.KEY",
+        ".key",
+        "x\\.js",
+        "😀t.js",
+        "😀😀t",
         // No bare `.` or `..`: folder listings never contain them, and minimatch's partial
         // match of `**/x/**` against them (true) is the one known difference.
         "/lib",

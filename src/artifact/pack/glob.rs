@@ -27,6 +27,12 @@ enum Part {
     },
     /// `**`: zero or more segments, none of them `.` or `..`.
     Globstar,
+    /// `*<tail>` (the tail without magic): minimatch's fast test, a segment whose JavaScript
+    /// `toLowerCase` ends with the tail's. Held lowercased.
+    StarTail(String),
+    /// `?…?<tail>`: a segment of exactly `units` UTF-16 units, not `.` or `..`, whose
+    /// lowercase ends with the tail's (minimatch's other fast test).
+    Qmarks { units: usize, tail: String },
 }
 
 /// Most segments compile with the regex crate; only `!(..)` needs a lookahead.
@@ -57,6 +63,13 @@ impl Part {
                     && re.is_match(segment)
             }
             Part::Globstar => false,
+            Part::StarTail(tail) => segment.to_lowercase().ends_with(tail.as_str()),
+            Part::Qmarks { units, tail } => {
+                segment.encode_utf16().count() == *units
+                    && segment != "."
+                    && segment != ".."
+                    && segment.to_lowercase().ends_with(tail.as_str())
+            }
         }
     }
 }
@@ -269,6 +282,21 @@ fn fold_class(c: char) -> String {
 fn compile_part(s: &str) -> Part {
     if s == "**" {
         return Part::Globstar;
+    }
+    // minimatch's fast tests (`starDotExtRE`, `qmarksRE`) stand in for the regex on these
+    // shapes, and they compare with `toLowerCase`, which takes the Kelvin sign for `k`
+    // where the regex `i` flag does not. Only stars (`*`) stay a regex.
+    let plain = |t: &str| !t.contains(['+', '@', '!', '?', '*', '[', '(']);
+    let stars = s.trim_start_matches('*');
+    if stars.len() < s.len() && !stars.is_empty() && plain(stars) {
+        return Part::StarTail(stars.to_lowercase());
+    }
+    let qmarks = s.trim_start_matches('?');
+    if qmarks.len() < s.len() && plain(qmarks) {
+        return Part::Qmarks {
+            units: s.encode_utf16().count(),
+            tail: qmarks.to_lowercase(),
+        };
     }
     let chars: Vec<char> = s.chars().collect();
     let t = translate(&chars);
