@@ -709,6 +709,27 @@ mod tests {
     }
 
     #[test]
+    fn contiguous_files_and_dump_dirs_are_files_and_folders() {
+        // npm's node-tar installs both (checked with tests/differential/node-tar-extract.mjs).
+        let mut c = header(b"package/c.js", tar::EntryType::Continuous, 2, "");
+        c.extend_from_slice(b"hi");
+        c.resize(1024, 0);
+        let tar = TarBuilder::new()
+            .raw(c)
+            .raw(header(b"package/d", tar::EntryType::new(b'D'), 0, ""))
+            .raw(header(b"package/i", tar::EntryType::new(b'I'), 0, ""))
+            .tar();
+        assert_eq!(
+            items(&tar),
+            [
+                r#"File "package/c.js" -> Some("c.js") size=2 link="" Read "hi""#,
+                r#"Directory "package/d" -> Some("d") size=0 link="" "#,
+                r#"Ignored("Inode entry (type `I`)") "package/i" -> None size=0 link="" "#,
+            ]
+        );
+    }
+
+    #[test]
     fn devices_are_special_and_other_types_are_named_as_node_tar_names_them() {
         let tar = TarBuilder::new()
             .raw(header(b"package/c", tar::EntryType::Char, 0, ""))
