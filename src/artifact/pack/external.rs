@@ -258,3 +258,26 @@ fn files_of(packer: Packer, dir: &Path, v: &Value) -> Result<Vec<String>, PackEr
         .filter_map(|f| f.get("path").and_then(Value::as_str).map(String::from))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The only unit test that touches PACKGUARD_BUN, so setting it races with nothing.
+    #[test]
+    fn the_program_comes_from_its_variable_unless_blank_and_a_failure_names_the_command() {
+        std::env::set_var("PACKGUARD_BUN", "  ");
+        assert_eq!(program(Packer::Bun), ["bun"]);
+        std::env::set_var("PACKGUARD_BUN", "false --x");
+        assert_eq!(program(Packer::Bun), ["false", "--x"]);
+        let dir = tempfile::tempdir().unwrap();
+        let err = run(Packer::Bun, dir.path(), &["pm", "pack"]);
+        std::env::remove_var("PACKGUARD_BUN");
+        match err {
+            Err(PackError::PackerFailed { command, .. }) => {
+                assert_eq!(command, "false --x pm pack")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
