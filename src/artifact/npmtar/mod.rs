@@ -718,6 +718,7 @@ mod tests {
             .raw(c)
             .raw(header(b"package/d", tar::EntryType::new(b'D'), 0, ""))
             .raw(header(b"package/i", tar::EntryType::new(b'I'), 0, ""))
+            .raw(header(b"package/m", tar::EntryType::new(b'M'), 0, ""))
             .tar();
         assert_eq!(
             items(&tar),
@@ -725,6 +726,25 @@ mod tests {
                 r#"File "package/c.js" -> Some("c.js") size=2 link="" Read "hi""#,
                 r#"Directory "package/d" -> Some("d") size=0 link="" "#,
                 r#"Ignored("Inode entry (type `I`)") "package/i" -> None size=0 link="" "#,
+                r#"Ignored("ContinuationFile entry (type `M`)") "package/m" -> None size=0 link="" "#,
+            ]
+        );
+    }
+
+    #[test]
+    fn old_gnu_long_paths_and_long_link_targets_name_the_next_entry() {
+        // An `N` (OldGnuLongPath) body names the next entry, as `L` does: npm's node-tar
+        // installed `from-n.js` from such an archive. A `K` body is the next link's target.
+        let mut tar = ext(tar::EntryType::new(b'N'), b"package/from-n.js\0");
+        tar.extend(header(b"package/short.js", tar::EntryType::Regular, 0, ""));
+        tar.extend(ext(tar::EntryType::new(b'K'), b"far/target\0"));
+        tar.extend(header(b"package/l", tar::EntryType::Symlink, 0, "t"));
+        tar.extend([0; 1024]);
+        assert_eq!(
+            items(&tar),
+            [
+                r#"File "package/from-n.js" -> Some("from-n.js") size=0 link="" Read """#,
+                r#"Symlink "package/l" -> None size=0 link="far/target" "#,
             ]
         );
     }
