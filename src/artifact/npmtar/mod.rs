@@ -719,6 +719,7 @@ mod tests {
             .raw(header(b"package/d", tar::EntryType::new(b'D'), 0, ""))
             .raw(header(b"package/i", tar::EntryType::new(b'I'), 0, ""))
             .raw(header(b"package/m", tar::EntryType::new(b'M'), 0, ""))
+            .raw(header(b"package/v", tar::EntryType::new(b'V'), 0, ""))
             .tar();
         assert_eq!(
             items(&tar),
@@ -727,6 +728,7 @@ mod tests {
                 r#"Directory "package/d" -> Some("d") size=0 link="" "#,
                 r#"Ignored("Inode entry (type `I`)") "package/i" -> None size=0 link="" "#,
                 r#"Ignored("ContinuationFile entry (type `M`)") "package/m" -> None size=0 link="" "#,
+                r#"Ignored("TapeVolumeHeader entry (type `V`)") "package/v" -> None size=0 link="" "#,
             ]
         );
     }
@@ -739,12 +741,19 @@ mod tests {
         tar.extend(header(b"package/short.js", tar::EntryType::Regular, 0, ""));
         tar.extend(ext(tar::EntryType::new(b'K'), b"far/target\0"));
         tar.extend(header(b"package/l", tar::EntryType::Symlink, 0, "t"));
+        // An `X` (OldExtendedHeader) is read as a PAX header.
+        tar.extend(ext(
+            tar::EntryType::new(b'X'),
+            b"26 path=package/from-x.js\n",
+        ));
+        tar.extend(header(b"package/short.js", tar::EntryType::Regular, 0, ""));
         tar.extend([0; 1024]);
         assert_eq!(
             items(&tar),
             [
                 r#"File "package/from-n.js" -> Some("from-n.js") size=0 link="" Read """#,
                 r#"Symlink "package/l" -> None size=0 link="far/target" "#,
+                r#"File "package/from-x.js" -> Some("from-x.js") size=0 link="" Read """#,
             ]
         );
     }
