@@ -15,6 +15,7 @@ cd "$root"
 group=${1:?usage: scripts/mutants.sh output|reader|rules|pack|report [cargo-mutants arguments]}
 shift
 
+test_args=()
 case $group in
   output)
     files=(src/redact.rs 'src/finding/**' src/render/sarif.rs)
@@ -28,7 +29,11 @@ case $group in
     tests=(rules_and_reports secrets credentials_recall secrets_recall suppressions source_exposure) ;;
   pack)
     files=('src/artifact/pack/**' src/artifact/directory.rs src/artifact/builder.rs)
-    tests=(directory packers hostile package_config) ;;
+    tests=(directory packers hostile package_config)
+    # The real packers' tests are #[ignore]d in a plain run: install them and include them.
+    packers=$(bash scripts/fetch-packers.sh)
+    eval "$(sed 's/^/export /' <<<"$packers")"
+    test_args=(-- -- --include-ignored) ;;
   report)
     files=('src/report/**')
     tests=(diff lock formats suppressions secrets source_exposure sourcemap redaction) ;;
@@ -46,4 +51,5 @@ for f in "${files[@]}"; do args+=(--file "$f"); done
 args+=(--cargo-arg=--lib)
 for t in "${tests[@]}"; do args+=(--cargo-arg=--test "--cargo-arg=$t"); done
 mkdir -p "target/mutants/$group"
-exec cargo mutants "${args[@]}" "$@"
+# Extra arguments are cargo-mutants options; the test binaries' own arguments come last.
+exec cargo mutants "${args[@]}" "$@" "${test_args[@]}"
