@@ -759,6 +759,40 @@ mod tests {
     }
 
     #[test]
+    fn a_ustar_prefix_goes_before_the_name_and_is_130_bytes_unless_byte_475_is_set() {
+        // Checked with npm's node-tar on the same three headers: a 128-byte prefix, a
+        // 148-byte one (reaching byte 475), and one of exactly 130 bytes whose NUL at 475 is
+        // followed by "\nq" (node-tar reads those bytes as atime, not as prefix).
+        let with_prefix = |prefix: &str, name: &[u8], after: &[u8]| {
+            let mut h = header(name, tar::EntryType::Regular, 1, "");
+            h[345..345 + prefix.len()].copy_from_slice(prefix.as_bytes());
+            h[476..476 + after.len()].copy_from_slice(after);
+            let mut block = tar::Header::new_old();
+            block.as_mut_bytes().copy_from_slice(&h);
+            block.set_cksum();
+            let mut out = block.as_bytes().to_vec();
+            out.extend_from_slice(b"1");
+            out.resize(1024, 0);
+            out
+        };
+        let (d, e, p) = ("d".repeat(120), "e".repeat(140), "p".repeat(122));
+        let tar = TarBuilder::new()
+            .raw(with_prefix(&format!("package/{d}"), b"f.js", b""))
+            .raw(with_prefix(&format!("package/{e}"), b"g.js", b""))
+            .raw(with_prefix(&format!("package/{p}"), b"h.js", b"\nq"))
+            .tar();
+        let file = |dir: &str, name: &str| {
+            format!(
+                r#"File "package/{dir}/{name}" -> Some("{dir}/{name}") size=1 link="" Read "1""#
+            )
+        };
+        assert_eq!(
+            items(&tar),
+            [file(&d, "f.js"), file(&e, "g.js"), file(&p, "h.js")]
+        );
+    }
+
+    #[test]
     fn devices_are_special_and_other_types_are_named_as_node_tar_names_them() {
         let tar = TarBuilder::new()
             .raw(header(b"package/c", tar::EntryType::Char, 0, ""))
