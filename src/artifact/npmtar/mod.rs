@@ -634,11 +634,11 @@ mod tests {
         );
     }
 
-    /// A file header whose number field at `at` is not a number node-tar can read (a
-    /// base-256 lead byte other than 0x80 and 0xff), its checksum set.
-    fn unreadable_number_at(name: &[u8], at: usize) -> Vec<u8> {
+    /// A file entry with the body `1` whose header bytes `patch` changes, its checksum then
+    /// set again.
+    fn patched(name: &[u8], patch: impl FnOnce(&mut [u8])) -> Vec<u8> {
         let mut h = header(name, tar::EntryType::Regular, 1, "");
-        h[at] = 0x81;
+        patch(&mut h);
         let mut block = tar::Header::new_old();
         block.as_mut_bytes().copy_from_slice(&h);
         block.set_cksum();
@@ -646,6 +646,12 @@ mod tests {
         out.extend_from_slice(b"1");
         out.resize(1024, 0);
         out
+    }
+
+    /// A file header whose number field at `at` is not a number node-tar can read (a
+    /// base-256 lead byte other than 0x80 and 0xff), its checksum set.
+    fn unreadable_number_at(name: &[u8], at: usize) -> Vec<u8> {
+        patched(name, |h| h[at] = 0x81)
     }
 
     #[test]
@@ -764,16 +770,10 @@ mod tests {
         // 148-byte one (reaching byte 475), and one of exactly 130 bytes whose NUL at 475 is
         // followed by "\nq" (node-tar reads those bytes as atime, not as prefix).
         let with_prefix = |prefix: &str, name: &[u8], after: &[u8]| {
-            let mut h = header(name, tar::EntryType::Regular, 1, "");
-            h[345..345 + prefix.len()].copy_from_slice(prefix.as_bytes());
-            h[476..476 + after.len()].copy_from_slice(after);
-            let mut block = tar::Header::new_old();
-            block.as_mut_bytes().copy_from_slice(&h);
-            block.set_cksum();
-            let mut out = block.as_bytes().to_vec();
-            out.extend_from_slice(b"1");
-            out.resize(1024, 0);
-            out
+            patched(name, |h| {
+                h[345..345 + prefix.len()].copy_from_slice(prefix.as_bytes());
+                h[476..476 + after.len()].copy_from_slice(after);
+            })
         };
         let (d, e, p) = ("d".repeat(120), "e".repeat(140), "p".repeat(122));
         let tar = TarBuilder::new()
