@@ -192,6 +192,8 @@ fn a_baseline_accepts_known_findings_and_still_fails_new_ones() {
         .tgz();
     let (v, code) = scan_json(&added, &["--baseline", base]);
     assert_eq!(code, 1);
+    // The two known findings are counted as baselined; the new one is not.
+    assert_eq!(v["summary"]["baselined"], 2);
     let f = secret_findings(&v);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["rule"], "secret/npm-token");
