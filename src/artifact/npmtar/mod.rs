@@ -793,6 +793,34 @@ mod tests {
     }
 
     #[test]
+    fn a_ustar_prefix_that_is_not_utf8_marks_the_name_non_utf8() {
+        // Checked with npm's node-tar: a prefix `package/caf\xe9` before `a.js` installs
+        // `caf\u{fffd}/a.js`, the prefix decoded lossily like a name.
+        let tar = TarBuilder::new()
+            .raw(patched(b"a.js", |h| {
+                h[345..357].copy_from_slice(b"package/caf\xe9");
+            }))
+            .raw(patched(b"b.js", |h| {
+                h[345..356].copy_from_slice(b"package/caf");
+            }))
+            .tar();
+        let mut reader = NpmTar::new(&tar[..]);
+        let mut names = Vec::new();
+        while let Some(item) = reader.next_item().expect("readable") {
+            if let Item::Entry(e) = item {
+                names.push((e.name, e.non_utf8));
+            }
+        }
+        assert_eq!(
+            names,
+            [
+                ("package/caf\u{fffd}/a.js".to_string(), true),
+                ("package/caf/b.js".to_string(), false),
+            ]
+        );
+    }
+
+    #[test]
     fn devices_are_special_and_other_types_are_named_as_node_tar_names_them() {
         let tar = TarBuilder::new()
             .raw(header(b"package/c", tar::EntryType::Char, 0, ""))
