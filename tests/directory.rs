@@ -1024,6 +1024,34 @@ fn cases() -> Vec<Case> {
             pack_in: "",
             expected: &["id_r\u{17f}a", "package.json"],
         },
+        Case {
+            name: "a class folds as JavaScript's `i` does: `[k]` is no Kelvin sign",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                (".npmignore", "[k]*.pem\n[a-z]*.key\n"),
+                ("\u{212a}ey.pem", ""),
+                ("Key.pem", ""),
+                ("\u{212a}.key", ""),
+                ("x.KEY", ""),
+            ],
+            pack_in: "",
+            expected: &["\u{212a}.key", "\u{212a}ey.pem", "package.json"],
+        },
+        Case {
+            name: "a folder re-included only as a folder (`!lib/`) still reads its own ignore file",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                (".npmignore", "*\n!lib/\n!src\n!package.json\n"),
+                ("lib/.npmignore", "!a.js\n"),
+                ("lib/a.js", ""),
+                ("lib/b.js", ""),
+                ("src/.npmignore", "!c.js\n"),
+                ("src/c.js", ""),
+                ("src/d.js", ""),
+            ],
+            pack_in: "",
+            expected: &["lib/a.js", "package.json", "src/c.js"],
+        },
     ]
 }
 
@@ -1284,8 +1312,23 @@ fn glob_matches_npms_minimatch() {
         // against a `..` segment is the known difference above).
         "a/../../c",
         "./../c",
-        // Not in the list: a class such as `[k]` against the Kelvin sign, where the regex
-        // crate's Unicode folding still says yes and JavaScript says no.
+        // Classes fold as JavaScript's `i` flag does: `[k]` takes `K` but not the Kelvin
+        // sign, `[s]` not `ſ`; ranges, negation, and `-` as a member.
+        "[k]it.js",
+        "[a-z]it.js",
+        "[^k]it.js",
+        "[!a-j]it.js",
+        "[\u{212a}]it.js",
+        "[ſ]rc",
+        "[s]rc",
+        "[r-t]RC",
+        "[^s]rc",
+        "[a-c-e]",
+        "[-k]it.js",
+        "[K\\-]it.js",
+        "[ä]b.js",
+        "[À-Ö]b.js",
+        "[[:alpha:]]it.js",
     ];
     let paths = [
         "kit.js",
@@ -1373,6 +1416,10 @@ fn glob_matches_npms_minimatch() {
         "x/y.ts",
         "b.js",
         "ba.js",
+        "d",
+        "e",
+        "-",
+        "-it.js",
     ];
     let mut cases = Vec::new();
     for p in patterns {

@@ -258,17 +258,21 @@ fn js_fold(c: char) -> char {
     }
 }
 
-/// A regex matching `c` and every character JavaScript's `i` flag takes for it ([`js_fold`]).
-fn fold_class(c: char) -> String {
+/// The BMP characters JavaScript's `i` flag takes as one, by their [`js_fold`].
+fn same_fold() -> &'static HashMap<char, Vec<char>> {
     static SAME: OnceLock<HashMap<char, Vec<char>>> = OnceLock::new();
-    let same = SAME.get_or_init(|| {
+    SAME.get_or_init(|| {
         let mut m: HashMap<char, Vec<char>> = HashMap::new();
         for d in (0..=0xffffu32).filter_map(char::from_u32) {
             m.entry(js_fold(d)).or_default().push(d);
         }
         m
-    });
-    match same.get(&js_fold(c)) {
+    })
+}
+
+/// A regex matching `c` and every character JavaScript's `i` flag takes for it ([`js_fold`]).
+fn fold_class(c: char) -> String {
+    match same_fold().get(&js_fold(c)) {
         Some(all) if all.len() > 1 => {
             let members: String = all.iter().map(|d| regex::escape(&d.to_string())).collect();
             format!("[{members}]")
@@ -400,9 +404,7 @@ fn translate(chars: &[char]) -> Translated {
                 t.only_stars = false;
                 if let Some((class, next)) = char_class(chars, i) {
                     t.magic = true;
-                    // Case-insensitive as the regex crate folds (Unicode simple folding),
-                    // which differs from JavaScript only for a few non-ASCII letters.
-                    t.re.push_str(&format!("(?i:{class})"));
+                    t.re.push_str(&class);
                     i = next;
                     continue;
                 }
@@ -462,41 +464,108 @@ fn split_alternatives(chars: &[char]) -> Vec<&[char]> {
     out
 }
 
-/// `[...]` starting at `chars[start]`: the regex class and the index after `]`, or None
-/// when it does not close (then `[` is literal, as in minimatch).
+/// A `[...]` class at `start` to a regex class that matches as minimatch's `nocase` regex
+/// does, and the index after it; `None` when it is not closed. JavaScript's `i` flag without
+/// `u` takes a character as in the class when its [`js_fold`] is that of a member, so the
+/// members' fold classes are listed out (`[k]` does not take the Kelvin sign, as the regex
+/// crate's Unicode folding would). A class with a POSIX name (`[[:alpha:]]`) is left to the
+/// regex crate's `(?i)`: minimatch gives that regex the `u` flag, which folds as Unicode does.
 fn char_class(chars: &[char], start: usize) -> Option<(String, usize)> {
     let mut i = start + 1;
-    let mut out = String::from("[");
-    if i < chars.len() && (chars[i] == '!' || chars[i] == '^') {
-        out.push('^');
+    let negate = i < chars.len() && (chars[i] == '!' || chars[i] == '^');
+    if negate {
         i += 1;
     }
     let first = i;
+    // As written (for the POSIX case), and as inclusive ranges of members.
+    let mut raw = String::from(if negate { "[^" } else { "[" });
+    let mut ranges: Vec<(char, char)> = Vec::new();
+    let mut posix = false;
+    // After `x-`, and after a whole range (where a `-` is a member, as in JavaScript).
+    let mut dash = false;
+    let mut after_range = false;
     while i < chars.len() {
         let c = chars[i];
         if c == ']' && i > first {
-            out.push(']');
-            return Some((out, i + 1));
+            raw.push(']');
+            let backwards = ranges.iter().any(|(lo, hi)| lo > hi);
+            if posix || backwards {
+                // A backwards range stays as written: the regex crate refuses it, as
+                // JavaScript does.
+                return Some((format!("(?i:{raw})"), i + 1));
+            }
+            return Some((folded_class(&ranges, negate), i + 1));
         }
-        if c == '\\' && i + 1 < chars.len() {
-            out.push_str(&regex::escape(&chars[i + 1].to_string()));
-            i += 2;
+        let (member, step) = if c == '\\' && i + 1 < chars.len() {
+            (chars[i + 1], 2)
+        } else {
+            (c, 1)
+        };
+        let operator = i > first && i + 1 < chars.len() && chars[i + 1] != ']';
+        if c == '-' && operator && !dash && !after_range && !ranges.is_empty() {
+            raw.push('-');
+            dash = true;
+            i += 1;
             continue;
         }
-        if c == '-' && i > first && i + 1 < chars.len() && chars[i + 1] != ']' {
-            out.push('-');
-        } else if c == '[' && chars.get(i + 1) == Some(&':') {
+        if c == '[' && chars.get(i + 1) == Some(&':') {
             // POSIX class such as [:alpha:]: copied through, the regex crate knows them.
             let end = chars[i..].iter().position(|x| *x == ']')? + i;
-            out.extend(&chars[i..=end]);
+            raw.extend(&chars[i..=end]);
+            posix = true;
+            dash = false;
+            after_range = false;
             i = end + 1;
             continue;
-        } else {
-            out.push_str(&regex::escape(&c.to_string()));
         }
-        i += 1;
+        raw.push_str(&regex::escape(&member.to_string()));
+        match ranges.last_mut() {
+            Some(last) if dash => last.1 = member,
+            _ => ranges.push((member, member)),
+        }
+        after_range = dash;
+        dash = false;
+        i += step;
     }
     None
+}
+
+/// A regex class of every character whose [`js_fold`] is that of a character in `ranges`
+/// (characters outside the BMP fold to themselves), negated when `negate`.
+fn folded_class(ranges: &[(char, char)], negate: bool) -> String {
+    let mut members: Vec<char> = Vec::new();
+    let mut canon = std::collections::HashSet::new();
+    for &(lo, hi) in ranges {
+        for c in lo..=hi {
+            if c.len_utf16() == 1 {
+                canon.insert(js_fold(c));
+            } else {
+                members.push(c);
+            }
+        }
+    }
+    let same = same_fold();
+    for c in canon {
+        members.extend(same.get(&c).map_or(&[c][..], |v| &v[..]));
+    }
+    members.sort_unstable();
+    members.dedup();
+    let mut out = String::from(if negate { "[^" } else { "[" });
+    let mut k = 0;
+    while k < members.len() {
+        let mut j = k;
+        while j + 1 < members.len() && members[j + 1] as u32 == members[j] as u32 + 1 {
+            j += 1;
+        }
+        out.push_str(&regex::escape(&members[k].to_string()));
+        if j > k {
+            out.push('-');
+            out.push_str(&regex::escape(&members[j].to_string()));
+        }
+        k = j + 1;
+    }
+    out.push(']');
+    out
 }
 
 /// Bash-style brace expansion as minimatch does it: `a{b,c}d` -> `abd`, `acd`; nested
