@@ -33,11 +33,18 @@ fn tree(files: &[(&str, &str)]) -> TempDir {
     dir
 }
 
+/// Content that makes [`write`] create a symbolic link to the rest of it instead of a file
+/// (the table rows spell it out: `"\0symlink to lib"`).
+const LINK: &str = "\0symlink to ";
+
 fn write(root: &Path, files: &[(&str, &str)]) {
     for (path, content) in files {
         let p = root.join(path);
         fs::create_dir_all(p.parent().expect("a file has a parent")).expect("mkdir");
-        fs::write(&p, content).expect("write");
+        match content.strip_prefix(LINK) {
+            Some(target) => std::os::unix::fs::symlink(target, &p).expect("symlink"),
+            None => fs::write(&p, content).expect("write"),
+        }
     }
 }
 
@@ -1051,6 +1058,22 @@ fn cases() -> Vec<Case> {
             ],
             pack_in: "",
             expected: &["lib/a.js", "package.json", "src/c.js"],
+        },
+        Case {
+            name: "a `files` entry that is a symlink adds no pattern (one that would take another case)",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"c","version":"1.0.0","files":["x.js","lnd"]}"#,
+                ),
+                ("x.js", "\0symlink to lib/a.js"),
+                ("X.JS", ""),
+                ("lnd", "\0symlink to lib"),
+                ("LND/b.js", ""),
+                ("lib/a.js", ""),
+            ],
+            pack_in: "",
+            expected: &["package.json"],
         },
     ]
 }
