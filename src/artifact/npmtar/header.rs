@@ -290,15 +290,10 @@ pub(super) fn dec_number(field: &[u8]) -> Result<Option<f64>, String> {
         }
         return Ok(Some(value));
     }
-    let text = String::from_utf8_lossy(field);
-    // `/\0.*$/`: a NUL with no line terminator after it, up to the end.
-    let cut = text
-        .char_indices()
-        .filter(|(_, c)| *c == '\0')
-        .map(|(i, _)| i)
-        .find(|&i| !text[i..].contains(is_line_terminator))
-        .unwrap_or(text.len());
-    Ok(js_parse_int(text[..cut].trim_matches(is_js_space), 8))
+    // node-tar cuts the text at `/\0.*$/` and trims it before `parseInt`, which changes
+    // nothing `parseInt` reads: it skips leading white space itself and stops at the first
+    // character that is not a digit, a NUL included.
+    Ok(js_parse_int(&String::from_utf8_lossy(field), 8))
 }
 
 /// large-numbers.js `twos`: a negative base-256 number.
@@ -366,10 +361,10 @@ pub(super) fn js_number(text: &str) -> f64 {
     if unsigned == "Infinity" {
         return f64::INFINITY;
     }
+    // Letters other than `e` (Rust would also read `inf` and `infinity`) make it NaN.
     let ok = !t.is_empty()
         && t.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
-        && !t.contains("inf");
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
     if !ok {
         return -1.0;
     }
@@ -486,6 +481,11 @@ mod tests {
             b"77777777777\0".to_vec(),
             b"00000000017 ".to_vec(),
             b"7777777\n".to_vec(),
+            b"\0\n 17\0\0\0".to_vec(),
+            b"\n\t17\0\n\0\0".to_vec(),
+            b"\xc2\xa017\0\0\0\0".to_vec(),
+            b"\xe3\x80\x8017\0\0\0".to_vec(),
+            b" \xef\xbb\xbf17\0\0\0".to_vec(),
             vec![0x80, 0, 0, 0, 0, 0, 1, 0],
             vec![0x80, 0, 0, 0, 0, 0, 0, 0],
             vec![0xff; 8],
