@@ -304,11 +304,16 @@ fn compile_part(s: &str) -> Part {
     }
     let chars: Vec<char> = s.chars().collect();
     let t = translate(&chars);
-    if !t.magic {
+    // minimatch keeps a pattern without magic as a string, unless `nocase` has to make it a
+    // regex (its text has case); only then does an escaped `|` split it.
+    let has_case = t.literal.to_uppercase() != t.literal.to_lowercase();
+    let as_regex = t.magic || t.bare_bar && has_case;
+    if !as_regex {
         return Part::Literal(t.literal);
     }
-    // No `i` flag: literal characters are classes of what JavaScript folds together.
-    let source = format!("(?s)^(?:{})$", t.re);
+    // No `i` flag: literal characters are classes of what JavaScript folds together. No
+    // group around the body either: minimatch has none (see `bare_bar`).
+    let source = format!("(?s)^{}$", t.re);
     let re = if t.negation {
         fancy_regex::Regex::new(&source).map(Matcher::Fancy).ok()
     } else {
@@ -333,6 +338,10 @@ struct Translated {
     only_stars: bool,
     /// Has a `!(..)`, which needs a lookahead.
     negation: bool,
+    /// Has an escaped `|` outside a group. minimatch copies it into its regex unescaped (its
+    /// escape set lacks `|`), so there it splits the whole regex, anchors included: `a\|b`
+    /// is `/^a|b$/`, any name starting with `a` or ending with `b`.
+    bare_bar: bool,
 }
 
 fn translate(chars: &[char]) -> Translated {
@@ -342,6 +351,7 @@ fn translate(chars: &[char]) -> Translated {
         magic: false,
         only_stars: true,
         negation: false,
+        bare_bar: false,
     };
     let mut i = 0;
     while i < chars.len() {
@@ -356,6 +366,7 @@ fn translate(chars: &[char]) -> Translated {
                 t.magic = true;
                 t.only_stars = false;
                 t.negation |= c == '!' || rest.negation || alts.iter().any(|a| a.negation);
+                t.bare_bar |= rest.bare_bar;
                 let body = |with_rest: bool| {
                     alts.iter()
                         .map(|a| {
@@ -383,7 +394,12 @@ fn translate(chars: &[char]) -> Translated {
         }
         match c {
             '\\' if i + 1 < chars.len() => {
-                t.re.push_str(&fold_class(chars[i + 1]));
+                if chars[i + 1] == '|' {
+                    t.re.push('|');
+                    t.bare_bar = true;
+                } else {
+                    t.re.push_str(&fold_class(chars[i + 1]));
+                }
                 t.literal.push(chars[i + 1]);
                 t.only_stars = false;
                 i += 2;
