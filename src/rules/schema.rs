@@ -157,3 +157,54 @@ impl RawExample {
         }])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(yaml: &str) -> RawExample {
+        marked_yaml::from_yaml(0, yaml).expect("an example")
+    }
+
+    fn error(yaml: &str) -> String {
+        example(yaml).entries().expect_err("refused")
+    }
+
+    #[test]
+    fn files_exclude_path_and_content_and_keep_example_settings_to_the_example() {
+        let both = "an example has either `files` or `path`/`content`, not both";
+        assert_eq!(error("{files: [{path: a}], path: b}"), both);
+        assert_eq!(error("{files: [{path: a}], content: x}"), both);
+        let belongs =
+            "`with`, `config` and `baseline` belong to the example, not to one of its `files`";
+        assert_eq!(error("{files: [{path: a, with: [r/x]}]}"), belongs);
+        assert_eq!(error("{files: [{path: a, config: 'x: 1'}]}"), belongs);
+        assert_eq!(error("{files: [{path: a, baseline: [f]}]}"), belongs);
+        let entries = example("{files: [{path: a, content: x}, {path: b}]}")
+            .entries()
+            .expect("two files");
+        let got: Vec<_> = entries
+            .iter()
+            .map(|e| (&e.path[..], &e.content[..]))
+            .collect();
+        assert_eq!(got, [("a", &b"x"[..]), ("b", &b""[..])]);
+    }
+
+    #[test]
+    fn repeat_builds_up_to_the_example_limit_and_not_past_it() {
+        let at = MAX_EXAMPLE_BYTES / 16;
+        let entries = example(&format!(
+            "{{path: a, content: 0123456789abcdef, repeat: {at}}}"
+        ))
+        .entries()
+        .expect("exactly the limit");
+        assert_eq!(entries[0].content.len(), MAX_EXAMPLE_BYTES);
+        assert_eq!(
+            error(&format!(
+                "{{path: a, content: 0123456789abcdef, repeat: {}}}",
+                at + 1
+            )),
+            format!("`repeat` would build more than {MAX_EXAMPLE_BYTES} bytes")
+        );
+    }
+}
