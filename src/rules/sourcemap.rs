@@ -318,5 +318,11 @@ mod tests {
         assert!(e.message.contains("decode_max_size"), "{}", e.message);
         let e = settings("bucket_hosts: [{name: x, hots: [a]}]\n").unwrap_err();
         assert!(e.message.contains("hots"), "{}", e.message);
+        // An empty internal host, or a lone dot, would make every host internal.
+        for bad in ["''", "'.'", "' '"] {
+            let e = settings(&format!("internal_hosts: [corp, {bad}]\n")).unwrap_err();
+            assert_eq!(e.message, "empty host in `internal_hosts`", "{bad}");
+        }
+        assert!(settings("internal_hosts: ['.a']\n").is_ok());
     }
 }
