@@ -134,6 +134,77 @@ mod tests {
         }
     }
 
+    /// `win32_root` and `win32_absolute` against Node's `path.win32.parse(p).root` and
+    /// `path.win32.isAbsolute(p)`, which node-tar's `stripAbsolutePath` uses.
+    #[test]
+    fn windows_roots_are_nodes() {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let names = [
+            "",
+            "/",
+            "\\",
+            "//",
+            "\\\\",
+            "///",
+            "//a",
+            "//a/",
+            "//a/b",
+            "//a/b/",
+            "//a/b/c",
+            "//a/b//c",
+            "\\\\srv\\share\\x",
+            "\\\\srv\\share",
+            "///a/b",
+            "//a//b",
+            "//a//b/c",
+            "//?/C:/x",
+            "\\\\?\\C:\\x",
+            "//./x/y",
+            "C:",
+            "C:x",
+            "C:/",
+            "C:\\x",
+            "c:/x",
+            "z:",
+            "1:/",
+            "ä:/",
+            ":/",
+            "C",
+            "ab",
+            "a/b",
+            "a:b:/",
+            "C:/\\x",
+            "//a/\\b",
+            "/\\a/b/c",
+        ];
+        let script = "const p = require('path'); let input = ''; \
+            process.stdin.on('data', d => input += d); \
+            process.stdin.on('end', () => console.log(JSON.stringify(JSON.parse(input) \
+                .map(n => [p.win32.parse(n).root, p.win32.isAbsolute(n)]))))";
+        let mut child = Command::new("node")
+            .args(["-e", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("node runs (it is needed to test against Node's path.win32)");
+        let input = serde_json::to_string(&names[..]).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "node failed");
+        let node: Vec<(String, bool)> = serde_json::from_slice(&out.stdout).unwrap();
+        let ours: Vec<(String, bool)> = names
+            .iter()
+            .map(|n| (n[..win32_root(n)].to_string(), win32_absolute(n)))
+            .collect();
+        assert_eq!(ours, node);
+    }
+
     #[test]
     fn both_slashes_separate() {
         assert!(is_sep(b'/') && is_sep(b'\\'));
