@@ -366,7 +366,7 @@ fn translate(chars: &[char]) -> Translated {
                 t.magic = true;
                 t.only_stars = false;
                 t.negation |= c == '!' || rest.negation || alts.iter().any(|a| a.negation);
-                t.bare_bar |= rest.bare_bar;
+                // (`rest.bare_bar` needs no copy: a group already makes the pattern a regex.)
                 let body = |with_rest: bool| {
                     alts.iter()
                         .map(|a| {
