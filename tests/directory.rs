@@ -1372,6 +1372,15 @@ fn glob_matches_npms_minimatch() {
         "!(a|b\\|c)d",
         "@(a\\|b)c",
         "[a]\\|y",
+        // Groups inside groups; classes unclosed, at the end, or opening with `]`.
+        "@(x|+(a|b))",
+        "+(a|@(b|c))d",
+        "a[",
+        "[",
+        "[ab",
+        "[]a]",
+        "[!]a]",
+        "[^]a]",
     ];
     let paths = [
         "kit.js",
@@ -1482,6 +1491,15 @@ fn glob_matches_npms_minimatch() {
         "cd",
         "bb",
         "(a|b|c)d",
+        "!.js",
+        "[.js",
+        "]",
+        "]a",
+        "a[",
+        "[",
+        "[ab",
+        "bd",
+        "aab",
     ];
     let mut cases = Vec::new();
     for p in patterns {
