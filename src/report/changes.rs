@@ -325,6 +325,73 @@ mod tests {
         }
     }
 
+    fn map(change: Status, old: Option<usize>) -> SourceMapChange {
+        SourceMapChange {
+            map: "package/a.js.map".into(),
+            change,
+            inline: false,
+            sources: 3,
+            sources_content: 2,
+            bytes: 10,
+            first_party_files: 1,
+            first_party_lines: 5,
+            old_sources: old,
+            old_sources_content: old,
+            old_bytes: None,
+            old_first_party_files: None,
+        }
+    }
+
+    fn rows(c: &Changes, per_kind: usize) -> Vec<String> {
+        c.lines(per_kind)
+            .into_iter()
+            .map(|l| format!("{} {}: {}", l.kind, l.what, l.detail))
+            .collect()
+    }
+
+    #[test]
+    fn lines_show_each_kind_up_to_the_limit_then_a_count() {
+        let mut c = none();
+        for name in ["a", "b", "c"] {
+            c.added.push(FileSize {
+                path: format!("package/{name}.js"),
+                size: 1,
+            });
+        }
+        assert_eq!(
+            rows(&c, 3),
+            [
+                "added package/a.js: 1 B",
+                "added package/b.js: 1 B",
+                "added package/c.js: 1 B"
+            ],
+            "exactly the limit: no count line"
+        );
+        assert_eq!(
+            rows(&c, 2),
+            [
+                "added package/a.js: 1 B",
+                "added package/b.js: 1 B",
+                "added and 1 more: "
+            ]
+        );
+        assert_eq!(rows(&c, 0), ["added and 3 more: "]);
+    }
+
+    #[test]
+    fn a_new_map_and_a_grown_one_read_differently() {
+        let mut c = none();
+        c.sourcemaps.push(map(Status::Added, None));
+        c.sourcemaps.push(map(Status::Grown, Some(1)));
+        assert_eq!(
+            rows(&c, 5),
+            [
+                "map package/a.js.map: new: 3 sources, 2 with text",
+                "map package/a.js.map: grown: 3 sources, 2 with text (was 1 sources, 1 with text)",
+            ]
+        );
+    }
+
     #[test]
     fn any_one_change_is_a_change() {
         assert!(none().is_empty(), "unchanged files are not a change");
