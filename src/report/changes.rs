@@ -393,6 +393,20 @@ mod tests {
     }
 
     #[test]
+    fn a_value_reads_as_added_removed_or_changed() {
+        let (old, new) = (Some("1".to_string()), Some("2".to_string()));
+        assert_eq!(value_change(Status::Added, &None, &new), "added `2`");
+        assert_eq!(
+            value_change(Status::Removed, &old, &None),
+            "removed (was `1`)"
+        );
+        assert_eq!(value_change(Status::Changed, &old, &new), "`2` (was `1`)");
+        assert_eq!(signed_bytes(0), "±0 B");
+        assert_eq!(signed_bytes(1), "+1 B");
+        assert_eq!(signed_bytes(-1), "-1 B");
+    }
+
+    #[test]
     fn any_one_change_is_a_change() {
         assert!(none().is_empty(), "unchanged files are not a change");
         let each: [fn(&mut Changes); 6] = [
