@@ -1381,6 +1381,19 @@ fn glob_matches_npms_minimatch() {
         "[]a]",
         "[!]a]",
         "[^]a]",
+        // Escapes and dashes inside a class; `[` and `:` as members.
+        "[\\]]",
+        "[a\\-z]",
+        "[a\\",
+        "[-a]",
+        "[a-]",
+        "[!-a]",
+        "[a-\\]]",
+        "[\\\\]",
+        "[a-c-]",
+        "[[a]",
+        "[a:b]",
+        "[[:digit:]a]",
     ];
     let paths = [
         "kit.js",
@@ -1500,6 +1513,12 @@ fn glob_matches_npms_minimatch() {
         "[ab",
         "bd",
         "aab",
+        "z",
+        "a-",
+        "-a",
+        ":",
+        "7",
+        "\\",
     ];
     let mut cases = Vec::new();
     for p in patterns {
