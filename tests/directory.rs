@@ -568,6 +568,28 @@ fn workspaces_from_pnpm_workspace_yaml() {
 }
 
 #[test]
+fn workspaces_in_yarn_classics_object_form() {
+    // `"workspaces": {"packages": [...], "nohoist": [...]}`, as yarn 1 writes it.
+    let dir = tree(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"workspaces":{"packages":["pkgs/*"],"nohoist":["**/x"]}}"#,
+        ),
+        ("pkgs/a/package.json", r#"{"name":"a","version":"1.0.0"}"#),
+        ("pkgs/b/package.json", r#"{"name":"b","version":"1.0.0"}"#),
+    ]);
+    let (_, reports) = scan_json(dir.path(), &["--workspaces", "--pack", "builtin"]);
+    let mut names: Vec<&str> = reports
+        .as_array()
+        .expect("one report per package")
+        .iter()
+        .map(|r| r["artifact"]["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a", "b"]);
+}
+
+#[test]
 fn workspaces_without_any_is_exit_2() {
     let dir = tree(&[("package.json", r#"{"name":"solo","version":"1.0.0"}"#)]);
     let out = packguard()
