@@ -74,8 +74,8 @@ fn yarnrc_yml(path: &Path) -> Option<Hook> {
             }
             None
         }
-        // An empty file, or one holding only comments.
-        Ok(Node::Scalar(s)) if s.as_str().trim().is_empty() => None,
+        // (An empty file, or one of comments only, is an empty mapping; any top level other
+        // than a mapping is refused by the parser, and taken as a hook.)
         _ => hook("yarnPath"),
     }
 }
@@ -142,8 +142,15 @@ mod tests {
             (".yarnrc.yml", "nodeLinker: node-modules\n# yarnPath: x\n"),
         ]);
         assert_eq!(setting(Packer::Yarn, &d, ""), None);
-        let d = folder(&[(".yarnrc.yml", "# only a comment\n")]);
-        assert_eq!(setting(Packer::Yarn, &d, ""), None);
+        for text in ["# only a comment\n", "", "\n\n", "  # indented\n"] {
+            let d = folder(&[(".yarnrc.yml", text)]);
+            assert_eq!(setting(Packer::Yarn, &d, ""), None, "{text:?}");
+        }
+        // Text that is no mapping cannot be read for settings: taken as a hook.
+        for text in ["yarnPath\n", "- plugins\n", "'x'\n"] {
+            let d = folder(&[(".yarnrc.yml", text)]);
+            assert_eq!(setting(Packer::Yarn, &d, ""), Some("yarnPath"), "{text:?}");
+        }
     }
 
     #[test]
