@@ -1416,6 +1416,17 @@ fn glob_matches_npms_minimatch() {
         "[[a]",
         "[a:b]",
         "[[:digit:]a]",
+        // Braces: unclosed, escaped, nested, ranges, empty, one after another.
+        "{a,b",
+        "a{",
+        "{a\\,b,c}",
+        "\\{a,b}",
+        "{a,{b,c}}d",
+        "{1..3}",
+        "{a}",
+        "x{}y",
+        "{a,b}{c,d}",
+        "{,a}b",
     ];
     let paths = [
         "kit.js",
@@ -1541,6 +1552,14 @@ fn glob_matches_npms_minimatch() {
         ":",
         "7",
         "\\",
+        "{a,b",
+        "{a}",
+        "x{}y",
+        "a,b",
+        "1",
+        "3",
+        "4",
+        "{a,b}",
     ];
     let mut cases = Vec::new();
     for p in patterns {
