@@ -590,6 +590,27 @@ fn workspaces_in_yarn_classics_object_form() {
 }
 
 #[test]
+fn an_unreadable_pnpm_workspace_file_is_exit_2() {
+    // A folder where pnpm-workspace.yaml should be: pnpm fails to read it too.
+    let dir = tree(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"workspaces":["p/*"]}"#,
+        ),
+        ("p/a/package.json", r#"{"name":"a","version":"1.0.0"}"#),
+        ("pnpm-workspace.yaml/x", ""),
+    ]);
+    let out = packguard()
+        .args(["scan", "--workspaces", "--pack", "builtin"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("pnpm-workspace.yaml"), "{stderr}");
+}
+
+#[test]
 fn workspaces_without_any_is_exit_2() {
     let dir = tree(&[("package.json", r#"{"name":"solo","version":"1.0.0"}"#)]);
     let out = packguard()
