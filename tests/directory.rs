@@ -590,6 +590,28 @@ fn workspaces_in_yarn_classics_object_form() {
 }
 
 #[test]
+fn workspace_members_need_a_manifest_and_are_never_in_node_modules() {
+    let dir = tree(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"workspaces":["packages/*"]}"#,
+        ),
+        (
+            "packages/a/package.json",
+            r#"{"name":"a","version":"1.0.0"}"#,
+        ),
+        ("packages/docs/readme.md", "no manifest here\n"),
+        (
+            "packages/node_modules/package.json",
+            r#"{"name":"nm","version":"1.0.0"}"#,
+        ),
+    ]);
+    let (code, reports) = scan_json(dir.path(), &["--workspaces", "--pack", "builtin"]);
+    // One package: its report alone, not a list.
+    assert_eq!(reports["artifact"]["name"], "a", "exit {code}: {reports:#}");
+}
+
+#[test]
 fn an_unreadable_pnpm_workspace_file_is_exit_2() {
     // A folder where pnpm-workspace.yaml should be: pnpm fails to read it too.
     let dir = tree(&[
