@@ -538,6 +538,22 @@ fn workspaces_scan_every_publishable_package_and_name_it() {
     assert_eq!(b[0]["file"], "package/dist/index.js");
 }
 
+/// The packages `scan --workspaces` reports on, by name (one package is a lone report, not
+/// a list); a report without a name fails.
+fn workspace_names(dir: &Path) -> Vec<String> {
+    let (code, reports) = scan_json(dir, &["--workspaces", "--pack", "builtin"]);
+    let list = match reports.as_array() {
+        Some(a) => a.clone(),
+        None => vec![reports.clone()],
+    };
+    list.iter()
+        .map(|r| match r["artifact"]["name"].as_str() {
+            Some(n) => n.to_string(),
+            None => panic!("exit {code}, a report without a package name: {reports:#}"),
+        })
+        .collect()
+}
+
 #[test]
 fn workspaces_from_pnpm_workspace_yaml() {
     let dir = tree(&[
@@ -556,15 +572,7 @@ fn workspaces_from_pnpm_workspace_yaml() {
             r#"{"name":"skip","version":"1.0.0"}"#,
         ),
     ]);
-    let (_, reports) = scan_json(dir.path(), &["--workspaces", "--pack", "builtin"]);
-    let names: Vec<&str> = reports
-        .as_array()
-        .map(|a| a.iter().collect::<Vec<_>>())
-        .unwrap_or_else(|| vec![&reports])
-        .iter()
-        .map(|r| r["artifact"]["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, vec!["one"]);
+    assert_eq!(workspace_names(dir.path()), ["one"]);
 }
 
 #[test]
@@ -578,15 +586,7 @@ fn workspaces_in_yarn_classics_object_form() {
         ("pkgs/a/package.json", r#"{"name":"a","version":"1.0.0"}"#),
         ("pkgs/b/package.json", r#"{"name":"b","version":"1.0.0"}"#),
     ]);
-    let (_, reports) = scan_json(dir.path(), &["--workspaces", "--pack", "builtin"]);
-    let mut names: Vec<&str> = reports
-        .as_array()
-        .expect("one report per package")
-        .iter()
-        .map(|r| r["artifact"]["name"].as_str().unwrap())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["a", "b"]);
+    assert_eq!(workspace_names(dir.path()), ["a", "b"]);
 }
 
 #[test]
@@ -606,9 +606,7 @@ fn workspace_members_need_a_manifest_and_are_never_in_node_modules() {
             r#"{"name":"nm","version":"1.0.0"}"#,
         ),
     ]);
-    let (code, reports) = scan_json(dir.path(), &["--workspaces", "--pack", "builtin"]);
-    // One package: its report alone, not a list.
-    assert_eq!(reports["artifact"]["name"], "a", "exit {code}: {reports:#}");
+    assert_eq!(workspace_names(dir.path()), ["a"]);
 }
 
 #[test]
