@@ -1468,6 +1468,14 @@ fn glob_matches_npms_minimatch() {
         "x{}y",
         "{a,b}{c,d}",
         "{,a}b",
+        "{1..10}",
+        "{a..c}",
+        "{3..1}",
+        "{01..3}",
+        "{a..cd}",
+        "\\{a,b}",
+        // A group inside the first alternative of a group.
+        "@(+(a|b)|x)",
     ];
     let paths = [
         "kit.js",
@@ -1601,6 +1609,8 @@ fn glob_matches_npms_minimatch() {
         "3",
         "4",
         "{a,b}",
+        "02",
+        "10",
     ];
     let mut cases = Vec::new();
     for p in patterns {
@@ -1612,7 +1622,6 @@ fn glob_matches_npms_minimatch() {
             }
         }
     }
-    let input = serde_json::to_string(&cases).expect("json");
     let script = format!(
         r#"const {{Minimatch}} = require({mm:?});
            const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
@@ -1623,21 +1632,7 @@ fn glob_matches_npms_minimatch() {
            console.log(JSON.stringify(out));"#,
         mm = minimatch
     );
-    let mut child = StdCommand::new("node")
-        .args(["-e", &script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("node");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("node output");
-    let expected: Vec<(bool, bool)> = serde_json::from_slice(&out.stdout).expect("node json");
+    let expected: Vec<(bool, bool)> = node_json(&script, &cases);
     let mut wrong = Vec::new();
     for ((p, base, path, partial), (want, negate)) in cases.iter().zip(expected) {
         let pat = packguard::artifact::pack::glob::Pattern::new(p, *base);
@@ -1656,6 +1651,130 @@ fn glob_matches_npms_minimatch() {
         cases.len(),
         wrong.join("\n")
     );
+}
+
+/// Brace expansion is held to npm's own: minimatch's `braceExpand` (its shortcut, then
+/// brace-expansion) on hand-picked patterns and on every short string over the characters that
+/// matter to it, drawn at random with a fixed seed.
+#[test]
+fn brace_expansion_matches_npms() {
+    let Some(minimatch) = npm_minimatch() else {
+        return not_here("npm's minimatch is not installed (needs node and npm)");
+    };
+    let mut patterns: Vec<String> = [
+        "a{b,c}d",
+        "{1..10}",
+        "{a..c}",
+        "{3..1}",
+        "{01..3}",
+        "{-03..3}",
+        "{1..10..-3}",
+        "{a..e..2}",
+        "{Z..a}",
+        "{+1..3}",
+        "{1..a}",
+        "{a..cd}",
+        "{1..3..2}",
+        "{a..a}",
+        "{1..}",
+        "{1.5..3}",
+        "{0..10000}",
+        "{10001..1}",
+        "{5000..5002}",
+        "\\{a,b}x",
+        "a\\\\*{b,c}",
+        "{}a,b}",
+        "a{},b}c",
+        "${a,b}",
+        "{a},b}",
+        "x{a\\,b,c}",
+        "{a,b}{",
+        "{{a,b}}",
+        "a{b{c,d}",
+        "{a,}",
+        "{,}",
+        "{a,b}/{c,d}",
+        "{a,{b,c}}d",
+        "{a,b}{c,d}{e,f}",
+        "a{b,c{d,e}f}g",
+        "{a\\.b..c}",
+        "{a.b}",
+        "{a..b\\}",
+        "x{a,b}y{1..3}z",
+        "{,a}b",
+        "{a,b,}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let alphabet = [
+        '{', '{', '{', '}', '}', '}', ',', ',', '.', '.', '\\', '$', 'a', 'b', '1', '0', '-',
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..20_000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let len = 1 + (seed % 12) as usize;
+        let mut r = seed;
+        let s: String = (0..len)
+            .map(|_| {
+                r = r
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                alphabet[(r >> 33) as usize % alphabet.len()]
+            })
+            .collect();
+        patterns.push(s);
+    }
+    let script = format!(
+        r#"const {{braceExpand}} = require({minimatch:?});
+           const ps = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+           console.log(JSON.stringify(ps.map(p => braceExpand(p))));"#
+    );
+    let expected: Vec<Vec<String>> = node_json(&script, &patterns);
+    assert_eq!(expected.len(), patterns.len());
+    let mut expanded = 0;
+    let mut wrong = Vec::new();
+    for (p, want) in patterns.iter().zip(&expected) {
+        let got = packguard::artifact::pack::brace::brace_expand(p);
+        if want.len() != 1 || want[0] != *p {
+            expanded += 1;
+        }
+        if got != *want {
+            wrong.push(format!("{p:?}: brace-expansion {want:?}, ours {got:?}"));
+        }
+    }
+    // The random strings must exercise expansion, not only the shortcut.
+    assert!(expanded > 2000, "only {expanded} patterns expanded");
+    assert!(
+        wrong.is_empty(),
+        "{} of {} differ:\n{}",
+        wrong.len(),
+        patterns.len(),
+        wrong.join("\n")
+    );
+}
+
+/// Runs a Node script that reads JSON on stdin and prints JSON: `input` in, its answer out.
+fn node_json<T: serde::de::DeserializeOwned>(script: &str, input: &impl serde::Serialize) -> T {
+    use std::io::Write;
+    let mut child = StdCommand::new("node")
+        .args(["-e", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node");
+    let input = serde_json::to_vec(input).expect("json");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&input)
+        .expect("write");
+    let out = child.wait_with_output().expect("node output");
+    assert!(out.status.success(), "node failed: {}", out.status);
+    serde_json::from_slice(&out.stdout).expect("node json")
 }
 
 /// npm's bundled minimatch, if node and npm are installed.

@@ -7,12 +7,15 @@
 //! paths, and a basename-only rule may match anywhere. Differences that look minor
 //! (`*` never matching an empty segment, `**` never matching `.` or `..`, case-insensitive
 //! matching, `{a,b}` braces) change which files are published, so the matcher follows
-//! minimatch's own algorithm rather than an approximation of it.
+//! minimatch's own algorithm rather than an approximation of it. Braces expand in
+//! [`super::brace`] first.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use regex::Regex;
+
+use super::brace::brace_expand;
 
 /// One path segment of a pattern.
 #[derive(Clone, Debug)]
@@ -584,107 +587,6 @@ fn folded_class(ranges: &[(char, char)], negate: bool) -> String {
     out
 }
 
-/// Bash-style brace expansion as minimatch does it: `a{b,c}d` -> `abd`, `acd`; nested
-/// braces expand; a brace without a comma (and not a range) stays literal.
-pub fn brace_expand(s: &str) -> Vec<String> {
-    let chars: Vec<char> = s.chars().collect();
-    // Find the first top-level `{` with a matching `}` and at least one top-level comma.
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] == '\\' {
-            i += 2;
-            continue;
-        }
-        if chars[i] == '{' {
-            let mut depth = 0;
-            let mut commas = Vec::new();
-            let mut j = i;
-            let mut close = None;
-            while j < chars.len() {
-                match chars[j] {
-                    '\\' => {
-                        j += 2;
-                        continue;
-                    }
-                    '{' => depth += 1,
-                    '}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            close = Some(j);
-                            break;
-                        }
-                    }
-                    ',' if depth == 1 => commas.push(j),
-                    _ => {}
-                }
-                j += 1;
-            }
-            if let Some(close) = close {
-                let pre: String = chars[..i].iter().collect();
-                let post: String = chars[close + 1..].iter().collect();
-                let inner: String = chars[i + 1..close].iter().collect();
-                let alternatives: Vec<String> = if commas.is_empty() {
-                    match range(&inner) {
-                        Some(r) => r,
-                        None => {
-                            // Literal braces; expand what follows.
-                            let head: String = chars[..=close].iter().collect();
-                            return brace_expand(&post)
-                                .into_iter()
-                                .map(|p| format!("{head}{p}"))
-                                .collect();
-                        }
-                    }
-                } else {
-                    let mut alts = Vec::new();
-                    let mut from = i + 1;
-                    for &c in commas.iter().chain(std::iter::once(&close)) {
-                        alts.push(chars[from..c].iter().collect());
-                        from = c + 1;
-                    }
-                    alts
-                };
-                let mut out = Vec::new();
-                for alt in alternatives {
-                    for tail in brace_expand(&format!("{alt}{post}")) {
-                        out.push(format!("{pre}{tail}"));
-                    }
-                }
-                return out;
-            }
-        }
-        i += 1;
-    }
-    vec![s.to_string()]
-}
-
-/// `{1..3}` and `{a..c}`.
-fn range(inner: &str) -> Option<Vec<String>> {
-    let (a, b) = inner.split_once("..")?;
-    if let (Ok(x), Ok(y)) = (a.parse::<i64>(), b.parse::<i64>()) {
-        if (x - y).abs() > 10_000 {
-            return None;
-        }
-        let v: Vec<String> = if x <= y {
-            (x..=y).map(|n| n.to_string()).collect()
-        } else {
-            (y..=x).rev().map(|n| n.to_string()).collect()
-        };
-        return Some(v);
-    }
-    let (mut ca, mut cb) = (a.chars(), b.chars());
-    let (x, y) = (ca.next()?, cb.next()?);
-    if ca.next().is_some() || cb.next().is_some() {
-        return None;
-    }
-    let v: Vec<String> = if x <= y {
-        (x..=y).map(|c| c.to_string()).collect()
-    } else {
-        (y..=x).rev().map(|c| c.to_string()).collect()
-    };
-    Some(v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -726,13 +628,5 @@ mod tests {
         assert!(p("+(a|b).js", "abba.js"));
         assert!(p("a!(b)c", "axc"));
         assert!(!p("a!(b)c", "abc"));
-    }
-
-    #[test]
-    fn braces_expand() {
-        assert_eq!(brace_expand("a{b,c}d"), vec!["abd", "acd"]);
-        assert_eq!(brace_expand("readme{,.*}"), vec!["readme", "readme.*"]);
-        assert_eq!(brace_expand("{x}"), vec!["{x}"]);
-        assert_eq!(brace_expand("a{1..3}"), vec!["a1", "a2", "a3"]);
     }
 }

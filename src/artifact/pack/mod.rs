@@ -8,6 +8,7 @@
 //!
 //! This module decides *which* files; `artifact::directory` reads them.
 
+pub mod brace;
 pub mod builtin;
 mod external;
 pub mod glob;
