@@ -609,6 +609,69 @@ fn workspace_members_need_a_manifest_and_are_never_in_node_modules() {
     assert_eq!(workspace_names(dir.path()), ["a"]);
 }
 
+/// The ignore files between a workspace root and a member apply to the member, as npm
+/// applies them; a package that is no workspace's member takes none from the folders above.
+#[test]
+fn ignore_files_above_a_package_apply_only_to_workspace_members() {
+    let dir = tree(&[
+        (".gitignore", "*.js\n"),
+        ("pkg/package.json", r#"{"name":"p","version":"1.0.0"}"#),
+        ("pkg/a.js", "1\n"),
+        (
+            "ws/package.json",
+            r#"{"name":"root","private":true,"workspaces":["m"]}"#,
+        ),
+        ("ws/.npmignore", "*.txt\n"),
+        ("ws/m/package.json", r#"{"name":"m","version":"1.0.0"}"#),
+        ("ws/m/a.js", "1\n"),
+        ("ws/m/notes.txt", "x\n"),
+    ]);
+    let list = |rel: &str| {
+        let out = packguard()
+            .args(["ls", "--paths", "--pack", "builtin"])
+            .arg(dir.path().join(rel))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{rel}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(list("pkg"), "a.js\npackage.json\n");
+    assert_eq!(list("ws/m"), "a.js\npackage.json\n");
+    if !npm_available() {
+        return not_here("npm is not installed");
+    }
+    assert_eq!(
+        npm_list(&dir.path().join("pkg")).expect("npm pack"),
+        ["a.js", "package.json"]
+    );
+    assert_eq!(
+        npm_list(&dir.path().join("ws/m")).expect("npm pack"),
+        ["a.js", "package.json"]
+    );
+}
+
+/// Workspace globs reach six folders down and no further: packguard's bound on the search
+/// (npm's glob has none; no monorepo nests that deep).
+#[test]
+fn workspace_members_are_searched_six_levels_deep() {
+    let dir = tree(&[
+        (
+            "package.json",
+            r#"{"name":"root","private":true,"workspaces":["**"]}"#,
+        ),
+        ("a/package.json", r#"{"name":"one","version":"1.0.0"}"#),
+        (
+            "a/b/c/d/e/six/package.json",
+            r#"{"name":"six","version":"1.0.0"}"#,
+        ),
+        (
+            "a/b/c/d/e/f/seven/package.json",
+            r#"{"name":"seven","version":"1.0.0"}"#,
+        ),
+    ]);
+    assert_eq!(workspace_names(dir.path()), ["one", "six"]);
+}
+
 #[test]
 fn an_unreadable_pnpm_workspace_file_is_exit_2() {
     // A folder where pnpm-workspace.yaml should be: pnpm fails to read it too.
