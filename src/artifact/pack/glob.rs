@@ -7,15 +7,12 @@
 //! paths, and a basename-only rule may match anywhere. Differences that look minor
 //! (`*` never matching an empty segment, `**` never matching `.` or `..`, case-insensitive
 //! matching, `{a,b}` braces) change which files are published, so the matcher follows
-//! minimatch's own algorithm rather than an approximation of it. Braces expand in
-//! [`super::brace`] first.
+//! minimatch's own algorithm, once [`super::brace`] has expanded the braces.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use regex::Regex;
-
-use super::brace::brace_expand;
 
 /// One path segment of a pattern.
 #[derive(Clone, Debug)]
@@ -117,7 +114,7 @@ impl Pattern {
         let bangs = pattern.chars().take_while(|c| *c == '!').count();
         p.negate = bangs % 2 == 1;
         let body = &pattern[bangs..];
-        let mut expanded = brace_expand(body);
+        let mut expanded = super::brace::brace_expand(body);
         let mut seen = std::collections::HashSet::new();
         expanded.retain(|s| seen.insert(s.clone()));
         p.glob_parts = expanded
