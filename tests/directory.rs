@@ -1766,6 +1766,14 @@ fn brace_expansion_matches_npms() {
         "x{a,b}y{1..3}z",
         "{,a}b",
         "{a,b,}",
+        // JavaScript's `.` stops at line terminators; the last code points stay themselves.
+        "{a\n,b}",
+        "{a\r,b}",
+        "{a\u{2028},b}",
+        "{a\u{2029},b}",
+        "{a,b}\r{c,d}",
+        "{\u{10FFFF},\u{10FFFE}\u{10FFFD},\u{10FFFC}}",
+        "{\u{10FFFF}a,b\u{10FFFC}}",
     ]
     .iter()
     .map(|s| s.to_string())

@@ -19,10 +19,10 @@ pub const MAX_DEPTH: usize = 64;
 /// (codes above `char::MAX`, so no input character can be mistaken for one).
 type Tok = u32;
 const SLASH: Tok = 0x11_0000;
-const OPEN: Tok = SLASH + 1;
-const CLOSE: Tok = SLASH + 2;
-const COMMA: Tok = SLASH + 3;
-const PERIOD: Tok = SLASH + 4;
+const OPEN: Tok = 0x11_0001;
+const CLOSE: Tok = 0x11_0002;
+const COMMA: Tok = 0x11_0003;
+const PERIOD: Tok = 0x11_0004;
 const LBRACE: Tok = '{' as Tok;
 const RBRACE: Tok = '}' as Tok;
 
@@ -513,5 +513,10 @@ mod tests {
         assert!(long.len() < EXPANSION_MAX);
         let deep = format!("{}a,b{}", "{".repeat(5000), "}".repeat(5000));
         assert!(!x(&deep).is_empty());
+        // minimatch refuses patterns over 64 KiB (UTF-16 units); up to that they expand.
+        let at_limit = format!("{}{{a,b}}", "\u{e9}".repeat(MAX_PATTERN_LENGTH - 5));
+        assert_eq!(x(&at_limit).len(), 2);
+        let over = format!("{}{{a,b}}", "\u{1F600}".repeat(MAX_PATTERN_LENGTH / 2));
+        assert_eq!(x(&over), std::slice::from_ref(&over));
     }
 }
