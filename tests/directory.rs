@@ -1201,6 +1201,29 @@ fn cases() -> Vec<Case> {
             pack_in: "",
             expected: &["package.json"],
         },
+        Case {
+            name: "a rule with one relative alternative: only a negated one may match a folder's start",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                (".npmignore", "{x,d/e}\n"),
+                ("c/d/f.js", ""),
+                ("d/e", ""),
+                ("d/g.js", ""),
+            ],
+            pack_in: "",
+            expected: &["c/d/f.js", "d/g.js", "package.json"],
+        },
+        Case {
+            name: "a negated rule re-includes a nested folder when its basename starts a match",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0"}"#),
+                (".npmignore", "c/d\n!{x,d/e}\n"),
+                ("c/d/f.js", ""),
+                ("c/g.js", ""),
+            ],
+            pack_in: "",
+            expected: &["c/d/f.js", "c/g.js", "package.json"],
+        },
     ]
 }
 
