@@ -705,6 +705,41 @@ fn workspaces_without_any_is_exit_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("declares no workspaces"));
 }
 
+/// Manifest values npm's packer throws a TypeError on: npm pack fails, and so does the
+/// builtin listing, with exit 2 and what is wrong in which package.json.
+#[test]
+fn manifests_npm_pack_throws_on_are_exit_2() {
+    let cases = [
+        (
+            r#""files":["a.js",1]"#,
+            "`files` entry 1 is a number, not a string",
+        ),
+        (r#""files":[null]"#, "`files` entry 0 is null, not a string"),
+        (r#""files":{"a":1}"#, "`files` is an object, not a list"),
+        (r#""files":true"#, "`files` is a boolean, not a list"),
+        (r#""bin":["cli.js",2]"#, "`bin` entry 1 is not a string"),
+    ];
+    for (field, why) in cases {
+        let manifest = format!(r#"{{"name":"c","version":"1.0.0",{field}}}"#);
+        let dir = tree(&[("package.json", &manifest), ("a.js", "1\n")]);
+        let out = packguard()
+            .args(["ls", "--pack", "builtin"])
+            .arg(dir.path())
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{field}: {stderr}");
+        assert!(stderr.contains(why), "{field}: {stderr}");
+        assert!(stderr.contains("package.json"), "{field}: {stderr}");
+        assert!(out.stdout.is_empty(), "{field}: nothing listed");
+        if npm_available() {
+            assert!(npm_list(dir.path()).is_err(), "{field}: npm pack fails too");
+        } else {
+            not_here("npm is not installed");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Parity with npm: each case is a folder; builtin's list must equal
 // `npm pack --dry-run --json --ignore-scripts`. The expected lists are also written out,
@@ -1223,6 +1258,106 @@ fn cases() -> Vec<Case> {
             ],
             pack_in: "",
             expected: &["c/d/f.js", "c/g.js", "package.json"],
+        },
+        Case {
+            name: "`main` and `browser` as JavaScript prints them, and only when truthy",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0","main":1,"browser":false}"#),
+                (".npmignore", "*\n"),
+                ("1", ""),
+                ("false", ""),
+            ],
+            pack_in: "",
+            expected: &["1", "package.json"],
+        },
+        Case {
+            name: "`main: true` and an object `browser` (`[object Object]`, a class)",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0","main":true,"browser":{}}"#),
+                (".npmignore", "*\n"),
+                ("true", ""),
+                ("o", ""),
+                ("x", ""),
+            ],
+            pack_in: "",
+            expected: &["o", "package.json", "true"],
+        },
+        Case {
+            name: "a string `files` is taken character by character",
+            files: &[
+                (PJ, r#"{"name":"c","version":"1.0.0","files":"a.js"}"#),
+                ("a.js", ""),
+                ("b.js", ""),
+                ("a", ""),
+                ("j", ""),
+                ("s", ""),
+            ],
+            pack_in: "",
+            expected: &["a", "j", "package.json", "s"],
+        },
+        Case {
+            name: "bundleDependencies entries that are not strings bundle nothing",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"c","version":"1.0.0","dependencies":{"1":"*","true":"*"},"bundleDependencies":[1,true]}"#,
+                ),
+                ("node_modules/1/package.json", r#"{"name":"1","version":"1.0.0"}"#),
+                (
+                    "node_modules/true/package.json",
+                    r#"{"name":"true","version":"1.0.0"}"#,
+                ),
+            ],
+            pack_in: "",
+            expected: &["package.json"],
+        },
+        Case {
+            name: "a `bin` list is keyed by basename, the last of a name wins",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"c","version":"1.0.0","files":["x.js"],"bin":["a/cli.js","b/cli.js","t.js"]}"#,
+                ),
+                ("a/cli.js", ""),
+                ("b/cli.js", ""),
+                ("t.js", ""),
+                ("x.js", ""),
+            ],
+            pack_in: "",
+            expected: &["b/cli.js", "package.json", "t.js", "x.js"],
+        },
+        Case {
+            name: "`bin` keys and targets secured as npm secures them; a bundled dep's string `bin` needs a name",
+            files: &[
+                (
+                    PJ,
+                    r#"{"name":"c","version":"1.0.0","files":["x.js"],"bin":{"x/.":"cli.js","a:b":"t.js","..":"u.js","k":"../w.js","m":"d/","n":"e\\f.js"},"dependencies":{"dep":"*"},"bundleDependencies":["dep"]}"#,
+                ),
+                ("cli.js", ""),
+                ("t.js", ""),
+                ("u.js", ""),
+                ("w.js", ""),
+                ("d/g.js", ""),
+                ("e/f.js", ""),
+                ("x.js", ""),
+                (
+                    "node_modules/dep/package.json",
+                    r#"{"name":"","version":"1.0.0","bin":"cli.js","files":["x.js"]}"#,
+                ),
+                ("node_modules/dep/cli.js", ""),
+                ("node_modules/dep/x.js", ""),
+            ],
+            pack_in: "",
+            expected: &[
+                "cli.js",
+                "e/f.js",
+                "node_modules/dep/package.json",
+                "node_modules/dep/x.js",
+                "package.json",
+                "t.js",
+                "w.js",
+                "x.js",
+            ],
         },
     ]
 }

@@ -12,6 +12,7 @@ pub mod brace;
 pub mod builtin;
 mod external;
 pub mod glob;
+mod js;
 mod project_code;
 pub mod workspace;
 

@@ -26,12 +26,10 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use super::glob::Pattern;
-use super::{read_manifest, workspace, PackError};
+use super::{js, read_manifest, workspace, PackError};
 
 mod rules;
-use rules::{
-    bin_targets, js_string, parse_rules, Level, Source, ALL_SOURCES, DEFAULTS, STRICT_DEFAULTS,
-};
+use rules::{bin_targets, parse_rules, Level, Source, ALL_SOURCES, DEFAULTS, STRICT_DEFAULTS};
 
 /// How a walker treats one package or folder.
 #[derive(Clone)]
@@ -218,7 +216,7 @@ impl Walker {
         // Only a package's own folder is walked with its manifest (read from its
         // package.json, so that file is there); a subfolder's package.json is just a file.
         if let Some(manifest) = manifest {
-            let (files_rules, strict, files_required) = self.package_rules(dir, manifest);
+            let (files_rules, strict, files_required) = self.package_rules(dir, manifest)?;
             required.extend(files_required);
             if let Some(files_rules) = files_rules {
                 rules.push((Source::PackageJson, parse_rules(&files_rules.join("\n"))));
@@ -314,14 +312,58 @@ fn child_opts(parent_required: &[String], entry: &str, tree_workspaces: bool) ->
     }
 }
 
+/// `files` rules (`None` without a `files`), strict rules, and the files named one by one.
+type PackageRules = (Option<Vec<String>>, Vec<String>, Vec<String>);
+
+/// What npm-packlist's `if (files) for (let file of files)` takes: nothing when `files` is
+/// falsy, a string's characters one by one, an array's strings; anything else fails.
+fn files_entries(dir: &Path, files: Option<&Value>) -> Result<Option<Vec<String>>, PackError> {
+    let refuse = |what: String| type_error(dir, what);
+    let Some(files) = files.filter(|f| js::truthy_template(f).is_some()) else {
+        return Ok(None);
+    };
+    match files {
+        Value::String(s) => Ok(Some(s.chars().map(String::from).collect())),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, f)| match f {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(refuse(format!(
+                    "`files` entry {i} is {}, not a string",
+                    js_type(other)
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        other => Err(refuse(format!("`files` is {}, not a list", js_type(other)))),
+    }
+}
+
+/// A manifest value npm's code throws on: npm pack fails, so the package cannot be listed.
+fn type_error(dir: &Path, what: String) -> PackError {
+    PackError::NotPackable {
+        path: dir.join("package.json").display().to_string(),
+        detail: format!("{what}, and npm pack stops on it with a TypeError"),
+    }
+}
+
+fn js_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
 impl Walker {
     /// npm-packlist's `processPackage`: the `files` rules (inverted, after a `*`) and the
-    /// strict rules.
-    fn package_rules(
-        &self,
-        dir: &Path,
-        pkg: &Value,
-    ) -> (Option<Vec<String>>, Vec<String>, Vec<String>) {
+    /// strict rules. A `files` that npm-packlist cannot iterate, or an entry that is not a
+    /// string, stops npm with a TypeError: it is an error here too.
+    fn package_rules(&self, dir: &Path, pkg: &Value) -> Result<PackageRules, PackError> {
         let mut required = Vec::new();
         let mut strict: Vec<String> = STRICT_DEFAULTS.iter().map(|s| s.to_string()).collect();
         strict.extend(
@@ -342,13 +384,9 @@ impl Walker {
             .map(String::from),
         );
         let mut files_rules = None;
-        if let Some(files) = pkg.get("files").and_then(Value::as_array) {
+        if let Some(files) = files_entries(dir, pkg.get("files"))? {
             let mut ignores = vec!["*".to_string()];
-            for file in files {
-                let Some(file) = js_string(file) else {
-                    continue;
-                };
-                let mut file = file;
+            for mut file in files {
                 if file.starts_with("./") {
                     file = file[1..].to_string();
                 }
@@ -372,16 +410,17 @@ impl Walker {
             }
             files_rules = Some(ignores);
         }
-        if let Some(browser) = pkg.get("browser").and_then(js_string) {
+        if let Some(browser) = pkg.get("browser").and_then(js::truthy_template) {
             strict.push(format!("!/{browser}"));
         }
-        if let Some(main) = pkg.get("main").and_then(js_string) {
+        if let Some(main) = pkg.get("main").and_then(js::truthy_template) {
             strict.push(format!("!/{main}"));
         }
-        for target in bin_targets(pkg) {
+        let bins = bin_targets(pkg).map_err(|what| type_error(dir, what))?;
+        for target in bins {
             strict.push(format!("!/{target}"));
         }
-        (files_rules, strict, required)
+        Ok((files_rules, strict, required))
     }
 
     /// npm-packlist's `gatherBundles`: bundled dependencies' own packlists, recursively.
@@ -401,7 +440,12 @@ impl Walker {
                 .get("bundleDependencies")
                 .or_else(|| pkg.get("bundledDependencies"))
             {
-                Some(Value::Array(a)) => a.iter().filter_map(js_string).collect(),
+                // Arborist looks names up in a Map: an entry that is not a string finds nothing.
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect(),
                 Some(Value::Bool(true)) => deps("dependencies"),
                 _ => Vec::new(),
             }

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::super::glob::Pattern;
+use super::super::js;
 
 /// npm-packlist's `defaults`: applied at every level except inside plain bundled deps.
 pub(super) const DEFAULTS: &[&str] = &[
@@ -132,40 +133,64 @@ pub(super) fn parse_rules(text: &str) -> Vec<Pattern> {
         .collect()
 }
 
-/// What JavaScript's template literal would print, for the scalar cases npm meets.
-pub(super) fn js_string(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+/// `bin` as npm normalises it (@npmcli/package-json's `normalizePackageBin`), as the targets
+/// it keeps. A falsy `bin` has none; a string is named after the package (none when `name` is
+/// falsy); a list is keyed by each entry's basename, a later entry replacing an earlier one of
+/// the same basename. An entry then needs a string target and a key whose basename survives
+/// [`secure_path`], and its target is the secured path. `Err` when a list entry is not a
+/// string: `path.basename` throws and npm stops. (Two object keys of the same basename: npm
+/// keeps the later in the manifest's order, which a parsed `Value` no longer has; both stay.)
+pub fn bin_targets(pkg: &Value) -> Result<Vec<String>, String> {
+    let Some(bin) = pkg.get("bin").filter(|b| js::truthy_template(b).is_some()) else {
+        return Ok(Vec::new());
+    };
+    let entries: Vec<(String, &Value)> = match bin {
+        Value::String(_) => match pkg.get("name").and_then(js::truthy_template) {
+            Some(name) => vec![(name, bin)],
+            None => Vec::new(),
+        },
+        Value::Array(list) => {
+            let mut keyed: Vec<(String, &Value)> = Vec::new();
+            for (i, entry) in list.iter().enumerate() {
+                let Value::String(path) = entry else {
+                    return Err(format!("`bin` entry {i} is not a string"));
+                };
+                let key = js_basename(path).to_string();
+                match keyed.iter_mut().find(|(k, _)| *k == key) {
+                    Some(slot) => slot.1 = entry,
+                    None => keyed.push((key, entry)),
+                }
+            }
+            keyed
+        }
+        Value::Object(o) => o.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        _ => Vec::new(),
+    };
+    Ok(entries
+        .into_iter()
+        .filter_map(|(key, target)| {
+            let base = js_basename(&secure_path(&key)).to_string();
+            let target = secure_path(target.as_str()?);
+            (!base.is_empty() && !target.is_empty()).then_some(target)
+        })
+        .collect())
+}
+
+/// `secureAndUnixifyPath`: `\` and `:` as `/`, then `path.join('.', path.join('/', p))`, and
+/// empty when that leaves `./` (nothing). A trailing slash stays, as `path.join` keeps it.
+fn secure_path(p: &str) -> String {
+    let unix = p.replace(['\\', ':'], "/");
+    let joined = posix_normalize(&unix);
+    if joined.is_empty() || !unix.ends_with('/') {
+        joined
+    } else {
+        joined + "/"
     }
 }
 
-/// `bin` as npm normalises it (normalize-package-bin): a string becomes `{name: path}`,
-/// targets are normalised like `path.join('/', target)` without the leading slash.
-pub fn bin_targets(pkg: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    match pkg.get("bin") {
-        // A string `bin` is named after the package; without a name npm drops it.
-        Some(Value::String(s)) if pkg.get("name").and_then(Value::as_str).is_some() => {
-            out.push(s.clone());
-        }
-        Some(Value::Object(o)) => {
-            for (k, v) in o {
-                let base = posix_normalize(&k.replace(['\\', ':'], "/"));
-                let base = base.rsplit('/').next().unwrap_or("");
-                if let (Some(v), false) = (v.as_str(), base.is_empty()) {
-                    out.push(v.to_string());
-                }
-            }
-        }
-        _ => {}
-    }
-    out.into_iter()
-        .map(|t| posix_normalize(&t.replace('\\', "/")))
-        .filter(|t| !t.is_empty())
-        .collect()
+/// Node's `path.posix.basename`: the last segment, trailing slashes ignored.
+fn js_basename(p: &str) -> &str {
+    p.trim_end_matches('/').rsplit('/').next().unwrap_or("")
 }
 
 /// `path.join('/', p).slice(1)`: `.` and `..` resolved, never above the root.
