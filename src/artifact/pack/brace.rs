@@ -295,16 +295,6 @@ fn numeric(s: &[Tok]) -> f64 {
         .unwrap_or_else(|_| s.first().map_or(f64::NAN, |&c| c as f64))
 }
 
-/// JavaScript's `String(n)` for the integers a sequence produces.
-fn js_string(n: f64) -> String {
-    let n = n + 0.0; // -0 prints as 0
-    if n.abs() < 1e21 {
-        format!("{n}")
-    } else {
-        format!("{n:e}").replace('e', "e+")
-    }
-}
-
 /// `expandSequence`.
 fn expand_sequence(parts: &[&[Tok]], alpha: bool) -> Vec<Vec<Tok>> {
     let x = numeric(parts[0]);
@@ -330,7 +320,7 @@ fn expand_sequence(parts: &[&[Tok]], alpha: bool) -> Vec<Vec<Tok>> {
                 code => vec![code],
             }
         } else {
-            let mut c = js_string(i);
+            let mut c = super::js::number_string(i);
             if pad {
                 let need = width.saturating_sub(c.len());
                 if need > 0 {
