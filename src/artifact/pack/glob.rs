@@ -517,7 +517,7 @@ fn char_class(chars: &[char], start: usize) -> Option<(String, usize)> {
         } else {
             (c, 1)
         };
-        let operator = i > first && i + 1 < chars.len() && chars[i + 1] != ']';
+        let operator = i + 1 < chars.len() && chars[i + 1] != ']';
         if c == '-' && operator && !dash && !after_range && !ranges.is_empty() {
             raw.push('-');
             dash = true;
