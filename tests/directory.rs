@@ -705,6 +705,38 @@ fn workspaces_without_any_is_exit_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("declares no workspaces"));
 }
 
+/// Brace expansion is bounded per rule as npm bounds it (100,000) and over a listing by
+/// packguard (300,000 added patterns): past that the listing stops with exit 2 and names the
+/// file, instead of holding patterns without limit.
+#[test]
+fn brace_expansion_over_a_listing_is_bounded() {
+    let list = |npmignore: &str| {
+        let dir = tree(&[
+            ("package.json", r#"{"name":"c","version":"1.0.0"}"#),
+            (".npmignore", npmignore),
+            ("x7.js", "1\n"),
+            ("y.js", "1\n"),
+        ]);
+        packguard()
+            .args(["ls", "--paths", "--pack", "builtin"])
+            .arg(dir.path())
+            .output()
+            .expect("run")
+    };
+    // 99,999 + 99,999 + 99,998 added, and 4 by npm's own `readme{,.*[^~$]}`-style rules:
+    // exactly the bound.
+    let at_bound = "x{1..100000}.js\nx{1..100000}.js\nx{1..99999}.js\n";
+    let out = list(at_bound);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "package.json\ny.js\n");
+    let out = list(&format!("{at_bound}z{{1..10}}\n"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(".npmignore expand"), "{stderr}");
+    assert!(stderr.contains("300000 patterns"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
 /// Manifest values npm's packer throws a TypeError on: npm pack fails, and so does the
 /// builtin listing, with exit 2 and what is wrong in which package.json.
 #[test]

@@ -107,6 +107,14 @@ pub enum PackError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "the braces in {path} expand, with the rules read before it, to more than {limit} patterns"
+    )]
+    #[diagnostic(
+        code(packguard::pack::too_many_patterns),
+        help("npm would expand them all; packguard stops there so that memory stays bounded. Write the rules with fewer braces, or scan the .tgz that npm pack writes")
+    )]
+    TooManyPatterns { path: String, limit: usize },
     #[error("{path} is not valid UTF-8; packguard cannot name it in a report")]
     #[diagnostic(code(packguard::pack::non_utf8_name), help("rename the file"))]
     NonUtf8Name { path: String },

@@ -29,7 +29,14 @@ use super::glob::Pattern;
 use super::{js, read_manifest, workspace, PackError};
 
 mod rules;
-use rules::{bin_targets, parse_rules, Level, Source, ALL_SOURCES, DEFAULTS, STRICT_DEFAULTS};
+use rules::{
+    bin_targets, parse_rules, rule_lines, Level, Source, ALL_SOURCES, DEFAULTS, STRICT_DEFAULTS,
+};
+
+/// Patterns that brace expansion may add, beyond one per rule, over a whole listing. npm
+/// bounds each rule (100,000 expansions); this bounds their sum, so that memory stays bounded
+/// whatever the ignore files and manifests hold (about 1 KB per pattern).
+pub const MAX_EXPANDED_PATTERNS: usize = 300_000;
 
 /// How a walker treats one package or folder.
 #[derive(Clone)]
@@ -72,6 +79,7 @@ pub fn select(root: &Path) -> Result<Vec<String>, PackError> {
         root: root.to_path_buf(),
         result: BTreeSet::new(),
         seen_bundles: HashSet::new(),
+        expanded: 0,
     };
     let mut extra = Vec::new();
     // Packing a workspace: npm also applies the ignore files between the workspace root
@@ -130,9 +138,29 @@ struct Walker {
     root: PathBuf,
     result: BTreeSet<String>,
     seen_bundles: HashSet<PathBuf>,
+    /// Patterns brace expansion has added so far (see [`MAX_EXPANDED_PATTERNS`]).
+    expanded: usize,
 }
 
 impl Walker {
+    /// [`parse_rules`], counting what brace expansion adds against the listing's bound;
+    /// `from` is the file the rules come from, for the error.
+    fn rules(&mut self, text: &str, from: &Path) -> Result<Vec<Pattern>, PackError> {
+        let mut set = Vec::new();
+        for line in rule_lines(text) {
+            let rule = Pattern::new(line, true);
+            self.expanded += rule.glob_parts.len().saturating_sub(1);
+            if self.expanded > MAX_EXPANDED_PATTERNS {
+                return Err(PackError::TooManyPatterns {
+                    path: from.display().to_string(),
+                    limit: MAX_EXPANDED_PATTERNS,
+                });
+            }
+            set.push(rule);
+        }
+        Ok(set)
+    }
+
     fn walk_package(
         &mut self,
         dir: &Path,
@@ -183,14 +211,14 @@ impl Walker {
                     let mut set = COMPILED
                         .get_or_init(|| parse_rules(&DEFAULTS.join("\n")))
                         .clone();
-                    set.extend(parse_rules(&opts.extra_defaults.join("\n")));
+                    set.extend(self.rules(&opts.extra_defaults.join("\n"), dir)?);
                     Some(set)
                 }
                 Source::Strict if !opts.is_package => {
                     let mut lines: Vec<String> =
                         STRICT_DEFAULTS.iter().map(|s| s.to_string()).collect();
                     lines.extend(opts.required.iter().map(|f| format!("!{f}")));
-                    Some(parse_rules(&lines.join("\n")))
+                    Some(self.rules(&lines.join("\n"), dir)?)
                 }
                 Source::Strict => None, // filled from package.json below
                 Source::PackageJson if opts.is_package => None,
@@ -202,7 +230,7 @@ impl Walker {
                             path: path.display().to_string(),
                             source,
                         })?;
-                        Some(parse_rules(&String::from_utf8_lossy(&bytes)))
+                        Some(self.rules(&String::from_utf8_lossy(&bytes), &path)?)
                     } else {
                         None
                     }
@@ -219,9 +247,11 @@ impl Walker {
             let (files_rules, strict, files_required) = self.package_rules(dir, manifest)?;
             required.extend(files_required);
             if let Some(files_rules) = files_rules {
-                rules.push((Source::PackageJson, parse_rules(&files_rules.join("\n"))));
+                let set = self.rules(&files_rules.join("\n"), &dir.join("package.json"))?;
+                rules.push((Source::PackageJson, set));
             }
-            rules.push((Source::Strict, parse_rules(&strict.join("\n"))));
+            let set = self.rules(&strict.join("\n"), &dir.join("package.json"))?;
+            rules.push((Source::Strict, set));
         }
         // Precedence: `files` silences .npmignore and .gitignore; .npmignore silences .gitignore.
         let has = |s: Source| rules.iter().any(|(x, _)| *x == s);

@@ -126,11 +126,14 @@ impl Level<'_> {
 
 /// Ignore-file text to rules: trimmed lines, no blanks or comments.
 pub(super) fn parse_rules(text: &str) -> Vec<Pattern> {
+    rule_lines(text).map(|l| Pattern::new(l, true)).collect()
+}
+
+/// The lines of ignore-file text that are rules.
+pub(super) fn rule_lines(text: &str) -> impl Iterator<Item = &str> {
     text.split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l).trim())
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| Pattern::new(l, true))
-        .collect()
 }
 
 /// `bin` as npm normalises it (@npmcli/package-json's `normalizePackageBin`), as the targets
