@@ -1964,6 +1964,11 @@ fn brace_expansion_matches_npms() {
         "{a,b}\r{c,d}",
         "{\u{10FFFF},\u{10FFFE}\u{10FFFD},\u{10FFFC}}",
         "{\u{10FFFF}a,b\u{10FFFC}}",
+        // balanced-match keeps the outer pair once the inner one has closed.
+        "{{a}b,c}",
+        "{{a},b}",
+        "x{{a}b,c}y",
+        "{a{b}c{d}e,f}",
     ]
     .iter()
     .map(|s| s.to_string())
