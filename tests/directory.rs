@@ -1969,10 +1969,18 @@ fn brace_expansion_matches_npms() {
         "{{a},b}",
         "x{{a}b,c}y",
         "{a{b}c{d}e,f}",
+        // A set without a comma is literal unless a `,` and a `}` follow it.
+        "{a}{1..3}",
+        "{a}x{b..d}",
+        "{a}{b,c}",
+        "{a}b,c}",
+        "{a}b,,}",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
+    // Nested as deep as packguard follows (its bound is past this).
+    patterns.push(format!("{}a,b{}", "{".repeat(65), "}".repeat(65)));
     let alphabet = [
         '{', '{', '{', '}', '}', '}', ',', ',', '.', '.', '\\', '$', 'a', 'b', '1', '0', '-',
     ];
