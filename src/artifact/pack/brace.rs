@@ -508,6 +508,11 @@ mod tests {
         let deep = format!("{}a,b{}", "{".repeat(5000), "}".repeat(5000));
         let deep = x(&deep);
         assert!(!deep.is_empty() && deep.iter().all(|d| d.contains("{a,b}")));
+        // The bound holds through sets inside a set's alternatives too (no stack overflow).
+        let chain = format!("{}y{}", "{x,".repeat(5000), "}".repeat(5000));
+        let chain = x(&chain);
+        assert_eq!(chain.first().map(String::as_str), Some("x"));
+        assert!(chain.iter().any(|c| c.contains("{x,{x,")));
         // Zero-padded to 50,000 characters: 80 of them make the 4,000,000 characters a
         // sequence may hold, and no more are built.
         let padded = x(&format!("{{{}1..100000}}", "0".repeat(49_999)));
