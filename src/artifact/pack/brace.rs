@@ -154,7 +154,7 @@ fn balanced_range(s: &[Tok]) -> Option<(usize, usize)> {
             _ => bi,
         };
     }
-    if result.is_none() && !begs.is_empty() {
+    if !begs.is_empty() {
         if let Some(r) = right {
             result = Some((left, r));
         }
