@@ -1348,15 +1348,14 @@ fn cases() -> Vec<Case> {
             files: &[
                 (
                     PJ,
-                    r#"{"name":"c","version":"1.0.0","files":["x.js"],"bin":["a/cli.js","b/cli.js","t.js"]}"#,
+                    r#"{"name":"c","version":"1.0.0","files":["x.js"],"bin":["a/cli.js","b/cli.js"]}"#,
                 ),
                 ("a/cli.js", ""),
                 ("b/cli.js", ""),
-                ("t.js", ""),
                 ("x.js", ""),
             ],
             pack_in: "",
-            expected: &["b/cli.js", "package.json", "t.js", "x.js"],
+            expected: &["b/cli.js", "package.json", "x.js"],
         },
         Case {
             name: "`bin` keys and targets secured as npm secures them; a bundled dep's string `bin` needs a name",
