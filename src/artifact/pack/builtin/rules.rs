@@ -2,6 +2,8 @@
 //! `files` field, `.npmignore` or `.gitignore`, and the strict rules nothing overrides; and
 //! the manifest fields (`bin`, `main`, `browser`) that put files in whatever the rules say.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::super::glob::Pattern;
@@ -153,18 +155,16 @@ pub fn bin_targets(pkg: &Value) -> Result<Vec<String>, String> {
             None => Vec::new(),
         },
         Value::Array(list) => {
-            let mut keyed: Vec<(String, &Value)> = Vec::new();
+            // A later entry of the same basename replaces the earlier (a map, so a long
+            // hostile list stays linear).
+            let mut keyed: HashMap<String, &Value> = HashMap::new();
             for (i, entry) in list.iter().enumerate() {
                 let Value::String(path) = entry else {
                     return Err(format!("`bin` entry {i} is not a string"));
                 };
-                let key = js_basename(path).to_string();
-                match keyed.iter_mut().find(|(k, _)| *k == key) {
-                    Some(slot) => slot.1 = entry,
-                    None => keyed.push((key, entry)),
-                }
+                keyed.insert(js_basename(path).to_string(), entry);
             }
-            keyed
+            keyed.into_iter().collect()
         }
         Value::Object(o) => o.iter().map(|(k, v)| (k.clone(), v)).collect(),
         _ => Vec::new(),
