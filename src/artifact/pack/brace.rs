@@ -346,15 +346,18 @@ fn expand_sequence(parts: &[&[Tok]], alpha: bool) -> Vec<Vec<Tok>> {
 
 /// `/,(?!,).*\}/`: a `,` not followed by `,`, then a `}` later on the same line.
 fn comma_then_close(post: &[Tok]) -> bool {
-    let line_end = |c: Tok| matches!(c, 0x0a | 0x0d | 0x2028 | 0x2029);
-    (0..post.len()).any(|k| {
-        post[k] == ',' as Tok
-            && post.get(k + 1) != Some(&(',' as Tok))
-            && post[k + 1..]
-                .iter()
-                .take_while(|&&c| !line_end(c))
-                .any(|&c| c == RBRACE)
-    })
+    // Right to left, knowing whether a `}` follows on the same line: one pass, not one per
+    // comma (a line of commas without a `}` was quadratic).
+    let mut close_ahead = false;
+    for k in (0..post.len()).rev() {
+        match post[k] {
+            0x0a | 0x0d | 0x2028 | 0x2029 => close_ahead = false,
+            RBRACE => close_ahead = true,
+            c if c == ',' as Tok && close_ahead && post.get(k + 1) != Some(&c) => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// `expand_`: the top-level brace sets left to right, threading the combined prefixes.
