@@ -1974,6 +1974,9 @@ fn brace_expansion_matches_npms() {
         "{a}{b,c}",
         "{a}b,c}",
         "{a}b,,}",
+        "{a}x,\r}",
+        "{a}x,\u{2028}}",
+        "{a}x,\n,y}",
     ]
     .iter()
     .map(|s| s.to_string())

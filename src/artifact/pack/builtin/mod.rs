@@ -348,6 +348,7 @@ type PackageRules = (Option<Vec<String>>, Vec<String>, Vec<String>);
 /// What npm-packlist's `if (files) for (let file of files)` takes: nothing when `files` is
 /// falsy, a string's characters one by one, an array's strings; anything else fails.
 fn files_entries(dir: &Path, files: Option<&Value>) -> Result<Option<Vec<String>>, PackError> {
+    let refuse = |what: String| type_error(dir, what);
     let Some(files) = files.filter(|f| js::truthy_template(f).is_some()) else {
         return Ok(None);
     };
@@ -358,17 +359,14 @@ fn files_entries(dir: &Path, files: Option<&Value>) -> Result<Option<Vec<String>
             .enumerate()
             .map(|(i, f)| match f {
                 Value::String(s) => Ok(s.clone()),
-                other => Err(type_error(
-                    dir,
-                    format!("`files` entry {i} is {}, not a string", js_type(other)),
-                )),
+                other => Err(refuse(format!(
+                    "`files` entry {i} is {}, not a string",
+                    js_type(other)
+                ))),
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
-        other => Err(type_error(
-            dir,
-            format!("`files` is {}, not a list", js_type(other)),
-        )),
+        other => Err(refuse(format!("`files` is {}, not a list", js_type(other)))),
     }
 }
 

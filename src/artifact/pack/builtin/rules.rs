@@ -2,8 +2,6 @@
 //! `files` field, `.npmignore` or `.gitignore`, and the strict rules nothing overrides; and
 //! the manifest fields (`bin`, `main`, `browser`) that put files in whatever the rules say.
 
-use std::collections::HashMap;
-
 use serde_json::Value;
 
 use super::super::glob::Pattern;
@@ -155,9 +153,8 @@ pub fn bin_targets(pkg: &Value) -> Result<Vec<String>, String> {
             None => Vec::new(),
         },
         Value::Array(list) => {
-            // A later entry of the same basename replaces the earlier (a map, so a long
-            // hostile list stays linear).
-            let mut keyed: HashMap<String, &Value> = HashMap::new();
+            // A later entry of the same basename replaces the earlier; a map keeps it linear.
+            let mut keyed = std::collections::HashMap::new();
             for (i, entry) in list.iter().enumerate() {
                 let Value::String(path) = entry else {
                     return Err(format!("`bin` entry {i} is not a string"));
